@@ -1,0 +1,447 @@
+package io.reactivemmap;
+
+import io.reactivemmap.internal.Background;
+import io.reactivemmap.internal.Metrics;
+import io.reactivemmap.internal.NativeAccess;
+import org.jspecify.annotations.Nullable;
+import org.reactivestreams.Subscription;
+import reactor.core.CoreSubscriber;
+import reactor.core.Scannable;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Operators;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayDeque;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The source behind {@link MappedFile#windows}: maps one window per unit of demand, at most
+ * {@link MapOptions#readAhead()} beyond it, never more than {@link MapOptions#maxLiveBytes()} live per
+ * subscription, and never past its {@link MappingBudget}.
+ *
+ * <p>All mapping happens in the drain loop, which one thread at a time runs (the classic work-in-progress
+ * counter): the thread calling {@code request}, or the thread whose {@code close()} freed capacity. Nothing is
+ * mapped on {@code subscribe}; the file is only opened and measured there.
+ */
+final class FluxMappedWindows extends Flux<MappedWindow> {
+    private final Path path;
+    private final long offset;
+    /** Bytes to stream from {@code offset}, or -1 for "to the end of the file". */
+    private final long length;
+    private final MapOptions options;
+
+    FluxMappedWindows(Path path, long offset, long length, MapOptions options) {
+        this.path = path;
+        this.offset = offset;
+        this.length = length;
+        this.options = options;
+    }
+
+    @Override
+    public void subscribe(CoreSubscriber<? super MappedWindow> actual) {
+        SharedFile file;
+        long end;
+        try {
+            file = open(path);
+            try {
+                end = resolveEnd(file);
+            } catch (IOException | RuntimeException e) {
+                file.release();
+                throw e;
+            }
+        } catch (IOException | RuntimeException e) {
+            Operators.error(actual, e);
+            return;
+        }
+        if (end == offset) {
+            file.release();
+            Operators.complete(actual);
+            return;
+        }
+        actual.onSubscribe(new WindowSubscription(actual, file, offset, end, options));
+    }
+
+    private long resolveEnd(SharedFile file) throws IOException {
+        long size = file.size;
+        if (size == 0 && looksLikePseudoFile(file.channel)) {
+            throw new FileSystemException(path.toString(), null,
+                    "reports a size of 0 but has content (a /proc or /sys style file): it cannot be mapped; "
+                            + "read it with Files.readAllBytes or a FileChannel instead");
+        }
+        if (offset > size) {
+            throw new EOFException("offset " + offset + " lies past the end of " + path + " (size " + size
+                    + " bytes); use an offset between 0 and " + size);
+        }
+        if (length < 0) {
+            return size;
+        }
+        if (length > size - offset) {
+            throw new EOFException("range [" + offset + ", " + (offset + length) + ") of " + length + " bytes lies past the end of "
+                    + path + " (size " + size + " bytes); request at most " + (size - offset) + " bytes from offset " + offset);
+        }
+        return offset + length;
+    }
+
+    private static boolean looksLikePseudoFile(FileChannel channel) throws IOException {
+        ByteBuffer one = ByteBuffer.allocate(1);
+        return channel.read(one, 0) > 0;
+    }
+
+    /** Opens a regular file for reading, with errors that say what is wrong and what to do. */
+    static SharedFile open(Path path) throws IOException {
+        BasicFileAttributes attrs;
+        try {
+            // Checked before opening: opening a FIFO blocks until a writer appears.
+            attrs = Files.readAttributes(path, BasicFileAttributes.class);
+        } catch (NoSuchFileException e) {
+            throw new NoSuchFileException(path.toString(), null, "cannot map: no such file; check the path (resolved against "
+                    + Path.of("").toAbsolutePath() + ")");
+        } catch (AccessDeniedException e) {
+            throw new AccessDeniedException(path.toString(), null, "cannot map: permission denied reading its attributes");
+        }
+        if (attrs.isDirectory()) {
+            throw new FileSystemException(path.toString(), null, "cannot map a directory; name a regular file inside it");
+        }
+        if (!attrs.isRegularFile()) {
+            throw new FileSystemException(path.toString(), null,
+                    "cannot map: not a regular file (a FIFO, socket or device, whose size is not known in advance); "
+                            + "only regular files can be mapped, read this one with a stream instead");
+        }
+        FileChannel channel;
+        try {
+            channel = FileChannel.open(path, StandardOpenOption.READ);
+        } catch (AccessDeniedException e) {
+            throw new AccessDeniedException(path.toString(), null, "cannot map: permission denied opening it for reading");
+        }
+        try {
+            // The path may have been swapped between the check and the open: check what we actually opened.
+            if (!Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).isSymbolicLink()
+                    && !Files.isRegularFile(path)) {
+                throw new FileSystemException(path.toString(), null, "cannot map: no longer a regular file");
+            }
+            return new SharedFile(path, channel, channel.size());
+        } catch (IOException | RuntimeException e) {
+            channel.close();
+            throw e;
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "MappedFile.windows(" + path + ")";
+    }
+
+    static final class WindowSubscription implements Subscription, Scannable, MappedWindow.Owner {
+        private static final VarHandle WIP;
+        private static final VarHandle REQUESTED;
+
+        static {
+            try {
+                MethodHandles.Lookup lookup = MethodHandles.lookup();
+                WIP = lookup.findVarHandle(WindowSubscription.class, "wip", int.class);
+                REQUESTED = lookup.findVarHandle(WindowSubscription.class, "requested", long.class);
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+
+        private final CoreSubscriber<? super MappedWindow> actual;
+        private final SharedFile file;
+        private final long end;
+        private final MapOptions options;
+        private final MappingBudget budget;
+        private final Runnable budgetWaiter = this::drain;
+        /** Bytes mapped by this subscription and not yet unmapped (read ahead, or emitted and not yet closed). */
+        private final AtomicLong liveBytes = new AtomicLong();
+
+        // Touched only inside the drain loop.
+        private long next;
+        private final ArrayDeque<MappedWindow> ahead = new ArrayDeque<>();
+        private boolean terminated;
+
+        @SuppressWarnings("unused") private volatile int wip;
+        @SuppressWarnings("unused") private volatile long requested;
+        private volatile boolean cancelled;
+        private volatile @Nullable Throwable badRequest;
+
+        WindowSubscription(CoreSubscriber<? super MappedWindow> actual, SharedFile file, long start, long end,
+                           MapOptions options) {
+            this.actual = actual;
+            this.file = file;
+            this.next = start;
+            this.end = end;
+            this.options = options;
+            this.budget = options.budget();
+        }
+
+        @Override
+        public void request(long n) {
+            if (n <= 0) {
+                // Rule 3.9: signal, never throw from request.
+                badRequest = new IllegalArgumentException("§3.9 violated: request must be positive, but was " + n);
+            } else {
+                for (;;) {
+                    long r = (long) REQUESTED.getVolatile(this);
+                    long u = r + n < 0 ? Long.MAX_VALUE : r + n;
+                    if (r == Long.MAX_VALUE || REQUESTED.compareAndSet(this, r, u)) {
+                        break;
+                    }
+                }
+            }
+            drain();
+        }
+
+        @Override
+        public void cancel() {
+            cancelled = true;
+            drain();
+        }
+
+        @Override
+        public void unmapped(MappedWindow window) {
+            liveBytes.addAndGet(-window.mappingSize());
+            budget.release(window.mappingSize());
+            if (options.dropBehind()) {
+                NativeAccess.dropCache(file.path, window.mappingOffset(), window.mappingSize());
+            }
+            file.release();
+            // Capacity came back: the source may map and emit the next window now.
+            drain();
+        }
+
+        private void drain() {
+            if ((int) WIP.getAndAdd(this, 1) != 0) {
+                return;
+            }
+            int missed = 1;
+            for (;;) {
+                if (!terminated) {
+                    drainLoop();
+                }
+                missed = (int) WIP.getAndAdd(this, -missed) - missed;
+                if (missed == 0) {
+                    return;
+                }
+            }
+        }
+
+        private void drainLoop() {
+            try {
+                if (cancelled) {
+                    terminate();
+                    return;
+                }
+                Throwable bad = badRequest;
+                if (bad != null) {
+                    fail(bad);
+                    return;
+                }
+                long r = (long) REQUESTED.getVolatile(this);
+                long e = 0;
+                while (e != r) {
+                    if (cancelled) {
+                        terminate();
+                        return;
+                    }
+                    MappedWindow w = ahead.poll();
+                    if (w == null) {
+                        if (next >= end) {
+                            break;
+                        }
+                        w = mapNext();
+                        if (w == null) {
+                            break; // waiting for capacity or budget; a close() or budget release drains again
+                        }
+                    }
+                    Throwable truncated = truncation(w);
+                    if (truncated != null) {
+                        w.close();
+                        fail(truncated);
+                        return;
+                    }
+                    // Map (and start faulting in) the next window before handing this one over, so the reader's
+                    // work on this window overlaps the prefetch of the next.
+                    readAhead();
+                    actual.onNext(w);
+                    e++;
+                }
+                if (e != 0 && r != Long.MAX_VALUE) {
+                    REQUESTED.getAndAdd(this, -e);
+                }
+                if (cancelled) {
+                    terminate();
+                    return;
+                }
+                if (next >= end && ahead.isEmpty()) {
+                    terminated = true;
+                    budget.cancelAwait(budgetWaiter);
+                    file.release();
+                    actual.onComplete();
+                    return;
+                }
+                readAhead();
+            } catch (Throwable t) {
+                // Errors from mapping are signalled, never thrown out of request() or close().
+                Throwable error = Operators.onOperatorError(this, t, actual.currentContext());
+                if (terminated) {
+                    Operators.onErrorDropped(error, actual.currentContext());
+                } else {
+                    fail(error);
+                }
+            }
+        }
+
+        private void readAhead() throws IOException {
+            while (ahead.size() < options.readAhead() && next < end) {
+                MappedWindow w = mapNext();
+                if (w == null) {
+                    return;
+                }
+                ahead.add(w);
+                if (options.populateAhead()) {
+                    populateInBackground(w);
+                } else if (options.sequential()) {
+                    NativeAccess.madvise(w.mappingAddress(), w.mappingSize(), NativeAccess.MADV_WILLNEED);
+                }
+            }
+        }
+
+        private static void populateInBackground(MappedWindow w) {
+            w.retain(); // keeps the address mapped while the background thread faults it in
+            try {
+                Background.execute(() -> {
+                    try {
+                        if (w.isOpen()) {
+                            NativeAccess.populate(w.mappingAddress(), w.mappingSize());
+                        }
+                    } finally {
+                        w.release();
+                    }
+                });
+            } catch (RuntimeException rejected) {
+                w.release();
+            }
+        }
+
+        /** The truncation of the file under {@code w}, if the file is now shorter than the window's end. */
+        private @Nullable Throwable truncation(MappedWindow w) {
+            return w.checkIntact().orElse(null);
+        }
+
+        /**
+         * Maps the window at {@code next}, or returns {@code null} when this subscription's byte bound or the budget
+         * does not allow it now (having arranged to be drained again when it does).
+         */
+        private @Nullable MappedWindow mapNext() throws IOException {
+            long start = next;
+            int len = (int) Math.min(options.windowSize(), end - start);
+            int page = NativeAccess.pageSize();
+            long mapStart = start - (start % page);
+            long mapSize = start + len - mapStart;
+
+            long live = liveBytes.get();
+            if (live > 0 && live + mapSize > options.maxLiveBytes()) {
+                return null; // the subscriber holds enough: unmapping one of its windows drains again
+            }
+            if (!budget.tryAcquire(mapSize)) {
+                if (options.failWhenBudgetExhausted()) {
+                    Metrics.BUDGET_REJECTIONS.increment();
+                    throw new MappingBudgetExhaustedException("cannot map " + file.path + " at offset " + start + ": " + budget
+                            + " is spent and failWhenBudgetExhausted is set; close windows sooner, raise the budget "
+                            + "(MappingBudget.of, or -Dreactivemmap.budget.maxWindows / maxBytes), or let sources wait");
+                }
+                budget.await(budgetWaiter);
+                if (!budget.tryAcquire(mapSize)) {
+                    return null; // a release will run budgetWaiter
+                }
+                budget.cancelAwait(budgetWaiter);
+            }
+            long nowSize = file.currentSize();
+            if (nowSize >= 0 && nowSize < start + len) {
+                budget.release(mapSize);
+                throw new FileTruncatedException(file.path, start, file.size, nowSize);
+            }
+            Arena arena = Arena.ofShared();
+            MemorySegment mapping;
+            try {
+                mapping = file.channel.map(FileChannel.MapMode.READ_ONLY, mapStart, mapSize, arena);
+            } catch (IOException | RuntimeException | OutOfMemoryError e) {
+                arena.close();
+                budget.release(mapSize);
+                throw mapFailed(start, mapSize, e);
+            }
+            liveBytes.addAndGet(mapSize);
+            Metrics.mapped(mapSize);
+            file.retain();
+            next = start + len;
+            MappedWindow w = new MappedWindow(file, start, len, arena, mapping, mapStart, this);
+            if (options.sequential()) {
+                NativeAccess.madvise(mapping.address(), mapSize, NativeAccess.MADV_SEQUENTIAL);
+            }
+            return w;
+        }
+
+        private IOException mapFailed(long start, long mapSize, Throwable cause) {
+            return new IOException("mmap of " + file.path + " at offset " + start + " (" + mapSize + " bytes) failed: " + cause
+                    + ". The process may be out of mappings (vm.max_map_count, now " + io.reactivemmap.internal.MapCount.maxMapCount().orElse(-1)
+                    + ") or address space (ulimit -v); lower MappingBudget limits or use larger windows", cause);
+        }
+
+        private void fail(Throwable t) {
+            terminated = true;
+            clearAhead();
+            budget.cancelAwait(budgetWaiter);
+            file.release();
+            actual.onError(t);
+        }
+
+        private void terminate() {
+            terminated = true;
+            clearAhead();
+            budget.cancelAwait(budgetWaiter);
+            file.release();
+        }
+
+        private void clearAhead() {
+            MappedWindow w;
+            while ((w = ahead.poll()) != null) {
+                w.close();
+            }
+        }
+
+        @Override
+        public @Nullable Object scanUnsafe(Attr key) {
+            if (key == Attr.ACTUAL) {
+                return actual;
+            }
+            if (key == Attr.REQUESTED_FROM_DOWNSTREAM) {
+                return requested;
+            }
+            if (key == Attr.CANCELLED) {
+                return cancelled;
+            }
+            if (key == Attr.BUFFERED) {
+                return ahead.size();
+            }
+            if (key == Attr.RUN_STYLE) {
+                return Attr.RunStyle.SYNC;
+            }
+            return null;
+        }
+    }
+}

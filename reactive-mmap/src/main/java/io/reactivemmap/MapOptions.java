@@ -1,0 +1,112 @@
+package io.reactivemmap;
+
+import java.util.Objects;
+
+/**
+ * How a file is cut into windows, how far ahead of demand windows are mapped, what the kernel is told about them,
+ * and which budget they count against. Immutable; start from {@link #defaults()} and change with the
+ * {@code with...} methods (from Kotlin the components read as properties: {@code options.windowSize}).
+ *
+ * <p>The defaults and the measurements behind them are in {@code docs/backpressure-and-window-size.md}.
+ *
+ * @param windowSize bytes per window (the last window of a range may be shorter); 1 to {@link #MAX_WINDOW_SIZE}.
+ *                   Default 16 MiB: map+fault+unmap costs about as little per GiB as it gets there, and it keeps
+ *                   a subscriber's working set small
+ * @param readAhead windows a source may map beyond outstanding demand, so the next window is mapped (and, with
+ *                  {@code populateAhead}, faulted in on another core) while the current one is read. 0 maps only
+ *                  what is requested. Default 1
+ * @param maxLiveBytes a bound in bytes on what one subscription keeps mapped: windows read ahead plus windows
+ *                     emitted and not yet closed. When reached, the source emits nothing more until windows are
+ *                     closed, whatever the downstream requested; one window is always allowed, so a stream makes
+ *                     progress. A consumer that holds more windows than this before closing any (for example
+ *                     {@code collectList()}) stalls: raise the bound for it. Default 64 MiB (4 default windows)
+ * @param sequential tell the kernel each window is read sequentially ({@code MADV_SEQUENTIAL}, plus
+ *                   {@code MADV_WILLNEED} on windows read ahead). Default on
+ * @param populateAhead fault windows read ahead in on a background thread ({@code MADV_POPULATE_READ}, Linux 5.14+)
+ *                      so the reader does not take the page faults. Default off (see the benchmarks)
+ * @param dropBehind drop each window's pages from the page cache when it is unmapped
+ *                   ({@code posix_fadvise(POSIX_FADV_DONTNEED)}): page-cache hygiene for one-pass streams that
+ *                   would otherwise push hotter data out of memory. Default off
+ * @param budget the {@link MappingBudget} windows count against. Default {@link MappingBudget#global()}
+ * @param failWhenBudgetExhausted fail with {@link MappingBudgetExhaustedException} instead of waiting when the
+ *                                budget is spent. Default off (wait)
+ */
+public record MapOptions(int windowSize, int readAhead, long maxLiveBytes, boolean sequential, boolean populateAhead,
+                         boolean dropBehind, MappingBudget budget, boolean failWhenBudgetExhausted) {
+
+    /** The largest window: a window's {@link java.nio.ByteBuffer} view must fit in an {@code int}. */
+    public static final int MAX_WINDOW_SIZE = Integer.MAX_VALUE - 4096;
+
+    /** The default window size, 16 MiB. */
+    public static final int DEFAULT_WINDOW_SIZE = 16 << 20;
+
+    private static final MapOptions DEFAULTS = new MapOptions(DEFAULT_WINDOW_SIZE, 1, 64L << 20, true, false, false,
+            MappingBudget.global(), false);
+
+    public MapOptions {
+        if (windowSize < 1 || windowSize > MAX_WINDOW_SIZE) {
+            throw new IllegalArgumentException("windowSize must be between 1 and " + MAX_WINDOW_SIZE + " bytes (got "
+                    + windowSize + ")");
+        }
+        if (readAhead < 0 || readAhead > 1024) {
+            throw new IllegalArgumentException("readAhead must be between 0 and 1024 windows (got " + readAhead + ")");
+        }
+        if (maxLiveBytes < 1) {
+            throw new IllegalArgumentException("maxLiveBytes must be at least 1 (got " + maxLiveBytes
+                    + "); one window is always allowed, so a small bound means one window at a time");
+        }
+        Objects.requireNonNull(budget, "budget");
+    }
+
+    /** 16 MiB windows, one read ahead, at most 64 MiB live per subscription, sequential advice, the global budget. */
+    public static MapOptions defaults() {
+        return DEFAULTS;
+    }
+
+    /**
+     * @param bytes bytes per window, 1 to {@link #MAX_WINDOW_SIZE}; a {@code long} so that an oversized value
+     *              gets a clear error instead of silently overflowing
+     */
+    public MapOptions withWindowSize(long bytes) {
+        if (bytes < 1 || bytes > MAX_WINDOW_SIZE) {
+            throw new IllegalArgumentException("windowSize must be between 1 and " + MAX_WINDOW_SIZE
+                    + " bytes: a window's ByteBuffer view is int-indexed (got " + bytes + ")");
+        }
+        return new MapOptions((int) bytes, readAhead, maxLiveBytes, sequential, populateAhead, dropBehind, budget,
+                failWhenBudgetExhausted);
+    }
+
+    public MapOptions withReadAhead(int windows) {
+        return new MapOptions(windowSize, windows, maxLiveBytes, sequential, populateAhead, dropBehind, budget,
+                failWhenBudgetExhausted);
+    }
+
+    public MapOptions withMaxLiveBytes(long bytes) {
+        return new MapOptions(windowSize, readAhead, bytes, sequential, populateAhead, dropBehind, budget,
+                failWhenBudgetExhausted);
+    }
+
+    public MapOptions withSequential(boolean on) {
+        return new MapOptions(windowSize, readAhead, maxLiveBytes, on, populateAhead, dropBehind, budget,
+                failWhenBudgetExhausted);
+    }
+
+    public MapOptions withPopulateAhead(boolean on) {
+        return new MapOptions(windowSize, readAhead, maxLiveBytes, sequential, on, dropBehind, budget,
+                failWhenBudgetExhausted);
+    }
+
+    public MapOptions withDropBehind(boolean on) {
+        return new MapOptions(windowSize, readAhead, maxLiveBytes, sequential, populateAhead, on, budget,
+                failWhenBudgetExhausted);
+    }
+
+    public MapOptions withBudget(MappingBudget budget) {
+        return new MapOptions(windowSize, readAhead, maxLiveBytes, sequential, populateAhead, dropBehind, budget,
+                failWhenBudgetExhausted);
+    }
+
+    public MapOptions withFailWhenBudgetExhausted(boolean on) {
+        return new MapOptions(windowSize, readAhead, maxLiveBytes, sequential, populateAhead, dropBehind, budget, on);
+    }
+}

@@ -1,0 +1,172 @@
+package io.reactivemmap;
+
+import org.jspecify.annotations.Nullable;
+import reactor.core.publisher.Flux;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Function;
+
+/**
+ * Streams a file to Reactor subscribers as {@link MappedWindow windows}: mapped lazily when requested, unmapped
+ * the moment their last holder closes them, with the bytes mapped at once bounded per subscription and per process.
+ *
+ * <pre>{@code
+ * // Scoped: each window is closed right after the function returns. Nothing can leak.
+ * Flux<Long> sums = MappedFile.read(path, window -> sum(window.segment()));
+ *
+ * // Raw windows: you own each one and close it.
+ * MappedFile.windows(path)
+ *     .concatMap(window -> send(window).doFinally(s -> window.close()))
+ *     .subscribe();
+ * }</pre>
+ *
+ * <h2>Errors</h2>
+ * Arguments are checked when the {@code Flux} is assembled ({@link NullPointerException},
+ * {@link IllegalArgumentException}). Everything about the file is checked at subscription and signalled through
+ * {@code onError}, never thrown from {@code subscribe} or {@code request}: a missing file
+ * ({@link java.nio.file.NoSuchFileException}), no permission ({@link java.nio.file.AccessDeniedException}), a
+ * directory, FIFO, device or /proc-style file ({@link java.nio.file.FileSystemException}), a range past the end
+ * ({@link java.io.EOFException}), a file that shrinks while streaming ({@link FileTruncatedException}), a spent
+ * budget with {@link MapOptions#failWhenBudgetExhausted()} ({@link MappingBudgetExhaustedException}). Each message
+ * names the file or value and what to change. A zero-length file or range completes empty and maps nothing.
+ */
+public final class MappedFile {
+    private MappedFile() {
+    }
+
+    /** The whole file, in windows of {@link MapOptions#defaults()}. See {@link #windows(Path, long, long, MapOptions)}. */
+    public static Flux<MappedWindow> windows(Path path) {
+        return windows(path, MapOptions.defaults());
+    }
+
+    /** The whole file. See {@link #windows(Path, long, long, MapOptions)}. */
+    public static Flux<MappedWindow> windows(Path path, MapOptions options) {
+        Objects.requireNonNull(path, "path");
+        Objects.requireNonNull(options, "options");
+        return new FluxMappedWindows(path, 0, -1, options);
+    }
+
+    /**
+     * Bytes {@code [offset, offset + length)} of a file, as consecutive windows of {@code options.windowSize()} bytes
+     * (the last may be shorter), the first starting at {@code offset}.
+     *
+     * <p>The file's size is taken at subscription; nothing past it is ever mapped. Each subscription opens the file
+     * anew and maps independently.
+     *
+     * <h2>Backpressure</h2>
+     * Nothing is mapped until requested. One window is mapped per unit of demand, plus at most
+     * {@link MapOptions#readAhead()} ahead of it; and whatever the demand (even {@code Long.MAX_VALUE}), no more than
+     * {@link MapOptions#maxLiveBytes()} stay mapped for the subscription: windows emitted and not yet closed count,
+     * so a subscriber that queues windows (a {@code publishOn}, a {@code flatMap}) pauses the source until it closes
+     * some. The process-wide {@link MapOptions#budget()} bounds all sources together.
+     *
+     * <h2>Ownership</h2>
+     * Each {@code onNext} transfers one window to the subscriber, which must {@link MappedWindow#close() close} it.
+     *
+     * <h2>Discard Support</h2>
+     * The source closes by itself every window it mapped and did not emit: on complete, on error and on cancel
+     * (including windows read ahead and any that would have arrived after cancellation). Windows it has emitted
+     * belong downstream: an operator that drops elements ({@code filter}, {@code take}, {@code buffer} or a
+     * prefetching operator on cancel) hands them to Reactor's discard hook, so end such chains with
+     * {@code .doOnDiscard(MappedWindow.class, MappedWindow::close)}. {@link #read} needs none of this.
+     *
+     * @param offset first byte, {@code >= 0}
+     * @param length bytes to stream, {@code >= 0}, with {@code offset + length} not overflowing a {@code long}
+     * @throws IllegalArgumentException at assembly if the range is negative or overflows
+     */
+    public static Flux<MappedWindow> windows(Path path, long offset, long length, MapOptions options) {
+        Objects.requireNonNull(path, "path");
+        Objects.requireNonNull(options, "options");
+        checkRange(offset, length);
+        return new FluxMappedWindows(path, offset, length, options);
+    }
+
+    /** {@link #windows(Path, long, long, MapOptions)} with {@link MapOptions#defaults()}. */
+    public static Flux<MappedWindow> windows(Path path, long offset, long length) {
+        return windows(path, offset, length, MapOptions.defaults());
+    }
+
+    /** {@link #read(Path, MapOptions, Function)} with {@link MapOptions#defaults()}. */
+    public static <R> Flux<R> read(Path path, Function<? super MappedWindow, ? extends R> reader) {
+        return read(path, MapOptions.defaults(), reader);
+    }
+
+    /**
+     * Applies {@code reader} to each window of the file, in order, and closes the window right after it returns
+     * (or throws): the scoped way to read a file that cannot leak a window.
+     *
+     * <p>The reader must not keep the window or its views past its return. Its result must not be {@code null}.
+     * After the reader returns, the file's size is checked again: if the file shrank under the window, the result
+     * (which may have been computed from bytes past the new end) is dropped and {@link FileTruncatedException} is
+     * signalled instead. The {@link InternalError} the JVM raises when a read faults on a truncated mapping is
+     * turned into that exception too, never passed on.
+     *
+     * @param reader called once per window on the thread that requested it; its exceptions go to {@code onError}
+     */
+    public static <R> Flux<R> read(Path path, MapOptions options, Function<? super MappedWindow, ? extends R> reader) {
+        return read(windows(path, options), reader);
+    }
+
+    /** {@link #read(Path, MapOptions, Function)} over a byte range of the file. */
+    public static <R> Flux<R> read(Path path, long offset, long length, MapOptions options,
+                                   Function<? super MappedWindow, ? extends R> reader) {
+        return read(windows(path, offset, length, options), reader);
+    }
+
+    private static <R> Flux<R> read(Flux<MappedWindow> windows, Function<? super MappedWindow, ? extends R> reader) {
+        Objects.requireNonNull(reader, "reader");
+        return windows.handle((window, sink) -> {
+            R result;
+            try (window) {
+                result = Objects.requireNonNull(reader.apply(window), "the reader returned null");
+                Optional<FileTruncatedException> truncated = window.checkIntact();
+                if (truncated.isPresent()) {
+                    sink.error(truncated.get());
+                    return;
+                }
+            } catch (InternalError fault) {
+                sink.error(fault(window, fault));
+                return;
+            } catch (RuntimeException e) {
+                sink.error(e);
+                return;
+            }
+            sink.next(result);
+        });
+    }
+
+    /**
+     * Turns the JVM's report of a fault in mapped memory ({@code InternalError}, which Reactor would rethrow as fatal)
+     * into an exception that can travel through {@code onError}.
+     */
+    static IOException fault(MappedWindow window, InternalError fault) {
+        Optional<FileTruncatedException> truncated = window.checkIntact();
+        if (truncated.isPresent()) {
+            truncated.get().initCause(fault);
+            return truncated.get();
+        }
+        return new IOException("reading " + window.path() + " at [" + window.offset() + ", " + window.end()
+                + ") faulted (an I/O error on the device, or the file changed under the mapping): " + fault.getMessage(), fault);
+    }
+
+    static void checkRange(long offset, long length) {
+        if (offset < 0) {
+            throw new IllegalArgumentException("offset must be >= 0 (got " + offset + ")");
+        }
+        if (length < 0) {
+            throw new IllegalArgumentException("length must be >= 0 (got " + length + ")");
+        }
+        if (offset + length < 0) {
+            throw new IllegalArgumentException("offset + length overflows a long (offset " + offset + ", length " + length
+                    + "); ask for at most " + (Long.MAX_VALUE - offset) + " bytes from offset " + offset);
+        }
+    }
+
+    /** For messages: a value or "none". */
+    static String describe(@Nullable Object o) {
+        return o == null ? "none" : o.toString();
+    }
+}

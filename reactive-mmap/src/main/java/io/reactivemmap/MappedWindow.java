@@ -1,0 +1,253 @@
+package io.reactivemmap;
+
+import io.reactivemmap.internal.Background;
+import io.reactivemmap.internal.Metrics;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * A mapped, read-only piece of a file: bytes {@code [offset, offset + length)}, emitted by the sources of
+ * {@link MappedFile}. Unmapped deterministically (not by the garbage collector) when its last holder lets go.
+ *
+ * <h2>Ownership</h2>
+ * A window is reference counted. {@code onNext(window)} transfers one reference to the subscriber, which must
+ * give it back with {@link #close()} (or {@code try}-with-resources, or Kotlin's {@code use {}}). {@code close()}
+ * is idempotent and thread-safe: it gives back that first reference once, however often it is called.
+ * Additional holders (another thread, a Netty {@code ByteBuf}, an I/O operation in flight) call {@link #retain()}
+ * and must pair each call with exactly one {@link #release()}. When the count reaches zero the window is unmapped
+ * at once, its share of the {@link MappingBudget} is returned, and the source that mapped it may map the next one.
+ *
+ * <h2>Views</h2>
+ * {@link #segment()} and {@link #asByteBuffer()} are read-only views of the same memory. A view does <em>not</em>
+ * keep the window mapped: keep a reference (do not close, or {@link #retain()}) for as long as any view is read.
+ * {@code Unpooled.wrappedBuffer(window.asByteBuffer())} is such a view: it never unmaps the window and Netty's leak
+ * detector cannot see it (use the {@code netty-integration} module's buffers instead).
+ *
+ * <h2>After close</h2>
+ * Once unmapped, every read through the JDK's accessors (the segment, the {@code ByteBuffer} views, their slices
+ * and bulk gets) throws {@link IllegalStateException}; the JVM does not crash. Code that reads raw addresses
+ * (native libraries, Netty's unsafe buffers, a native transport writing to a socket) is not checked and
+ * <strong>crashes the JVM</strong> if it reads after unmap: such code must hold a reference until it is done.
+ *
+ * <h2>Files that shrink</h2>
+ * If another process truncates the file while a window is mapped, reading the lost part is undefined (the kernel
+ * sends SIGBUS; the JVM turns it into a late {@link InternalError} and returns garbage meanwhile). The sources check
+ * the size before emitting each window; {@link #checkIntact()} checks again after you have read it, and
+ * {@link MappedFile#read} does that for you.
+ */
+public final class MappedWindow implements AutoCloseable {
+    private static final VarHandle REF_CNT;
+    private static final VarHandle CLOSED;
+    private static final int MAX_DEFERRED_UNMAP_ATTEMPTS = 10_000; // about 10 s of 1 ms retries
+
+    static {
+        try {
+            MethodHandles.Lookup lookup = MethodHandles.lookup();
+            REF_CNT = lookup.findVarHandle(MappedWindow.class, "refCnt", int.class);
+            CLOSED = lookup.findVarHandle(MappedWindow.class, "closed", boolean.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /** Told when a window is unmapped; the source uses it to map the next one. */
+    interface Owner {
+        void unmapped(MappedWindow window);
+    }
+
+    private final SharedFile file;
+    private final long offset;
+    private final int length;
+    private final Arena arena;
+    private final MemorySegment mapping;
+    private final long mappingOffset;
+    private final MemorySegment segment;
+    private final Owner owner;
+    @SuppressWarnings("unused") // via REF_CNT
+    private volatile int refCnt = 1;
+    @SuppressWarnings("unused") // via CLOSED
+    private volatile boolean closed;
+
+    /**
+     * @param mapping the whole mapping, starting at the page-aligned file offset {@code mappingOffset}
+     */
+    MappedWindow(SharedFile file, long offset, int length, Arena arena, MemorySegment mapping, long mappingOffset,
+                 Owner owner) {
+        this.file = file;
+        this.offset = offset;
+        this.length = length;
+        this.arena = arena;
+        this.mapping = mapping;
+        this.mappingOffset = mappingOffset;
+        this.segment = mapping.asSlice(offset - mappingOffset, length).asReadOnly();
+        this.owner = owner;
+    }
+
+    /** The file this window maps. */
+    public Path path() {
+        return file.path;
+    }
+
+    /** The file offset of the window's first byte. */
+    public long offset() {
+        return offset;
+    }
+
+    /** The number of bytes in the window. */
+    public int length() {
+        return length;
+    }
+
+    /** The file offset just past the window's last byte: {@code offset() + length()}. */
+    public long end() {
+        return offset + length;
+    }
+
+    /**
+     * The window's bytes as a read-only segment whose byte 0 is the file's byte {@link #offset()}.
+     * The view does not keep the window mapped; see the class documentation.
+     */
+    public MemorySegment segment() {
+        return segment;
+    }
+
+    /**
+     * A new read-only {@link ByteBuffer} over the window's bytes, position 0, limit {@link #length()}, in
+     * big-endian order. Each call returns an independent buffer. The view does not keep the window mapped.
+     */
+    public ByteBuffer asByteBuffer() {
+        return segment.asByteBuffer();
+    }
+
+    /** Whether the window is still mapped (its reference count is above zero). */
+    public boolean isOpen() {
+        return (int) REF_CNT.getVolatile(this) > 0;
+    }
+
+    /** The current reference count; 0 once unmapped. */
+    public int refCnt() {
+        return (int) REF_CNT.getVolatile(this);
+    }
+
+    /**
+     * Adds a holder. Pair every call with one {@link #release()}.
+     *
+     * @return this window
+     * @throws IllegalStateException if the window is already unmapped
+     */
+    public MappedWindow retain() {
+        for (;;) {
+            int c = (int) REF_CNT.getVolatile(this);
+            if (c <= 0) {
+                throw new IllegalStateException("cannot retain " + this + ": already unmapped");
+            }
+            if (c == Integer.MAX_VALUE) {
+                throw new IllegalStateException("cannot retain " + this + ": reference count would overflow");
+            }
+            if (REF_CNT.compareAndSet(this, c, c + 1)) {
+                return this;
+            }
+        }
+    }
+
+    /**
+     * Removes a holder; unmaps the window when it was the last.
+     *
+     * @return {@code true} if this call unmapped the window
+     * @throws IllegalStateException if the window was already unmapped (a release without a matching reference)
+     */
+    public boolean release() {
+        for (;;) {
+            int c = (int) REF_CNT.getVolatile(this);
+            if (c <= 0) {
+                throw new IllegalStateException("cannot release " + this + ": already unmapped (more releases than references)");
+            }
+            if (REF_CNT.compareAndSet(this, c, c - 1)) {
+                if (c == 1) {
+                    unmap(0);
+                    return true;
+                }
+                return false;
+            }
+        }
+    }
+
+    /**
+     * Gives back the reference that {@code onNext} handed over. Idempotent and thread-safe: only the first call
+     * releases; later calls do nothing. The window is unmapped now unless other holders have {@linkplain #retain()
+     * retained} it, in which case it is unmapped when the last of them releases.
+     */
+    @Override
+    public void close() {
+        if (CLOSED.compareAndSet(this, false, true)) {
+            release();
+        }
+    }
+
+    /**
+     * Checks that the file still holds every byte of this window.
+     *
+     * @return the truncation, if the file is now shorter than {@link #end()}; empty if it is intact (or its size
+     *         cannot be read any more)
+     */
+    public Optional<FileTruncatedException> checkIntact() {
+        long now = file.currentSize();
+        if (now >= 0 && now < end()) {
+            return Optional.of(new FileTruncatedException(file.path, offset, file.size, now));
+        }
+        return Optional.empty();
+    }
+
+    /** The page-aligned address and size of the whole mapping, for advice. Valid while the window is retained. */
+    long mappingAddress() {
+        return mapping.address();
+    }
+
+    long mappingOffset() {
+        return mappingOffset;
+    }
+
+    long mappingSize() {
+        return mapping.byteSize();
+    }
+
+    SharedFile file() {
+        return file;
+    }
+
+    private void unmap(int attempt) {
+        try {
+            // Closing the shared arena unmaps now: the JVM first makes every thread leave any JDK access to this
+            // memory (a handshake), so a concurrent reader gets IllegalStateException instead of a crash. Raw-address
+            // readers are not covered, which is why they must hold a reference (see the class documentation).
+            arena.close();
+        } catch (IllegalStateException inUse) {
+            // The arena is "acquired": a JDK operation (an asynchronous channel write of a ByteBuffer view, say) is
+            // still using the memory. Unmapping under it is not allowed; retry shortly instead of leaking.
+            if (attempt == 0) {
+                Metrics.DEFERRED_UNMAPS.increment();
+            }
+            if (attempt < MAX_DEFERRED_UNMAP_ATTEMPTS) {
+                Background.execute(() -> {
+                    java.util.concurrent.locks.LockSupport.parkNanos(1_000_000L);
+                    unmap(attempt + 1);
+                });
+                return;
+            }
+            throw new IllegalStateException(this + " could not be unmapped: its memory stayed in use by a JDK operation", inUse);
+        }
+        Metrics.unmapped(mapping.byteSize());
+        owner.unmapped(this);
+    }
+
+    @Override
+    public String toString() {
+        return "MappedWindow[" + file.path + " @" + offset + "+" + length + ", refCnt=" + refCnt() + "]";
+    }
+}
