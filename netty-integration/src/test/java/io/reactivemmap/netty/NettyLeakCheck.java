@@ -92,6 +92,7 @@ public final class NettyLeakCheck implements BeforeAllCallback, BeforeEachCallba
 
     private static final class RecordingFactory extends ResourceLeakDetectorFactory {
         @Override
+        @SuppressWarnings("deprecation") // the abstract method every factory must implement; the others delegate to it
         public <T> ResourceLeakDetector<T> newResourceLeakDetector(Class<T> resource, int samplingInterval, long maxActive) {
             RecordingDetector<T> d = new RecordingDetector<>(resource, samplingInterval);
             DETECTORS.add(d);
