@@ -3,12 +3,44 @@ package io.reactivemmap.netty;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPromise;
 import org.reactivestreams.Publisher;
 
+import java.util.Objects;
+import java.util.concurrent.RejectedExecutionException;
+
 /**
- * CONTRACT STUB (to be implemented on the netty branch): drains a publisher of buffers into a channel, requesting
- * the next only while the channel is writable and fewer than {@link WriteOptions#maxBytesInFlight()} bytes are in
- * flight.
+ * Drains a publisher of buffers into a channel with a bound in bytes: the next buffer is requested only while the
+ * channel is writable and fewer than {@link WriteOptions#maxBytesInFlight()} bytes are in flight.
+ *
+ * <pre>{@code
+ * // in a handler, after writing the response head:
+ * ChannelBodyWriter.write(ctx, MappedByteBufs.byteBufs(MappedFile.windows(path)), WriteOptions.defaults())
+ *     .addListener(f -> { if (f.isSuccess()) ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT); });
+ * }</pre>
+ *
+ * <h2>Backpressure</h2>
+ * The writer requests one buffer at a time, and only when the channel {@linkplain io.netty.channel.Channel#isWritable()
+ * is writable} and its own writes in flight (written, write not completed) are below the byte budget; with nothing in
+ * flight it always proceeds, so it cannot stall on a budget smaller than one buffer. Buffers larger than
+ * {@link WriteOptions#maxChunkSize()} are written as retained slices under the same rule. It resumes when a write
+ * completes or the channel becomes writable again (it listens for {@code channelWritabilityChanged} through a small
+ * handler placed right after {@code ctx} for the duration of the body). Writes are flushed once per batch: when the
+ * writer has to wait (for the source, for writability or for the budget) everything written is flushed, so no data
+ * is held back unflushed.
+ *
+ * <h2>Ownership</h2>
+ * Every buffer the source emits belongs to the writer, which hands it to Netty with {@code ctx.write}; Netty releases
+ * it when the write completes (never earlier: native transports read the raw address during the write). Buffers
+ * still held when the body is aborted, and buffers arriving after that, are released by the writer.
+ *
+ * <h2>Termination</h2>
+ * The returned future succeeds after the source completed and the last write completed. It fails, and the source
+ * is cancelled, when the channel closes first ({@link java.nio.channels.ClosedChannelException}) or a write fails;
+ * when the source signals an error (that error); or when the returned future is cancelled. In all those cases but
+ * a channel that is already closed, the channel is closed too: a body cut short cannot be repaired, and the peer
+ * must not take a partial body for a complete one. Nothing is ever thrown from this method or from the subscriber's
+ * signals; all channel operations run on {@code ctx.executor()}, whatever thread the source signals on.
  */
 public final class ChannelBodyWriter {
     private ChannelBodyWriter() {
@@ -19,10 +51,27 @@ public final class ChannelBodyWriter {
      * HTTP encoder, see them). Each buffer is released by Netty when its write completes. The returned future
      * succeeds when the last buffer is written and flushed; it fails if the source fails (the channel is then
      * closed, since a body cut short cannot be repaired) or if the channel closes first (the source is cancelled).
+     * If the channel is not active, the future fails at once and {@code body} is not subscribed.
      *
-     * @param body ownership of each emitted buffer is transferred to this writer
+     * @param ctx     the context to write through; may be called from any thread
+     * @param body    ownership of each emitted buffer is transferred to this writer
+     * @param options the byte budget and write size
      */
     public static ChannelFuture write(ChannelHandlerContext ctx, Publisher<? extends ByteBuf> body, WriteOptions options) {
-        throw new UnsupportedOperationException("not implemented yet");
+        Objects.requireNonNull(ctx, "ctx");
+        Objects.requireNonNull(body, "body");
+        Objects.requireNonNull(options, "options");
+        ChannelPromise promise = ctx.newPromise();
+        BodySubscriber subscriber = new BodySubscriber(ctx, options, promise);
+        if (ctx.executor().inEventLoop()) {
+            subscriber.start(body);
+        } else {
+            try {
+                ctx.executor().execute(() -> subscriber.start(body));
+            } catch (RejectedExecutionException e) {
+                promise.tryFailure(e);
+            }
+        }
+        return promise;
     }
 }

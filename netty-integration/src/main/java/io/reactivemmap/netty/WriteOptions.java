@@ -1,13 +1,46 @@
 package io.reactivemmap.netty;
 
 /**
- * CONTRACT STUB: how {@link ChannelBodyWriter} bounds a connection.
+ * How {@link ChannelBodyWriter} bounds one connection: in bytes, not in items, because one item may be a 16 MiB
+ * window.
  *
- * @param maxBytesInFlight bytes written to the channel and not yet flushed to the socket, per connection
- * @param maxChunkSize the largest single write; larger buffers are split into retained slices
+ * <p>Defaults (2 MiB in flight, 1 MiB per write): two writes queued in Netty keep a socket busy on loopback and on
+ * real networks alike (the kernel's own send buffer holds more), while a slow client pins at most about 2 MiB of
+ * outbound data in Netty plus what the source keeps mapped ({@link io.reactivemmap.MapOptions#maxLiveBytes()}).
+ * 1 MiB writes keep the per-write cost negligible and let handlers that process each write ({@code SslHandler},
+ * HTTP/2 framing) work on bounded pieces. Change them with the {@code with...} methods.
+ *
+ * @param maxBytesInFlight bytes written to the channel whose write has not completed yet (queued in Netty's outbound
+ *                         buffer, or being written to the socket), per body; {@code >= 1}. The writer asks its
+ *                         source for the next buffer, and writes the next piece of a large one, only while fewer are
+ *                         in flight (and the channel is writable); with nothing in flight it always writes one
+ *                         piece, so a budget smaller than a piece still makes progress
+ * @param maxChunkSize the largest single write, {@code >= 1}; larger buffers are written as retained slices of at
+ *                     most this many bytes (one mapping, several writes)
  */
 public record WriteOptions(long maxBytesInFlight, int maxChunkSize) {
+    private static final WriteOptions DEFAULTS = new WriteOptions(2L << 20, 1 << 20);
+
+    public WriteOptions {
+        if (maxBytesInFlight < 1) {
+            throw new IllegalArgumentException("maxBytesInFlight must be at least 1 byte (got " + maxBytesInFlight
+                    + "); one piece is always written when nothing is in flight, so a small value means one write at a time");
+        }
+        if (maxChunkSize < 1) {
+            throw new IllegalArgumentException("maxChunkSize must be at least 1 byte (got " + maxChunkSize + ")");
+        }
+    }
+
+    /** 2 MiB in flight, 1 MiB per write. */
     public static WriteOptions defaults() {
-        return new WriteOptions(2L << 20, 1 << 20);
+        return DEFAULTS;
+    }
+
+    public WriteOptions withMaxBytesInFlight(long bytes) {
+        return new WriteOptions(bytes, maxChunkSize);
+    }
+
+    public WriteOptions withMaxChunkSize(int bytes) {
+        return new WriteOptions(maxBytesInFlight, bytes);
     }
 }

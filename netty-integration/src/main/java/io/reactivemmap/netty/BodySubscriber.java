@@ -1,0 +1,337 @@
+package io.reactivemmap.netty;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.ChannelPromise;
+import io.netty.util.concurrent.EventExecutor;
+import org.jspecify.annotations.Nullable;
+import org.reactivestreams.Publisher;
+import org.reactivestreams.Subscription;
+import reactor.core.CoreSubscriber;
+
+import java.nio.channels.ClosedChannelException;
+import java.util.ArrayDeque;
+import java.util.NoSuchElementException;
+import java.util.Objects;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The subscriber behind {@link ChannelBodyWriter#write}. Every field but {@link #subscription} and {@link #hops} is
+ * touched only on {@code ctx.executor()}: signals arriving on other threads hop there, in order.
+ */
+final class BodySubscriber implements CoreSubscriber<ByteBuf> {
+    private final ChannelHandlerContext ctx;
+    private final EventExecutor executor;
+    private final ChannelPromise promise;
+    private final long maxBytesInFlight;
+    private final int maxChunkSize;
+    private final WritabilityHandler writabilityHandler = new WritabilityHandler();
+    /** Close futures notify on the channel's event loop, which need not be {@code ctx.executor()}. */
+    private final ChannelFutureListener closeListener = f -> onExecutor(() -> fail(new ClosedChannelException(), false), null);
+
+    /** Signals queued to the executor and not yet run; a signal on the executor runs inline only when this is 0. */
+    private final AtomicInteger hops = new AtomicInteger();
+    private volatile @Nullable Subscription subscription;
+
+    // Executor-confined state.
+    private final ArrayDeque<ByteBuf> queue = new ArrayDeque<>(2);
+    /** The buffer being written piece by piece (the writer's own reference), or null. */
+    private @Nullable ByteBuf current;
+    private long inFlight;
+    private long unflushed;
+    private boolean outstanding;
+    private boolean sourceDone;
+    private boolean terminated;
+    private boolean draining;
+    private boolean redrain;
+
+    BodySubscriber(ChannelHandlerContext ctx, WriteOptions options, ChannelPromise promise) {
+        this.ctx = ctx;
+        this.executor = ctx.executor();
+        this.promise = promise;
+        this.maxBytesInFlight = options.maxBytesInFlight();
+        this.maxChunkSize = options.maxChunkSize();
+    }
+
+    /** On the executor. */
+    void start(Publisher<? extends ByteBuf> body) {
+        Channel channel = ctx.channel();
+        if (!channel.isActive()) {
+            terminated = true;
+            promise.tryFailure(new ClosedChannelException());
+            return;
+        }
+        try {
+            ctx.pipeline().addAfter(ctx.name(), null, writabilityHandler);
+        } catch (RuntimeException e) {
+            terminated = true;
+            promise.tryFailure(new IllegalStateException("cannot write a body through " + ctx.name()
+                    + ": its handler is no longer in the pipeline " + ctx.pipeline().names(), e));
+            return;
+        }
+        channel.closeFuture().addListener(closeListener);
+        promise.addListener(f -> {
+            if (f.isCancelled()) {
+                fail(new CancellationException("the body write was cancelled"), true);
+            }
+        });
+        try {
+            body.subscribe(this);
+        } catch (Throwable t) {
+            fail(t, true);
+        }
+    }
+
+    // ---- Reactive Streams signals: any thread ----
+
+    @Override
+    public void onSubscribe(Subscription s) {
+        Objects.requireNonNull(s, "subscription"); // rule 2.13
+        onExecutor(() -> {
+            if (subscription != null || terminated) {
+                s.cancel(); // rule 2.5: a second subscription, or one that arrives after the body was aborted
+                return;
+            }
+            subscription = s;
+            drain();
+        }, null);
+    }
+
+    @Override
+    public void onNext(ByteBuf buf) {
+        Objects.requireNonNull(buf, "onNext"); // rule 2.13
+        onExecutor(() -> {
+            outstanding = false;
+            if (terminated) {
+                release(buf); // late arrival after cancel (rule 2.8)
+                return;
+            }
+            queue.add(buf);
+            drain();
+        }, buf);
+    }
+
+    @Override
+    public void onError(Throwable t) {
+        Objects.requireNonNull(t, "onError"); // rule 2.13
+        // The body is cut short: close the channel so the peer cannot take a partial body for a complete one.
+        onExecutor(() -> fail(t, true), null);
+    }
+
+    @Override
+    public void onComplete() {
+        onExecutor(() -> {
+            outstanding = false;
+            sourceDone = true;
+            drain();
+        }, null);
+    }
+
+    /** Runs {@code task} on the executor after any signal queued before it; inline when that order allows. */
+    private void onExecutor(Runnable task, @Nullable ByteBuf carried) {
+        if (hops.get() == 0 && executor.inEventLoop()) {
+            run(task);
+            return;
+        }
+        hops.incrementAndGet();
+        try {
+            executor.execute(() -> {
+                hops.decrementAndGet();
+                run(task);
+            });
+        } catch (RejectedExecutionException e) {
+            // The event loop is shut down: nothing can run there any more. Give back what we can from here.
+            hops.decrementAndGet();
+            if (carried != null) {
+                release(carried);
+            }
+            Subscription s = subscription;
+            if (s != null) {
+                s.cancel();
+            }
+            promise.tryFailure(e);
+        }
+    }
+
+    private void run(Runnable task) {
+        try {
+            task.run();
+        } catch (Throwable t) {
+            fail(t, true); // never let an error escape into the source or the event loop
+        }
+    }
+
+    // ---- the write loop: executor only ----
+
+    private void drain() {
+        if (terminated) {
+            return;
+        }
+        if (draining) {
+            redrain = true; // the outer loop will look again
+            return;
+        }
+        draining = true;
+        try {
+            for (;;) {
+                redrain = false;
+                writeWhatFits();
+                if (terminated) {
+                    return;
+                }
+                boolean idle = current == null && queue.isEmpty();
+                if (idle && sourceDone && inFlight == 0) {
+                    complete();
+                    return;
+                }
+                Subscription s = subscription;
+                if (idle && !sourceDone && !outstanding && s != null && canWrite()) {
+                    outstanding = true;
+                    s.request(1); // a synchronous source calls onNext/onComplete in here: they set redrain
+                    if (terminated) {
+                        return;
+                    }
+                    if (redrain) {
+                        continue; // write what just arrived before flushing, to batch
+                    }
+                }
+                if (unflushed > 0) {
+                    // About to wait (for the source, writability or the budget): never wait on unflushed data.
+                    unflushed = 0;
+                    ctx.flush(); // may complete writes inline, which asks for another pass
+                    if (terminated) {
+                        return;
+                    }
+                }
+                if (!redrain) {
+                    return;
+                }
+            }
+        } catch (Throwable t) {
+            fail(t, true);
+        } finally {
+            draining = false;
+        }
+    }
+
+    private boolean canWrite() {
+        return inFlight == 0 || (inFlight < maxBytesInFlight && ctx.channel().isWritable());
+    }
+
+    private void writeWhatFits() {
+        while (!terminated && canWrite()) {
+            ByteBuf c = current;
+            if (c == null) {
+                c = queue.poll();
+                if (c == null) {
+                    return;
+                }
+                current = c;
+            }
+            int readable = c.readableBytes();
+            if (readable == 0) {
+                current = null;
+                release(c);
+                continue;
+            }
+            ByteBuf piece;
+            if (readable <= maxChunkSize) {
+                piece = c; // our reference goes to Netty with the write
+                current = null;
+            } else {
+                // One mapping, several writes: each slice holds a reference, so the window stays mapped until the
+                // last slice's write completes.
+                piece = c.retainedSlice(c.readerIndex(), maxChunkSize);
+                c.skipBytes(maxChunkSize);
+            }
+            write(piece);
+        }
+    }
+
+    private void write(ByteBuf piece) {
+        int n = piece.readableBytes();
+        inFlight += n;
+        unflushed += n;
+        ChannelFuture f = ctx.write(piece);
+        f.addListener(done -> {
+            inFlight -= n;
+            if (!done.isSuccess()) {
+                fail(done.cause(), true);
+            } else {
+                drain();
+            }
+        });
+    }
+
+    private void complete() {
+        terminated = true;
+        cleanUp();
+        promise.trySuccess();
+    }
+
+    private void fail(Throwable cause, boolean closeChannel) {
+        if (terminated) {
+            return;
+        }
+        terminated = true;
+        Subscription s = subscription;
+        if (s != null) {
+            s.cancel();
+        }
+        ByteBuf c = current;
+        current = null;
+        if (c != null) {
+            release(c);
+        }
+        ByteBuf b;
+        while ((b = queue.poll()) != null) {
+            release(b);
+        }
+        cleanUp();
+        if (closeChannel && ctx.channel().isOpen()) {
+            ctx.close();
+        }
+        promise.tryFailure(cause);
+    }
+
+    private void cleanUp() {
+        ctx.channel().closeFuture().removeListener(closeListener);
+        ChannelPipeline pipeline = ctx.pipeline();
+        try {
+            if (pipeline.context(writabilityHandler) != null) {
+                pipeline.remove(writabilityHandler);
+            }
+        } catch (NoSuchElementException alreadyGone) {
+            // the channel was deregistered and its pipeline torn down
+        }
+    }
+
+    private static void release(ByteBuf buf) {
+        if (buf.refCnt() > 0) {
+            buf.release();
+        }
+    }
+
+    /** Tells the writer when the channel becomes writable again; present only while a body is being written. */
+    private final class WritabilityHandler extends ChannelInboundHandlerAdapter {
+        @Override
+        public void channelWritabilityChanged(ChannelHandlerContext handlerCtx) {
+            handlerCtx.fireChannelWritabilityChanged();
+            if (handlerCtx.channel().isWritable()) {
+                drain();
+            }
+        }
+
+        @Override
+        public boolean isSharable() {
+            return false;
+        }
+    }
+}

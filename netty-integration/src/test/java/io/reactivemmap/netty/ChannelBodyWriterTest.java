@@ -1,0 +1,325 @@
+package io.reactivemmap.netty;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.reactivemmap.MapOptions;
+import io.reactivemmap.MappedFile;
+import io.reactivemmap.MappingStats;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import reactor.core.publisher.Flux;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.channels.ClosedChannelException;
+import java.nio.file.Path;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+@ExtendWith({NettyLeakCheck.class, NoLeakedWindows.class})
+class ChannelBodyWriterTest {
+    private static final int WINDOW = 100_000;
+    private static final MapOptions OPTIONS = MapOptions.defaults().withWindowSize(WINDOW).withMaxLiveBytes(1 << 20);
+
+    @TempDir
+    Path dir;
+
+    /** The handler whose context the body is written through (last in the pipeline, like an application handler). */
+    private static final class App extends ChannelInboundHandlerAdapter {
+        ChannelHandlerContext ctx;
+
+        @Override
+        public void handlerAdded(ChannelHandlerContext ctx) {
+            this.ctx = ctx;
+        }
+    }
+
+    private static void assertPattern(byte[] got, long length) {
+        assertEquals(length, got.length, "bytes received");
+        for (int i = 0; i < got.length; i++) {
+            if (got[i] != TestFiles.byteAt(i)) {
+                throw new AssertionError("byte " + i + " differs: " + got[i] + " != " + TestFiles.byteAt(i));
+            }
+        }
+    }
+
+    private Flux<ByteBuf> body(Path file) {
+        return MappedByteBufs.byteBufs(MappedFile.windows(file, OPTIONS));
+    }
+
+    @Test
+    void writesTheWholeFileByteExactAndFlushesInBatches() throws Exception {
+        int size = 7 * WINDOW + 123;
+        Path file = TestFiles.pattern(dir, "f", size);
+        SlowPeer peer = new SlowPeer(Long.MAX_VALUE, 0);
+        App app = new App();
+        EmbeddedChannel ch = new EmbeddedChannel(peer, app);
+
+        ChannelFuture f = ChannelBodyWriter.write(app.ctx, body(file), new WriteOptions(256 * 1024, 40_000));
+        while (!f.isDone()) {
+            peer.deliverAll();
+        }
+        assertTrue(f.isSuccess(), () -> String.valueOf(f.cause()));
+        assertPattern(peer.received.toByteArray(), size);
+        assertTrue(peer.largestWrite <= 40_000, "writes are cut to maxChunkSize: " + peer.largestWrite);
+        assertTrue(peer.flushes < peer.writes / 2, "flushed per batch, not per write: " + peer.flushes + " flushes for "
+                + peer.writes + " writes");
+        assertEquals(0, peer.heldWrites());
+        assertFalse(ch.pipeline().names().stream().anyMatch(n -> n.contains("WritabilityHandler")),
+                "the writability handler is removed when the body is done: " + ch.pipeline().names());
+        assertTrue(ch.isOpen(), "a complete body leaves the channel open");
+        ch.finishAndReleaseAll();
+    }
+
+    @Test
+    void writesThroughARealEmbeddedOutboundBuffer() throws Exception {
+        int size = 3 * WINDOW + 7;
+        Path file = TestFiles.pattern(dir, "f", size);
+        App app = new App();
+        EmbeddedChannel ch = new EmbeddedChannel(app);
+        ChannelFuture f = ChannelBodyWriter.write(app.ctx, body(file), WriteOptions.defaults().withMaxChunkSize(30_000));
+        ch.runPendingTasks();
+        assertTrue(f.isSuccess(), () -> String.valueOf(f.cause()));
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteBuf b;
+        while ((b = ch.readOutbound()) != null) {
+            b.readBytes(out, b.readableBytes());
+            b.release();
+        }
+        assertPattern(out.toByteArray(), size);
+        assertFalse(ch.finish());
+    }
+
+    @Test
+    void bytesInFlightStayWithinTheBudgetPlusOneWriteWhileThePeerIsSlow() throws Exception {
+        int size = 40 * WINDOW;
+        Path file = TestFiles.pattern(dir, "f", size);
+        SlowPeer peer = new SlowPeer(Long.MAX_VALUE, 0); // writability never changes: only the byte budget applies
+        App app = new App();
+        EmbeddedChannel ch = new EmbeddedChannel(peer, app);
+        long budget = 300_000;
+        int chunk = 64 * 1024;
+        MappingStats.resetPeak();
+        ChannelFuture f = ChannelBodyWriter.write(app.ctx, body(file), new WriteOptions(budget, chunk));
+        while (!f.isDone()) {
+            assertTrue(peer.heldBytes <= budget + chunk, "in flight: " + peer.heldBytes);
+            peer.deliver(50_000); // a slow reader: a little at a time
+            ch.runPendingTasks();
+        }
+        assertTrue(f.isSuccess(), () -> String.valueOf(f.cause()));
+        assertPattern(peer.received.toByteArray(), size);
+        assertTrue(peer.maxHeldBytes <= budget + chunk, "max in flight " + peer.maxHeldBytes);
+        assertTrue(peer.maxHeldBytes >= budget - chunk, "the budget is used, not a trickle: " + peer.maxHeldBytes);
+        long peak = MappingStats.snapshot().peakMappedBytes();
+        assertTrue(peak <= OPTIONS.maxLiveBytes() + 2 * 4096, "mapped at once: " + peak);
+        ch.finishAndReleaseAll();
+    }
+
+    @Test
+    void stopsWhileTheChannelIsNotWritableAndResumesOnWritability() throws Exception {
+        int size = 20 * WINDOW;
+        Path file = TestFiles.pattern(dir, "f", size);
+        long high = 150_000;
+        int chunk = 32 * 1024;
+        SlowPeer peer = new SlowPeer(high, 40_000);
+        App app = new App();
+        EmbeddedChannel ch = new EmbeddedChannel(peer, app);
+        ChannelFuture f = ChannelBodyWriter.write(app.ctx, body(file), new WriteOptions(Long.MAX_VALUE, chunk));
+        ch.runPendingTasks();
+        assertFalse(ch.isWritable());
+        long stalled = peer.heldBytes;
+        assertTrue(stalled > high && stalled <= high + chunk, "writes stop once unwritable: " + stalled);
+
+        // Writes complete, but the channel stays unwritable (someone else's data, say): only one more piece goes out,
+        // the one allowed when nothing of ours is in flight.
+        peer.automaticWritability = false;
+        peer.deliver(Long.MAX_VALUE);
+        ch.runPendingTasks();
+        assertEquals(1, peer.heldWrites(), "with nothing in flight exactly one piece proceeds");
+        assertTrue(peer.maxHeldBytesWhileUnwritable <= high + chunk);
+
+        // Writable again: the writer resumes on channelWritabilityChanged without any write completing.
+        int writesBefore = peer.writes;
+        peer.automaticWritability = true;
+        peer.setWritable(true);
+        ch.runPendingTasks();
+        assertTrue(peer.writes > writesBefore + 1, "resumed on writability: " + writesBefore + " -> " + peer.writes);
+
+        while (!f.isDone()) {
+            peer.deliver(60_000);
+            ch.runPendingTasks();
+            assertTrue(peer.maxHeldBytesWhileUnwritable <= high + chunk, "in flight while unwritable: "
+                    + peer.maxHeldBytesWhileUnwritable);
+        }
+        assertTrue(f.isSuccess(), () -> String.valueOf(f.cause()));
+        assertPattern(peer.received.toByteArray(), size);
+        ch.finishAndReleaseAll();
+    }
+
+    @Test
+    void realWatermarksBoundWhatIsQueuedInNetty() throws Exception {
+        int size = 10 * WINDOW;
+        Path file = TestFiles.pattern(dir, "f", size);
+        App app = new App();
+        EmbeddedChannel ch = new EmbeddedChannel(app);
+        ch.config().setWriteBufferWaterMark(new WriteBufferWaterMark(20_000, 50_000));
+        AtomicInteger maxPending = new AtomicInteger();
+        // Never flushed by anyone but the writer, never read: the outbound buffer's pending bytes show the bound.
+        ch.pipeline().addFirst(new io.netty.channel.ChannelOutboundHandlerAdapter() {
+            @Override
+            public void write(ChannelHandlerContext ctx, Object msg, io.netty.channel.ChannelPromise promise) {
+                ctx.write(msg, promise);
+                maxPending.accumulateAndGet((int) (ctx.channel().unsafe().outboundBuffer().totalPendingWriteBytes()), Math::max);
+            }
+        });
+        ChannelFuture f = ChannelBodyWriter.write(app.ctx, body(file), new WriteOptions(Long.MAX_VALUE, 16 * 1024));
+        ch.runPendingTasks();
+        assertTrue(f.isSuccess(), () -> String.valueOf(f.cause()));
+        assertTrue(maxPending.get() <= 50_000 + 16 * 1024, "unflushed bytes stayed near the high watermark: " + maxPending.get());
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteBuf b;
+        while ((b = ch.readOutbound()) != null) {
+            b.readBytes(out, b.readableBytes());
+            b.release();
+        }
+        assertPattern(out.toByteArray(), size);
+        ch.finishAndReleaseAll();
+    }
+
+    @Test
+    void channelClosedMidWriteCancelsTheSourceAndReleasesEverything() throws Exception {
+        Path file = TestFiles.pattern(dir, "f", 30 * WINDOW);
+        SlowPeer peer = new SlowPeer(Long.MAX_VALUE, 0);
+        App app = new App();
+        EmbeddedChannel ch = new EmbeddedChannel(peer, app);
+        AtomicBoolean cancelled = new AtomicBoolean();
+        ChannelFuture f = ChannelBodyWriter.write(app.ctx, body(file).doOnCancel(() -> cancelled.set(true)),
+                new WriteOptions(250_000, 30_000));
+        peer.deliver(100_000);
+        ch.runPendingTasks();
+        assertTrue(peer.heldWrites() > 0);
+        assertTrue(MappingStats.snapshot().liveWindows() > 0);
+
+        ch.close();
+        ch.runPendingTasks();
+        assertTrue(f.isDone());
+        assertInstanceOf(ClosedChannelException.class, f.cause());
+        assertTrue(cancelled.get(), "the source is cancelled");
+        assertEquals(0, peer.heldWrites());
+        NoLeakedWindows.assertNothingMapped();
+        ch.finishAndReleaseAll();
+    }
+
+    @Test
+    void sourceErrorMidBodyClosesTheChannelAndFailsTheFuture() throws Exception {
+        Path file = TestFiles.pattern(dir, "f", 10 * WINDOW);
+        App app = new App();
+        EmbeddedChannel ch = new EmbeddedChannel(app);
+        IOException boom = new IOException("disk on fire");
+        Flux<ByteBuf> broken = body(file).take(2).concatWith(Flux.error(boom));
+        ChannelFuture f = ChannelBodyWriter.write(app.ctx, broken, WriteOptions.defaults());
+        ch.runPendingTasks();
+        assertTrue(f.isDone());
+        assertSame(boom, f.cause());
+        assertFalse(ch.isOpen(), "a body cut short closes the channel");
+        long sent = 0;
+        ByteBuf b;
+        while ((b = ch.readOutbound()) != null) {
+            sent += b.readableBytes();
+            b.release();
+        }
+        assertEquals(2L * WINDOW, sent, "what was written before the error still went out");
+        ch.finishAndReleaseAll();
+    }
+
+    @Test
+    void aWriteThatFailsAbortsTheBody() throws Exception {
+        Path file = TestFiles.pattern(dir, "f", 10 * WINDOW);
+        App app = new App();
+        IOException refused = new IOException("write refused");
+        EmbeddedChannel ch = new EmbeddedChannel(new io.netty.channel.ChannelOutboundHandlerAdapter() {
+            int n;
+
+            @Override
+            public void write(ChannelHandlerContext ctx, Object msg, io.netty.channel.ChannelPromise promise) {
+                if (++n == 3) {
+                    ((ByteBuf) msg).release();
+                    promise.setFailure(refused);
+                } else {
+                    ctx.write(msg, promise);
+                }
+            }
+        }, app);
+        AtomicBoolean cancelled = new AtomicBoolean();
+        ChannelFuture f = ChannelBodyWriter.write(app.ctx, body(file).doOnCancel(() -> cancelled.set(true)),
+                WriteOptions.defaults().withMaxChunkSize(10_000));
+        ch.runPendingTasks();
+        assertSame(refused, f.cause());
+        assertTrue(cancelled.get());
+        assertFalse(ch.isOpen());
+        ch.finishAndReleaseAll();
+    }
+
+    @Test
+    void aClosedChannelFailsAtOnceWithoutSubscribing() throws Exception {
+        Path file = TestFiles.pattern(dir, "f", WINDOW);
+        App app = new App();
+        EmbeddedChannel ch = new EmbeddedChannel(app);
+        ch.close();
+        AtomicBoolean subscribed = new AtomicBoolean();
+        ChannelFuture f = ChannelBodyWriter.write(app.ctx, body(file).doOnSubscribe(s -> subscribed.set(true)),
+                WriteOptions.defaults());
+        assertInstanceOf(ClosedChannelException.class, f.cause());
+        assertFalse(subscribed.get());
+    }
+
+    @Test
+    void cancellingTheFutureAbortsTheBody() throws Exception {
+        Path file = TestFiles.pattern(dir, "f", 30 * WINDOW);
+        SlowPeer peer = new SlowPeer(Long.MAX_VALUE, 0);
+        App app = new App();
+        EmbeddedChannel ch = new EmbeddedChannel(peer, app);
+        ChannelFuture f = ChannelBodyWriter.write(app.ctx, body(file), new WriteOptions(250_000, 30_000));
+        ch.runPendingTasks();
+        assertTrue(f.cancel(false));
+        ch.runPendingTasks();
+        assertInstanceOf(CancellationException.class, f.cause());
+        assertFalse(ch.isOpen());
+        NoLeakedWindows.assertNothingMapped();
+        ch.finishAndReleaseAll();
+    }
+
+    @Test
+    void emptyBuffersAndAnEmptyBodyComplete() {
+        App app = new App();
+        EmbeddedChannel ch = new EmbeddedChannel(app);
+        ByteBuf empty = Unpooled.directBuffer(8);
+        ChannelFuture f = ChannelBodyWriter.write(app.ctx, Flux.just(empty, Unpooled.copiedBuffer(new byte[] {1, 2})),
+                WriteOptions.defaults());
+        ch.runPendingTasks();
+        assertTrue(f.isSuccess());
+        assertEquals(0, empty.refCnt(), "an empty buffer is released, not written");
+        ByteBuf out = ch.readOutbound();
+        assertEquals(2, out.readableBytes());
+        out.release();
+        assertTrue(ChannelBodyWriter.write(app.ctx, Flux.empty(), WriteOptions.defaults()).isSuccess());
+        assertThrows(NullPointerException.class, () -> ChannelBodyWriter.write(app.ctx, null, WriteOptions.defaults()));
+        assertThrows(IllegalArgumentException.class, () -> new WriteOptions(0, 1));
+        assertThrows(IllegalArgumentException.class, () -> new WriteOptions(1, 0));
+        ch.finishAndReleaseAll();
+    }
+}
