@@ -80,6 +80,9 @@ public final class RootDirectory {
             return null;
         }
         Found found = check(candidate);
+        if (found != null && request.trailingSlash() && !found.attributes().isDirectory()) {
+            return null; // "/a.txt/" names a directory, as the file system itself would say (ENOTDIR)
+        }
         if (found != null && found.attributes().isDirectory()) {
             found = check(found.realPath().resolve(INDEX));
             if (found != null && !found.attributes().isRegularFile()) {
