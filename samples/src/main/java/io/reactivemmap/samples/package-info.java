@@ -1,0 +1,5 @@
+/** Runnable programs to copy from. */
+@NullMarked
+package io.reactivemmap.samples;
+
+import org.jspecify.annotations.NullMarked;
