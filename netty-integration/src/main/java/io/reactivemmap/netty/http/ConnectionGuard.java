@@ -1,0 +1,141 @@
+package io.reactivemmap.netty.http;
+
+import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelProgressiveFuture;
+import io.netty.channel.ChannelProgressiveFutureListener;
+import io.netty.channel.ChannelProgressivePromise;
+import io.netty.channel.ChannelPromise;
+import io.netty.util.concurrent.ScheduledFuture;
+
+import java.lang.System.Logger.Level;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Closes connections that hold resources without using them: idle ones (no request and no response in progress for
+ * {@code idleTimeout}) and slow readers (fewer than {@code minRate * period} bytes taken off the socket during a
+ * {@code period} while a response is being sent).
+ *
+ * <p>Sits next to the socket, so it counts the bytes the transport actually wrote — partial writes included — by
+ * giving every write a progressive promise: Netty reports progress of both buffers and file regions
+ * ({@code sendfile}) through it, while a write's completion alone would say nothing during a 1 GiB region. Netty's
+ * own idle handler is no use here: it treats a long-running write as idleness, and watermarks only signal.
+ */
+final class ConnectionGuard extends ChannelDuplexHandler {
+    private static final System.Logger LOG = System.getLogger(ConnectionGuard.class.getName());
+
+    private final long idleTimeoutNanos;
+    private final long minRate;
+    private final long periodNanos;
+    private final long checkNanos;
+    private ScheduledFuture<?> timer;
+    private long written;
+    private boolean responding;
+    private long lastActivity;
+    private long periodStart;
+    private long periodStartWritten;
+
+    ConnectionGuard(Duration idleTimeout, long minRate, Duration period) {
+        this.idleTimeoutNanos = idleTimeout.toNanos();
+        this.minRate = minRate;
+        this.periodNanos = period.toNanos();
+        long shortest = periodNanos > 0 && minRate > 0 ? Math.min(idleTimeoutNanos, periodNanos) : idleTimeoutNanos;
+        this.checkNanos = Math.max(TimeUnit.MILLISECONDS.toNanos(10), shortest / 4);
+    }
+
+    /** Bytes the transport has written to this connection's socket so far. */
+    long written() {
+        return written;
+    }
+
+    /** A response started: slow-reader periods count from now. Call on the event loop. */
+    void responseStarted() {
+        responding = true;
+        periodStart = System.nanoTime();
+        periodStartWritten = written;
+    }
+
+    /** The response ended: idleness counts from now. Call on the event loop. */
+    void responseEnded() {
+        responding = false;
+        lastActivity = System.nanoTime();
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        lastActivity = System.nanoTime();
+        timer = ctx.executor().scheduleAtFixedRate(() -> check(ctx), checkNanos, checkNanos, TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        timer.cancel(false);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        timer.cancel(false);
+        super.channelInactive(ctx);
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
+        lastActivity = System.nanoTime();
+        super.channelRead(ctx, msg);
+    }
+
+    @Override
+    public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+        if (promise.isVoid()) {
+            ctx.write(msg, promise);
+            return;
+        }
+        ChannelProgressivePromise progressive = ctx.newProgressivePromise();
+        progressive.addListener(new ChannelProgressiveFutureListener() {
+            private long seen;
+
+            @Override
+            public void operationProgressed(ChannelProgressiveFuture future, long progress, long total) {
+                // ChannelOutboundBuffer reports progress cumulatively per message
+                written += progress - seen;
+                seen = progress;
+            }
+
+            @Override
+            public void operationComplete(ChannelProgressiveFuture future) {
+                if (future.isSuccess()) {
+                    promise.trySuccess();
+                } else {
+                    promise.tryFailure(future.cause());
+                }
+            }
+        });
+        ctx.write(msg, progressive);
+    }
+
+    private void check(ChannelHandlerContext ctx) {
+        if (!ctx.channel().isActive()) {
+            timer.cancel(false);
+            return;
+        }
+        long now = System.nanoTime();
+        if (responding) {
+            if (minRate > 0 && periodNanos > 0 && now - periodStart >= periodNanos) {
+                long progressed = written - periodStartWritten;
+                double seconds = (now - periodStart) / 1e9;
+                if (progressed < minRate * seconds) {
+                    LOG.log(Level.INFO, () -> "closing " + ctx.channel().remoteAddress() + ": read " + progressed
+                            + " bytes in " + String.format("%.1f", seconds) + " s, below the minimum of " + minRate + " bytes/s");
+                    ctx.close();
+                    return;
+                }
+                periodStart = now;
+                periodStartWritten = written;
+            }
+        } else if (now - lastActivity >= idleTimeoutNanos) {
+            LOG.log(Level.DEBUG, () -> "closing idle connection " + ctx.channel().remoteAddress());
+            ctx.close();
+        }
+    }
+}

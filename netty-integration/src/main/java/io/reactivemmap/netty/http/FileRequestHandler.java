@@ -1,0 +1,281 @@
+package io.reactivemmap.netty.http;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.DecoderResult;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.util.ReferenceCountUtil;
+import io.reactivemmap.MappingStats;
+import org.jspecify.annotations.Nullable;
+
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayDeque;
+
+/**
+ * Answers one connection's requests, one at a time and in order (pipelined requests wait in a short queue while
+ * reading from the socket is paused). Responses are never aggregated: headers first, then the body through the
+ * connection's {@link BodySender}.
+ */
+final class FileRequestHandler extends ChannelInboundHandlerAdapter {
+    private static final System.Logger LOG = System.getLogger(FileRequestHandler.class.getName());
+    static final System.Logger ACCESS = System.getLogger("io.reactivemmap.netty.http.access");
+    private static final int MAX_PIPELINED = 16;
+    static final String STATS_PATH = "/_stats";
+
+    private final FileServer.State server;
+    private final ConnectionGuard guard;
+    private final ArrayDeque<HttpRequest> pipelined = new ArrayDeque<>();
+    private boolean responding;
+
+    FileRequestHandler(FileServer.State server, ConnectionGuard guard) {
+        this.server = server;
+        this.guard = guard;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (msg instanceof HttpRequest request) {
+            ReferenceCountUtil.release(msg); // a DefaultHttpRequest holds no buffer, but a FullHttpRequest would
+            if (responding) {
+                if (pipelined.size() >= MAX_PIPELINED) {
+                    ctx.close();
+                    return;
+                }
+                pipelined.add(request);
+                ctx.channel().config().setAutoRead(false);
+                return;
+            }
+            handle(ctx, request);
+        } else if (msg instanceof HttpContent content) {
+            // The body of a request we answer without reading it: GET/HEAD with a body are refused and the
+            // connection closed, so this is only ever the empty last content of a bodiless request.
+            content.release();
+        } else {
+            ReferenceCountUtil.release(msg);
+        }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        LOG.log(Level.DEBUG, () -> "closing " + ctx.channel().remoteAddress() + " after an error", cause);
+        ctx.close();
+    }
+
+    private void handle(ChannelHandlerContext ctx, HttpRequest request) {
+        long start = System.nanoTime();
+        server.requests.increment();
+        responding = true;
+        guard.responseStarted();
+        DecoderResult decoded = request.decoderResult();
+        if (decoded.isFailure()) {
+            Throwable cause = decoded.cause();
+            HttpResponseStatus status = cause instanceof TooLongHttpLineException ? HttpResponseStatus.REQUEST_URI_TOO_LONG
+                    : cause instanceof TooLongHttpHeaderException ? HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE
+                    : cause instanceof TooLongFrameException ? HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE
+                    : HttpResponseStatus.BAD_REQUEST;
+            error(ctx, request, start, status, "malformed request", false);
+            return;
+        }
+        boolean keepAlive = HttpUtil.isKeepAlive(request);
+        HttpMethod method = request.method();
+        boolean hasBody = hasBody(request);
+        if (!method.equals(HttpMethod.GET) && !method.equals(HttpMethod.HEAD)) {
+            // The request's body (if any) is not read: the connection is closed after the 405 instead.
+            error(ctx, request, start, HttpResponseStatus.METHOD_NOT_ALLOWED, "only GET and HEAD are served", keepAlive && !hasBody);
+            return;
+        }
+        if (hasBody) {
+            error(ctx, request, start, HttpResponseStatus.BAD_REQUEST, "a " + method + " request must not carry a body", false);
+            return;
+        }
+        if (server.options.statsEndpoint() && request.uri().equals(STATS_PATH)) {
+            stats(ctx, request, start, keepAlive);
+            return;
+        }
+        RequestPath path;
+        try {
+            path = RequestPath.parse(request.uri());
+        } catch (RequestPath.InvalidPathException e) {
+            error(ctx, request, start, HttpResponseStatus.BAD_REQUEST, e.getMessage(), keepAlive);
+            return;
+        }
+        RootDirectory.Found found = server.root.find(path);
+        if (found == null) {
+            error(ctx, request, start, HttpResponseStatus.NOT_FOUND, "not found", keepAlive);
+            return;
+        }
+        RootDirectory.Opened file;
+        try {
+            file = server.root.open(found);
+        } catch (IOException | SecurityException e) {
+            LOG.log(Level.DEBUG, () -> "cannot open " + found.realPath() + ": " + e);
+            error(ctx, request, start, HttpResponseStatus.NOT_FOUND, "not found", keepAlive);
+            return;
+        }
+        serve(ctx, request, start, keepAlive, file);
+    }
+
+    private void serve(ChannelHandlerContext ctx, HttpRequest request, long start, boolean keepAlive, RootDirectory.Opened file) {
+        ResponsePlan plan;
+        try {
+            plan = ResponsePlan.plan(request.method(), request.headers(), file.representation(), server.options.rangeLimits(),
+                    Instant.now());
+        } catch (RuntimeException e) {
+            closeQuietly(file);
+            LOG.log(Level.WARNING, () -> "could not plan the response to " + request.method() + " " + request.uri(), e);
+            error(ctx, request, start, HttpResponseStatus.INTERNAL_SERVER_ERROR, "internal error", false);
+            return;
+        }
+        HttpResponse response = new DefaultHttpResponse(HttpVersion.HTTP_1_1, plan.status(), plan.headers());
+        decorate(response, request, keepAlive);
+        ctx.write(response);
+        long bodyLength = plan.bodyLength();
+        if (plan.body().isEmpty()) {
+            closeQuietly(file);
+            ChannelFuture f = ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+            f.addListener((ChannelFutureListener) done -> finished(ctx, request, start, plan.status(), 0, keepAlive, done.isSuccess()));
+            return;
+        }
+        ChannelFuture body;
+        try {
+            body = server.bodySender.send(ctx, file, plan.body());
+        } catch (RuntimeException e) {
+            closeQuietly(file);
+            LOG.log(Level.WARNING, () -> "could not start the body of " + file.path(), e);
+            ctx.close();
+            finished(ctx, request, start, plan.status(), 0, false, false);
+            return;
+        }
+        body.addListener((ChannelFutureListener) done -> {
+            closeQuietly(file);
+            if (!done.isSuccess()) {
+                // A body cut short cannot be repaired: the client must see the connection end before
+                // Content-Length is reached, never padding.
+                LOG.log(Level.DEBUG, () -> "body of " + file.path() + " failed", done.cause());
+                ctx.close();
+                finished(ctx, request, start, plan.status(), -1, false, false);
+                return;
+            }
+            ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener((ChannelFutureListener) last ->
+                    finished(ctx, request, start, plan.status(), bodyLength, keepAlive, last.isSuccess()));
+        });
+    }
+
+    private void stats(ChannelHandlerContext ctx, HttpRequest request, long start, boolean keepAlive) {
+        MappingStats s = MappingStats.snapshot();
+        String json = "{\"liveWindows\":" + s.liveWindows() + ",\"mappedBytes\":" + s.mappedBytes()
+                + ",\"peakMappedBytes\":" + s.peakMappedBytes() + ",\"windowsMapped\":" + s.windowsMapped()
+                + ",\"openConnections\":" + server.openConnections.get() + ",\"requests\":" + server.requests.sum()
+                + ",\"bodyMode\":\"" + (server.options.usesMappedWindows() ? "mapped" : "sendfile") + "\"}\n";
+        respond(ctx, request, start, HttpResponseStatus.OK, "application/json", json, keepAlive);
+    }
+
+    private void error(ChannelHandlerContext ctx, HttpRequest request, long start, HttpResponseStatus status, String message,
+                       boolean keepAlive) {
+        respond(ctx, request, start, status, "text/plain; charset=utf-8", status + ": " + message + "\n", keepAlive);
+    }
+
+    private void respond(ChannelHandlerContext ctx, HttpRequest request, long start, HttpResponseStatus status,
+                         String contentType, String text, boolean keepAlive) {
+        boolean head = HttpMethod.HEAD.equals(request.method());
+        ByteBuf content = head ? Unpooled.EMPTY_BUFFER : Unpooled.copiedBuffer(text, StandardCharsets.UTF_8);
+        DefaultFullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, content);
+        response.headers().set(HttpHeaderNames.CONTENT_TYPE, contentType);
+        response.headers().set(HttpHeaderNames.CONTENT_LENGTH, text.getBytes(StandardCharsets.UTF_8).length);
+        if (status.equals(HttpResponseStatus.METHOD_NOT_ALLOWED)) {
+            response.headers().set(HttpHeaderNames.ALLOW, "GET, HEAD");
+        }
+        decorate(response, request, keepAlive);
+        long bytes = content.readableBytes();
+        ctx.writeAndFlush(response).addListener((ChannelFutureListener) f ->
+                finished(ctx, request, start, status, bytes, keepAlive, f.isSuccess()));
+    }
+
+    private static void decorate(HttpResponse response, HttpRequest request, boolean keepAlive) {
+        response.headers().set(HttpHeaderNames.DATE, HttpDates.format(Instant.now()));
+        response.headers().set(HttpHeaderNames.SERVER, "reactive-mmap");
+        if (!keepAlive) {
+            response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        } else if (request.protocolVersion().equals(HttpVersion.HTTP_1_0)) {
+            response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+        }
+    }
+
+    private void finished(ChannelHandlerContext ctx, HttpRequest request, long start, HttpResponseStatus status, long bytes,
+                          boolean keepAlive, boolean success) {
+        long micros = (System.nanoTime() - start) / 1000;
+        ACCESS.log(Level.INFO, () -> request.method() + " " + printable(request.uri()) + " " + status.code() + " "
+                + (bytes < 0 ? "-" : Long.toString(bytes)) + " " + (micros / 1000) + "." + String.format("%03d", micros % 1000)
+                + "ms" + (success ? "" : " aborted"));
+        responding = false;
+        guard.responseEnded();
+        if (!success || !keepAlive) {
+            ctx.close();
+            pipelined.clear();
+            return;
+        }
+        HttpRequest next = pipelined.poll();
+        if (next != null) {
+            handle(ctx, next);
+        } else {
+            ctx.channel().config().setAutoRead(true);
+        }
+    }
+
+    private static boolean hasBody(HttpRequest request) {
+        if (HttpUtil.isTransferEncodingChunked(request)) {
+            return true;
+        }
+        try {
+            return HttpUtil.getContentLength(request, 0L) > 0;
+        } catch (NumberFormatException e) {
+            return true; // an unreadable length: treat as a body, which closes the connection
+        }
+    }
+
+    /** The request target for the log, with control characters escaped so a request cannot forge log lines. */
+    static String printable(@Nullable String s) {
+        if (s == null) {
+            return "-";
+        }
+        StringBuilder b = new StringBuilder(Math.min(s.length(), 512));
+        for (int i = 0; i < s.length() && i < 512; i++) {
+            char c = s.charAt(i);
+            if (c < 0x20 || c == 0x7F || (c >= 0x80 && c <= 0x9F)) {
+                b.append(String.format("\\x%02x", (int) c));
+            } else {
+                b.append(c);
+            }
+        }
+        return s.length() > 512 ? b.append("...").toString() : b.toString();
+    }
+
+    private static void closeQuietly(RootDirectory.Opened file) {
+        try {
+            file.close();
+        } catch (IOException ignored) {
+            // a read-only channel has nothing to flush
+        }
+    }
+}

@@ -1,0 +1,235 @@
+package io.reactivemmap.netty.http;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.ssl.SslContext;
+import io.netty.util.ReferenceCountUtil;
+import io.reactivemmap.MapOptions;
+import io.reactivemmap.netty.WriteOptions;
+import org.jspecify.annotations.Nullable;
+
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * An HTTP/1.1 server for the files under one directory: {@code GET} and {@code HEAD}, validators and conditional
+ * requests, single and multipart byte ranges, keep-alive, TLS, and guards against slow, idle and excess clients.
+ *
+ * <pre>{@code
+ * try (FileServer server = FileServer.start(FileServerOptions.defaults(Path.of("public")).withPort(0))) {
+ *     System.out.println("serving on port " + server.port());
+ *     ...
+ * } // closes the listening socket, every connection and the event loops
+ * }</pre>
+ *
+ * <p>Bytes reach the socket by {@code sendfile} or as mapped windows ({@link BodyMode}); under TLS always as mapped
+ * windows, which the JDK TLS engine reads without a copy into a heap buffer. A request for a path outside the root,
+ * hidden, or not a regular file is a {@code 404}; a malformed one a {@code 400}; a method other than {@code GET}
+ * or {@code HEAD} a {@code 405}. A file that shrinks while it is sent ends the connection early: the client sees
+ * fewer bytes than {@code Content-Length}, never filler. Each request is logged on the
+ * {@code io.reactivemmap.netty.http.access} {@link System.Logger} at {@code INFO}.
+ */
+public final class FileServer implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(FileServer.class.getName());
+
+    /** What every connection of one server shares. */
+    static final class State {
+        final FileServerOptions options;
+        final RootDirectory root;
+        final BodySender bodySender;
+        final AtomicInteger openConnections = new AtomicInteger();
+        final LongAdder requests = new LongAdder();
+
+        State(FileServerOptions options, RootDirectory root, BodySender bodySender) {
+            this.options = options;
+            this.root = root;
+            this.bodySender = bodySender;
+        }
+    }
+
+    private final State state;
+    private final EventLoopGroup group;
+    private final Channel serverChannel;
+    private final String transport;
+
+    private FileServer(State state, EventLoopGroup group, Channel serverChannel, String transport) {
+        this.state = state;
+        this.group = group;
+        this.serverChannel = serverChannel;
+        this.transport = transport;
+    }
+
+    /**
+     * Binds and starts serving.
+     *
+     * @throws IOException if the root is not a directory, the address cannot be bound, or TLS cannot be set up
+     */
+    public static FileServer start(FileServerOptions options) throws IOException {
+        Objects.requireNonNull(options, "options");
+        BodySender sender = options.usesMappedWindows()
+                ? new MappedBodySender(mapOptions(options), writeOptions(options))
+                : new SendfileBodySender();
+        return start(options, sender);
+    }
+
+    /** Starts with a given body sender (tests use it to run the mapped path through a stand-in writer). */
+    static FileServer start(FileServerOptions options, BodySender sender) throws IOException {
+        RootDirectory root = RootDirectory.of(options.root(), options.followSymlinksOutside(), options.serveHidden());
+        SslContext ssl = null;
+        if (options.tls() != null) {
+            try {
+                ssl = ServerTls.context(options.tls());
+            } catch (GeneralSecurityException e) {
+                throw new IOException("could not set up TLS: " + e.getMessage(), e);
+            }
+        }
+        State state = new State(options, root, sender);
+        boolean epoll = options.preferNativeTransport() && Epoll.isAvailable();
+        IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+        Class<? extends ServerChannel> channelType = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(options.ioThreads(), io);
+        try {
+            SslContext sslContext = ssl;
+            ServerBootstrap bootstrap = new ServerBootstrap()
+                    .group(group)
+                    .channel(channelType)
+                    .option(ChannelOption.SO_BACKLOG, 1024)
+                    .childOption(ChannelOption.TCP_NODELAY, true)
+                    .childHandler(new ChannelInitializer<SocketChannel>() {
+                        @Override
+                        protected void initChannel(SocketChannel ch) {
+                            initConnection(ch, state, sslContext);
+                        }
+                    });
+            Channel channel = bootstrap.bind(options.host(), options.port()).sync().channel();
+            String transport = epoll ? "epoll" : "nio" + (epoll || !options.preferNativeTransport() ? ""
+                    : " (epoll unavailable: " + Epoll.unavailabilityCause() + ")");
+            FileServer server = new FileServer(state, group, channel, transport);
+            LOG.log(Level.INFO, () -> "serving " + root.path() + " on " + (sslContext != null ? "https" : "http") + "://"
+                    + options.host() + ":" + server.port() + " (" + server.transport + ", "
+                    + (options.usesMappedWindows() ? "mapped windows" : "sendfile") + ")");
+            return server;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+            throw new IOException("interrupted while binding " + options.host() + ":" + options.port(), e);
+        } catch (RuntimeException e) {
+            group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+            throw new IOException("could not bind " + options.host() + ":" + options.port() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void initConnection(SocketChannel ch, State state, @Nullable SslContext ssl) {
+        FileServerOptions options = state.options;
+        int open = state.openConnections.incrementAndGet();
+        ch.closeFuture().addListener(f -> state.openConnections.decrementAndGet());
+        ChannelPipeline p = ch.pipeline();
+        ConnectionGuard guard = new ConnectionGuard(options.idleTimeout(), options.minRate(), options.minRatePeriod());
+        p.addLast("guard", guard);
+        if (ssl != null) {
+            p.addLast("tls", ssl.newHandler(ch.alloc()));
+        }
+        p.addLast("http", new HttpServerCodec());
+        if (open > options.maxConnections()) {
+            p.addLast("reject", new Overloaded(options.maxConnections()));
+        } else {
+            p.addLast("files", new FileRequestHandler(state, guard));
+        }
+    }
+
+    /** Answers the first request of a connection over the cap with 503 and closes it. */
+    private static final class Overloaded extends ChannelInboundHandlerAdapter {
+        private final int max;
+
+        Overloaded(int max) {
+            this.max = max;
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            boolean request = msg instanceof HttpRequest;
+            ReferenceCountUtil.release(msg);
+            if (!request) {
+                return;
+            }
+            ctx.channel().config().setAutoRead(false);
+            byte[] text = ("503 Service Unavailable: more than " + max + " connections\n").getBytes(StandardCharsets.UTF_8);
+            DefaultFullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
+                    HttpResponseStatus.SERVICE_UNAVAILABLE, Unpooled.wrappedBuffer(text));
+            response.headers().set(HttpHeaderNames.CONTENT_LENGTH, text.length);
+            response.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
+            response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+            response.headers().set(HttpHeaderNames.RETRY_AFTER, 1);
+            ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+
+    static MapOptions mapOptions(FileServerOptions options) {
+        // Two windows per connection at most: the one being written and the next. The writer's byte bound keeps the
+        // in-flight part below maxBytesInFlight; this bounds what the source maps ahead of it.
+        long live = Math.max(2L * options.windowSize(), options.maxBytesInFlight());
+        return MapOptions.defaults().withWindowSize(options.windowSize()).withMaxLiveBytes(live);
+    }
+
+    static WriteOptions writeOptions(FileServerOptions options) {
+        return new WriteOptions(options.maxBytesInFlight(), Math.min(options.windowSize(), 1 << 20));
+    }
+
+    /** The bound port (the real one when the options said 0). */
+    public int port() {
+        return ((InetSocketAddress) serverChannel.localAddress()).getPort();
+    }
+
+    /** Connections open right now (including any being refused for exceeding the cap). */
+    public int openConnections() {
+        return state.openConnections.get();
+    }
+
+    /** "epoll" or "nio", and why not epoll. */
+    public String transport() {
+        return transport;
+    }
+
+    /** The options the server runs with. */
+    public FileServerOptions options() {
+        return state.options;
+    }
+
+    /** Stops listening, closes every connection (their windows are released) and stops the event loops; waits up to 10 s. */
+    @Override
+    public void close() {
+        serverChannel.close().awaitUninterruptibly(10, TimeUnit.SECONDS);
+        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
+    }
+}

@@ -1,0 +1,145 @@
+package io.reactivemmap.netty.http;
+
+import io.reactivemmap.MapOptions;
+import org.jspecify.annotations.Nullable;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * Configuration of a {@link FileServer}. Start from {@link #defaults(Path)} and change what you need with the
+ * {@code withX} methods.
+ *
+ * @param root the directory served
+ * @param host the address to bind ({@code 127.0.0.1} by default: exposing a file server is a decision)
+ * @param port the port to bind; 0 picks a free one ({@link FileServer#port()} tells which)
+ * @param tls TLS, or {@code null} for plain HTTP
+ * @param windowSize bytes per mapped window in {@link BodyMode#MAPPED} (and under TLS)
+ * @param maxBytesInFlight bytes of mapped windows written to a connection and not yet sent, per connection
+ * @param bodyMode how bytes reach the socket
+ * @param maxConnections connections served at once; more get {@code 503} and are closed
+ * @param idleTimeout a connection with no request and no response in progress for this long is closed
+ * @param minRate bytes per second a client must read while a response is being sent ...
+ * @param minRatePeriod ... measured over periods of this length; slower clients are disconnected. 0 turns the check off
+ * @param rangeLimits limits against range abuse
+ * @param followSymlinksOutside whether symbolic links may lead outside the root
+ * @param serveHidden whether names starting with a dot are served
+ * @param statsEndpoint whether {@code GET /_stats} answers with live windows, mapped bytes and connections (JSON)
+ * @param ioThreads event-loop threads; 0 means Netty's default (twice the cores)
+ * @param preferNativeTransport use epoll when it is available (otherwise NIO)
+ */
+public record FileServerOptions(Path root, String host, int port, @Nullable TlsOptions tls, int windowSize,
+                                long maxBytesInFlight, BodyMode bodyMode, int maxConnections, Duration idleTimeout,
+                                long minRate, Duration minRatePeriod, RangeLimits rangeLimits,
+                                boolean followSymlinksOutside, boolean serveHidden, boolean statsEndpoint, int ioThreads,
+                                boolean preferNativeTransport) {
+    public FileServerOptions {
+        Objects.requireNonNull(root, "root");
+        Objects.requireNonNull(host, "host");
+        Objects.requireNonNull(bodyMode, "bodyMode");
+        Objects.requireNonNull(idleTimeout, "idleTimeout");
+        Objects.requireNonNull(minRatePeriod, "minRatePeriod");
+        Objects.requireNonNull(rangeLimits, "rangeLimits");
+        if (port < 0 || port > 65535) {
+            throw new IllegalArgumentException("port must be 0-65535 (got " + port + ")");
+        }
+        if (windowSize < 4096 || windowSize > MapOptions.MAX_WINDOW_SIZE) {
+            throw new IllegalArgumentException("windowSize must be 4096-" + MapOptions.MAX_WINDOW_SIZE + " bytes (got " + windowSize + ")");
+        }
+        if (maxBytesInFlight < 1) {
+            throw new IllegalArgumentException("maxBytesInFlight must be >= 1 (got " + maxBytesInFlight + ")");
+        }
+        if (maxConnections < 1) {
+            throw new IllegalArgumentException("maxConnections must be >= 1 (got " + maxConnections + ")");
+        }
+        if (idleTimeout.isNegative() || idleTimeout.isZero()) {
+            throw new IllegalArgumentException("idleTimeout must be positive (got " + idleTimeout + ")");
+        }
+        if (minRate < 0 || minRatePeriod.isNegative()) {
+            throw new IllegalArgumentException("minRate and minRatePeriod must be >= 0 (got " + minRate + ", " + minRatePeriod + ")");
+        }
+        if (ioThreads < 0) {
+            throw new IllegalArgumentException("ioThreads must be >= 0 (got " + ioThreads + ")");
+        }
+        if (tls != null && bodyMode == BodyMode.SENDFILE) {
+            throw new IllegalArgumentException("bodyMode SENDFILE cannot be used with TLS (the TLS engine needs the bytes "
+                    + "as buffers); use AUTO or MAPPED");
+        }
+    }
+
+    /**
+     * Serves {@code root} on 127.0.0.1:8080, plain HTTP, {@link BodyMode#AUTO}, 4 MiB windows, 8 MiB in flight per
+     * connection, 10,000 connections, 60 s idle timeout, at least 1 KiB/s over every 30 s while sending.
+     */
+    public static FileServerOptions defaults(Path root) {
+        return new FileServerOptions(root, "127.0.0.1", 8080, null, 4 << 20, 8L << 20, BodyMode.AUTO, 10_000,
+                Duration.ofSeconds(60), 1024, Duration.ofSeconds(30), RangeLimits.DEFAULT, false, false, false, 0, true);
+    }
+
+    public FileServerOptions withHost(String host) {
+        return new FileServerOptions(root, host, port, tls, windowSize, maxBytesInFlight, bodyMode, maxConnections, idleTimeout, minRate, minRatePeriod, rangeLimits, followSymlinksOutside, serveHidden, statsEndpoint, ioThreads, preferNativeTransport);
+    }
+
+    public FileServerOptions withPort(int port) {
+        return new FileServerOptions(root, host, port, tls, windowSize, maxBytesInFlight, bodyMode, maxConnections, idleTimeout, minRate, minRatePeriod, rangeLimits, followSymlinksOutside, serveHidden, statsEndpoint, ioThreads, preferNativeTransport);
+    }
+
+    public FileServerOptions withTls(@Nullable TlsOptions tls) {
+        return new FileServerOptions(root, host, port, tls, windowSize, maxBytesInFlight, bodyMode, maxConnections, idleTimeout, minRate, minRatePeriod, rangeLimits, followSymlinksOutside, serveHidden, statsEndpoint, ioThreads, preferNativeTransport);
+    }
+
+    public FileServerOptions withWindowSize(int windowSize) {
+        return new FileServerOptions(root, host, port, tls, windowSize, maxBytesInFlight, bodyMode, maxConnections, idleTimeout, minRate, minRatePeriod, rangeLimits, followSymlinksOutside, serveHidden, statsEndpoint, ioThreads, preferNativeTransport);
+    }
+
+    public FileServerOptions withMaxBytesInFlight(long maxBytesInFlight) {
+        return new FileServerOptions(root, host, port, tls, windowSize, maxBytesInFlight, bodyMode, maxConnections, idleTimeout, minRate, minRatePeriod, rangeLimits, followSymlinksOutside, serveHidden, statsEndpoint, ioThreads, preferNativeTransport);
+    }
+
+    public FileServerOptions withBodyMode(BodyMode bodyMode) {
+        return new FileServerOptions(root, host, port, tls, windowSize, maxBytesInFlight, bodyMode, maxConnections, idleTimeout, minRate, minRatePeriod, rangeLimits, followSymlinksOutside, serveHidden, statsEndpoint, ioThreads, preferNativeTransport);
+    }
+
+    public FileServerOptions withMaxConnections(int maxConnections) {
+        return new FileServerOptions(root, host, port, tls, windowSize, maxBytesInFlight, bodyMode, maxConnections, idleTimeout, minRate, minRatePeriod, rangeLimits, followSymlinksOutside, serveHidden, statsEndpoint, ioThreads, preferNativeTransport);
+    }
+
+    public FileServerOptions withIdleTimeout(Duration idleTimeout) {
+        return new FileServerOptions(root, host, port, tls, windowSize, maxBytesInFlight, bodyMode, maxConnections, idleTimeout, minRate, minRatePeriod, rangeLimits, followSymlinksOutside, serveHidden, statsEndpoint, ioThreads, preferNativeTransport);
+    }
+
+    /** Clients reading fewer than {@code bytesPerSecond} over a {@code period} while a response is sent are dropped. */
+    public FileServerOptions withMinRate(long bytesPerSecond, Duration period) {
+        return new FileServerOptions(root, host, port, tls, windowSize, maxBytesInFlight, bodyMode, maxConnections, idleTimeout, bytesPerSecond, period, rangeLimits, followSymlinksOutside, serveHidden, statsEndpoint, ioThreads, preferNativeTransport);
+    }
+
+    public FileServerOptions withRangeLimits(RangeLimits rangeLimits) {
+        return new FileServerOptions(root, host, port, tls, windowSize, maxBytesInFlight, bodyMode, maxConnections, idleTimeout, minRate, minRatePeriod, rangeLimits, followSymlinksOutside, serveHidden, statsEndpoint, ioThreads, preferNativeTransport);
+    }
+
+    public FileServerOptions withFollowSymlinksOutside(boolean on) {
+        return new FileServerOptions(root, host, port, tls, windowSize, maxBytesInFlight, bodyMode, maxConnections, idleTimeout, minRate, minRatePeriod, rangeLimits, on, serveHidden, statsEndpoint, ioThreads, preferNativeTransport);
+    }
+
+    public FileServerOptions withServeHidden(boolean on) {
+        return new FileServerOptions(root, host, port, tls, windowSize, maxBytesInFlight, bodyMode, maxConnections, idleTimeout, minRate, minRatePeriod, rangeLimits, followSymlinksOutside, on, statsEndpoint, ioThreads, preferNativeTransport);
+    }
+
+    public FileServerOptions withStatsEndpoint(boolean on) {
+        return new FileServerOptions(root, host, port, tls, windowSize, maxBytesInFlight, bodyMode, maxConnections, idleTimeout, minRate, minRatePeriod, rangeLimits, followSymlinksOutside, serveHidden, on, ioThreads, preferNativeTransport);
+    }
+
+    public FileServerOptions withIoThreads(int ioThreads) {
+        return new FileServerOptions(root, host, port, tls, windowSize, maxBytesInFlight, bodyMode, maxConnections, idleTimeout, minRate, minRatePeriod, rangeLimits, followSymlinksOutside, serveHidden, statsEndpoint, ioThreads, preferNativeTransport);
+    }
+
+    public FileServerOptions withPreferNativeTransport(boolean on) {
+        return new FileServerOptions(root, host, port, tls, windowSize, maxBytesInFlight, bodyMode, maxConnections, idleTimeout, minRate, minRatePeriod, rangeLimits, followSymlinksOutside, serveHidden, statsEndpoint, ioThreads, on);
+    }
+
+    /** Whether responses on this server use mapped windows (true) or sendfile (false). */
+    boolean usesMappedWindows() {
+        return bodyMode == BodyMode.MAPPED || (bodyMode == BodyMode.AUTO && tls != null);
+    }
+}

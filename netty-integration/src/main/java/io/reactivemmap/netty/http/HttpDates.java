@@ -1,0 +1,27 @@
+package io.reactivemmap.netty.http;
+
+import io.netty.handler.codec.DateFormatter;
+import org.jspecify.annotations.Nullable;
+
+import java.time.Instant;
+import java.util.Date;
+
+/** HTTP-date (RFC 9110 §5.6.7) formatting and parsing, at the one-second precision HTTP dates have. */
+public final class HttpDates {
+    private HttpDates() {
+    }
+
+    /** IMF-fixdate, e.g. {@code Sun, 06 Nov 1994 08:49:37 GMT}. */
+    public static String format(Instant instant) {
+        return DateFormatter.format(Date.from(instant));
+    }
+
+    /**
+     * Any of the three formats a recipient must accept (IMF-fixdate, RFC 850, asctime), or {@code null} if
+     * {@code value} is none of them (an invalid date makes the conditional header be ignored).
+     */
+    public static @Nullable Instant parse(String value) {
+        Date d = DateFormatter.parseHttpDate(value);
+        return d == null ? null : d.toInstant();
+    }
+}

@@ -1,0 +1,124 @@
+package io.reactivemmap.netty.http;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+class RootDirectoryTest {
+    @TempDir
+    Path dir;
+    Path root;
+
+    /** A tree with every trap: see {@link #build(Path)}. */
+    @BeforeEach
+    void setUp() throws Exception {
+        root = build(dir);
+    }
+
+    /**
+     * {@code static/} (the root) holds a.txt, docs/index.html, empty/, .env, .git/config, visible-link-to-hidden,
+     * link-in (to a.txt), link-out (to ../outside/secret.txt), dir-link-out (to ../outside), and a FIFO; next to it
+     * {@code static1/secret.txt} and {@code outside/secret.txt}.
+     */
+    static Path build(Path dir) throws Exception {
+        Path root = Files.createDirectories(dir.resolve("static"));
+        Files.writeString(root.resolve("a.txt"), "a");
+        Files.createDirectories(root.resolve("docs"));
+        Files.writeString(root.resolve("docs/index.html"), "<p>docs</p>");
+        Files.createDirectories(root.resolve("empty"));
+        Files.writeString(root.resolve(".env"), "SECRET=1");
+        Files.createDirectories(root.resolve(".git"));
+        Files.writeString(root.resolve(".git/config"), "[core]");
+        Files.createSymbolicLink(root.resolve("visible-link-to-hidden"), root.resolve(".env"));
+        Files.createSymbolicLink(root.resolve("link-in"), Path.of("a.txt"));
+        Path outside = Files.createDirectories(dir.resolve("outside"));
+        Files.writeString(outside.resolve("secret.txt"), "secret");
+        Files.createSymbolicLink(root.resolve("link-out"), Path.of("../outside/secret.txt"));
+        Files.createSymbolicLink(root.resolve("dir-link-out"), Path.of("../outside"));
+        Path sibling = Files.createDirectories(dir.resolve("static1"));
+        Files.writeString(sibling.resolve("secret.txt"), "sibling");
+        new ProcessBuilder("mkfifo", root.resolve("fifo").toString()).inheritIO().start().waitFor(10, TimeUnit.SECONDS);
+        return root;
+    }
+
+    private RootDirectory.Found find(RootDirectory r, String target) throws Exception {
+        return r.find(RequestPath.parse(target));
+    }
+
+    @Test
+    void regularFilesAndIndexesAreFound() throws Exception {
+        RootDirectory r = RootDirectory.of(root, false, false);
+        assertEquals(root.toRealPath().resolve("a.txt"), find(r, "/a.txt").realPath());
+        assertEquals(root.toRealPath().resolve("docs/index.html"), find(r, "/docs/").realPath());
+        assertEquals(root.toRealPath().resolve("docs/index.html"), find(r, "/docs").realPath());
+        assertEquals(root.toRealPath().resolve("a.txt"), find(r, "/link-in").realPath(), "links inside the root are followed");
+    }
+
+    @Test
+    void escapesHiddenFilesAndSpecialFilesAreNotFound() throws Exception {
+        RootDirectory r = RootDirectory.of(root, false, false);
+        for (String target : new String[] {"/link-out", "/dir-link-out/secret.txt", "/.env", "/.git/config", "/%2eenv",
+                "/visible-link-to-hidden", "/empty", "/empty/", "/", "/fifo", "/missing", "/a.txt/", "/a.txt/x",
+                "/a.txt.", "/a.txt%20", "/%252e%252e/static1/secret.txt", "/%E2%80%A4%E2%80%A4/outside/secret.txt",
+                "/../static1/secret.txt".replace("..", "%252e%252e"), "/static1/secret.txt"}) {
+            assertNull(find(r, target), target);
+        }
+    }
+
+    @Test
+    void aSiblingWithTheRootAsStringPrefixIsOutside() throws Exception {
+        // /x/static1 starts with the string "/x/static" but not with the path /x/static
+        RootDirectory r = RootDirectory.of(root, true, false);
+        Files.createSymbolicLink(root.resolve("to-sibling"), Path.of("../static1/secret.txt"));
+        assertNotNull(find(r, "/to-sibling"), "allowed when links may leave the root");
+        assertNull(find(RootDirectory.of(root, false, false), "/to-sibling"));
+    }
+
+    @Test
+    void optionsAllowLinksOutAndHiddenFiles() throws Exception {
+        RootDirectory r = RootDirectory.of(root, true, true);
+        assertNotNull(find(r, "/link-out"));
+        assertNotNull(find(r, "/dir-link-out/secret.txt"));
+        assertNotNull(find(r, "/.env"));
+        assertNull(find(r, "/fifo"), "never a FIFO");
+    }
+
+    @Test
+    @Timeout(10)
+    void openedFileIsTheCheckedFile() throws Exception {
+        RootDirectory r = RootDirectory.of(root, false, false);
+        RootDirectory.Found found = find(r, "/a.txt");
+        try (RootDirectory.Opened opened = r.open(found)) {
+            assertEquals(1, opened.channel().size());
+            assertEquals(1, opened.representation().size());
+        }
+        // replaced between check and open: refused
+        Path replacement = root.resolve("replacement");
+        Files.writeString(replacement, "b");
+        Files.move(replacement, root.resolve("a.txt"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        assertThrows(NoSuchFileException.class, () -> r.open(found));
+        // replaced by a symbolic link: refused without following it
+        RootDirectory.Found again = find(r, "/a.txt");
+        Files.delete(root.resolve("a.txt"));
+        Files.createSymbolicLink(root.resolve("a.txt"), Path.of("../outside/secret.txt"));
+        assertThrows(java.io.IOException.class, () -> r.open(again));
+    }
+
+    @Test
+    void theRootMustBeADirectory() {
+        assertThrows(NotDirectoryException.class, () -> RootDirectory.of(root.resolve("a.txt"), false, false));
+        assertThrows(NoSuchFileException.class, () -> RootDirectory.of(root.resolve("nope"), false, false));
+    }
+}
