@@ -26,14 +26,14 @@ import kotlin.coroutines.EmptyCoroutineContext
 /**
  * The whole file as a cold [Flow] of [MappedWindow]s: the coroutine form of [MappedFile.windows].
  *
- * Each collection opens the file anew. Windows are requested one at a time: the next one is requested when the
- * collector returns from the previous one, so the source maps it (plus [MapOptions.readAhead] ahead) while nothing
- * else waits in between. Mapping, backpressure and the byte bound are the Java source's; see
- * [MappedFile.windows].
+ * Each collection opens the file anew. Windows are requested one at a time, the next when the collector returns
+ * from the previous one; the source's [MapOptions.readAhead] maps ahead of that demand, so no extra window waits
+ * inside the flow. Mapping, backpressure and the byte bound are the Java source's; see [MappedFile.windows].
  *
  * ```kotlin
+ * val crc = CRC32C()
  * path.mappedWindows(MapOptions.defaults().withWindowSize(4L shl 20)).collect { window ->
- *     window.use { digest.update(it.asByteBuffer()) }
+ *     window.use { crc.update(it.asByteBuffer()) }
  * }
  * ```
  *
@@ -41,7 +41,9 @@ import kotlin.coroutines.EmptyCoroutineContext
  * A window that the flow hands to its collector (the collector's `emit` was called with it) belongs to the
  * collector, which must [close][MappedWindow.close] it, typically with `use { }`, even when it throws or is
  * cancelled. This holds for terminal operators that keep a window: `first()` returns an open window that the
- * caller must close.
+ * caller must close. It also holds for intermediate operators: whatever they drop without passing on (`filter`,
+ * `drop`, `takeWhile`, `distinctUntilChanged`, `first { predicate }` reject elements silently) stays mapped, so
+ * close rejected windows in the predicate, or choose the bytes up front with the range variant.
  *
  * ## Discard Support
  * The flow closes by itself every window it mapped and did not hand over: windows read ahead, windows waiting
@@ -50,12 +52,14 @@ import kotlin.coroutines.EmptyCoroutineContext
  * kotlinx operators that put a channel between two coroutines (`buffer`, `flowOn`, `conflate`, `produceIn`,
  * `shareIn`, `stateIn`) drop the elements they hold on cancellation without closing them: windows held there stay
  * mapped (they are never unmapped by the garbage collector). Use [bufferWindows] instead, or read each window in
- * place with [readWindows].
+ * place with [readWindows]. Re-emitting the windows from your own `flow { emitAll(...) }` leaves a narrow race:
+ * that builder's `emit` checks for cancellation before passing a window on and drops it if the coroutine was
+ * cancelled just then; collect this flow directly instead.
  *
  * ## Errors
  * Argument errors throw at once, as in Java. File errors ([java.nio.file.NoSuchFileException],
- * [FileTruncatedException], ...) are thrown from `collect`, the same exception instances the Java source signals,
- * after the windows emitted before them.
+ * [FileTruncatedException], ...) are thrown from `collect` after the windows emitted before them, as the very
+ * exception instances the Java source signals (not copies made by coroutine stack-trace recovery).
  *
  * @receiver the file to map
  * @param options window size, read-ahead, advice and budget
@@ -92,7 +96,9 @@ public fun Path.mappedWindows(
  * exception (or an [java.io.IOException] naming the file and range), as [MappedFile.read] does.
  *
  * ```kotlin
- * val total = path.readWindows { window -> window.segment().sumOfLongs() }.fold(0L, Long::plus)
+ * val checksums: List<Long> = path.readWindows { window ->
+ *     CRC32C().apply { update(window.asByteBuffer()) }.value
+ * }.toList()
  * ```
  *
  * ## Ownership
@@ -127,7 +133,8 @@ public fun <R> Path.readWindows(
  * [readWindows].
  *
  * ```kotlin
- * path.useWindows { window -> channel.write(window.asByteBuffer()) }
+ * val crc = CRC32C()
+ * path.useWindows { window -> crc.update(window.asByteBuffer()) }
  * ```
  *
  * ## Ownership

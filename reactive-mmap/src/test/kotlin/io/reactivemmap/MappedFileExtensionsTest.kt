@@ -415,4 +415,31 @@ class MappedFileExtensionsTest {
         assertEquals(window.toLong(), e.offset())
         assertEquals(window + 100L, e.observedSize())
     }
+
+    @Test
+    fun aMemoryFaultInTheBlockBecomesAnIOExceptionNamingTheFileAndRange() {
+        // The InternalError the JVM raises for SIGBUS, simulated: a real one needs a forked JVM (see the Java tests).
+        val file = patternFile(2L * window)
+        val e = assertThrows<IOException> {
+            runBlocking { file.readWindows(small) { throw InternalError("simulated fault") }.collect() }
+        }
+        assertFalse(e is FileTruncatedException, "the file is intact, so this is not a truncation: $e")
+        assertTrue(e.message!!.contains("$file at [0, 4096)"), e.message)
+        assertTrue(e.cause is InternalError)
+    }
+
+    @Test
+    fun aMemoryFaultOnATruncatedFileBecomesFileTruncatedException() {
+        val file = patternFile(2L * window)
+        val e = assertThrows<FileTruncatedException> {
+            runBlocking {
+                file.useWindows(small) {
+                    FileChannel.open(file, StandardOpenOption.WRITE).use { it.truncate(10) }
+                    throw InternalError("simulated fault")
+                }
+            }
+        }
+        assertEquals(10L, e.observedSize())
+        assertTrue(e.cause is InternalError)
+    }
 }
