@@ -276,7 +276,14 @@ final class FluxMappedWindows extends Flux<MappedWindow> {
                     }
                     // Map (and start faulting in) the next window before handing this one over, so the reader's
                     // work on this window overlaps the prefetch of the next.
-                    readAhead();
+                    try {
+                        readAhead();
+                    } catch (Throwable t) {
+                        // w is neither read ahead nor emitted any more: it is ours to close (for example when the
+                        // file was truncated between this window and the next).
+                        w.close();
+                        throw t;
+                    }
                     actual.onNext(w);
                     e++;
                 }
