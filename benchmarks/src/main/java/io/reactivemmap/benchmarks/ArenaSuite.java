@@ -1,0 +1,9 @@
+package io.reactivemmap.benchmarks;
+
+final class ArenaSuite {
+    ArenaSuite(Config config) {
+    }
+
+    void run() {
+    }
+}

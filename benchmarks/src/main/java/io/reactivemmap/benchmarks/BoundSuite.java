@@ -1,0 +1,9 @@
+package io.reactivemmap.benchmarks;
+
+final class BoundSuite {
+    BoundSuite(Config config) {
+    }
+
+    void run() {
+    }
+}

@@ -1,0 +1,9 @@
+package io.reactivemmap.benchmarks;
+
+final class MapCostSuite {
+    MapCostSuite(Config config) {
+    }
+
+    void run() {
+    }
+}
