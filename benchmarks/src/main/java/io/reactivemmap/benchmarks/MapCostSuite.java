@@ -1,9 +1,116 @@
 package io.reactivemmap.benchmarks;
 
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The {@code mapcost} suite: what mapping costs per GiB streamed, by window size, over the hot file. Each window is
+ * mapped, faulted in (one byte touched per page) and unmapped (its arena closed); the three phases are timed apart.
+ * With a shared arena per window (what the core does) and with a confined one (the cheapest close).
+ */
 final class MapCostSuite {
+    private static final int MIB = DataFiles.MIB;
+    private static final int PAGE = 4096;
+
+    private final Config config;
+
     MapCostSuite(Config config) {
+        this.config = config;
     }
 
-    void run() {
+    /** Nanoseconds spent in each phase over one pass of the file. */
+    record Pass(long map, long fault, long unmap, long bytes) {
+        double perGiB(long nanos) {
+            return nanos / 1e6 / (bytes / (double) DataFiles.GIB);
+        }
+    }
+
+    void run() throws Exception {
+        Report report = new Report("mapcost", config);
+        Machine.CpuSample start = Machine.CpuSample.now();
+        Path file = config.readFile();
+        long size = config.readFileSize();
+        List<Long> sizes = new ArrayList<>();
+        for (long w : new long[]{MIB, 4L * MIB, 16L * MIB, 64L * MIB, 256L * MIB, 1024L * MIB}) {
+            if (w <= size) {
+                sizes.add(w);
+            }
+        }
+        Map<String, List<Pass>> passes = new LinkedHashMap<>();
+        int total = config.warmupRounds() + config.rounds();
+        for (int round = 0; round < total; round++) {
+            System.out.printf("mapcost: round %d/%d (load %s)%n", round + 1, total, Machine.loadAverage());
+            for (int k = 0; k < sizes.size() * 2; k++) {
+                int i = (k + round) % (sizes.size() * 2); // rotate the order each round
+                long w = sizes.get(i / 2);
+                boolean shared = i % 2 == 0;
+                DataFiles.warm(file, size);
+                Pass p = pass(file, size, w, shared);
+                if (round >= config.warmupRounds()) {
+                    passes.computeIfAbsent(key(w, shared), x -> new ArrayList<>()).add(p);
+                }
+            }
+        }
+
+        Table table = new Table("Map + fault + unmap per GiB of a hot " + (size >> 20) + " MiB file (median of "
+                + config.rounds() + " rounds, ms per GiB)", "Window", "Windows per GiB", "map", "fault (1 byte/page)",
+                "unmap (shared arena close)", "total, shared arena", "total, confined arena");
+        List<Svg.Bar> bars = new ArrayList<>();
+        for (long w : sizes) {
+            List<Pass> s = passes.get(key(w, true));
+            List<Pass> c = passes.get(key(w, false));
+            double map = Stats.median(s.stream().map(p -> p.perGiB(p.map())).toList());
+            double fault = Stats.median(s.stream().map(p -> p.perGiB(p.fault())).toList());
+            double unmap = Stats.median(s.stream().map(p -> p.perGiB(p.unmap())).toList());
+            double totalShared = Stats.median(s.stream().map(p -> p.perGiB(p.map() + p.fault() + p.unmap())).toList());
+            double totalConfined = Stats.median(c.stream().map(p -> p.perGiB(p.map() + p.fault() + p.unmap())).toList());
+            table.row(label(w), DataFiles.GIB / w, Table.f(map, 1), Table.f(fault, 1), Table.f(unmap, 1),
+                    Table.f(totalShared, 1), Table.f(totalConfined, 1));
+            bars.add(new Svg.Bar(label(w) + " windows", totalShared, w == 16L * MIB));
+        }
+        table.note("Each phase summed over all windows of one pass, divided by the GiB streamed. Faults are minor faults "
+                + "on a hot page cache (the kernel maps several pages per fault: fault-around).");
+        table.note(Machine.noise(start));
+        report.table(table);
+        report.chart("ms-per-gib", Svg.bars("Map + fault + unmap, ms per GiB (shared arena per window)", "ms", bars));
+        report.write(Bench.header("mapcost", config));
+    }
+
+    private static String key(long w, boolean shared) {
+        return w + (shared ? "s" : "c");
+    }
+
+    static String label(long bytes) {
+        return bytes >= DataFiles.GIB ? (bytes >> 30) + " GiB" : (bytes >> 20) + " MiB";
+    }
+
+    static long sink;
+
+    private static Pass pass(Path file, long size, long window, boolean shared) throws Exception {
+        long map = 0, fault = 0, unmap = 0, touched = 0;
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            for (long pos = 0; pos + window <= size; pos += window) {
+                long t0 = System.nanoTime();
+                Arena arena = shared ? Arena.ofShared() : Arena.ofConfined();
+                MemorySegment m = ch.map(FileChannel.MapMode.READ_ONLY, pos, window, arena);
+                long t1 = System.nanoTime();
+                touched += DataFiles.touch(m, PAGE);
+                long t2 = System.nanoTime();
+                arena.close();
+                long t3 = System.nanoTime();
+                map += t1 - t0;
+                fault += t2 - t1;
+                unmap += t3 - t2;
+            }
+        }
+        sink += touched;
+        return new Pass(map, fault, unmap, size - size % window);
     }
 }
