@@ -51,6 +51,8 @@ final class ReadSuite {
                 timed((f, s) -> ours(f, s, d))));
         p.add(new Peer("ours-4m", "reactive-mmap, 4 MiB windows", true, false, timed((f, s) -> ours(f, s, windows(d, 4)))));
         p.add(new Peer("ours-64m", "reactive-mmap, 64 MiB windows", true, false, timed((f, s) -> ours(f, s, windows(d, 64)))));
+        p.add(new Peer("ours-noadvice", "reactive-mmap, sequential advice off (16 MiB)", true, false,
+                timed((f, s) -> ours(f, s, d.withSequential(false)))));
         MapOptions pop = d.withPopulateAhead(true);
         p.add(new Peer("ours-pop", "reactive-mmap, populateAhead (16 MiB)", true, false, timed((f, s) -> ours(f, s, pop))));
         p.add(new Peer("ours-pop-4m", "reactive-mmap, populateAhead, 4 MiB", true, false,
