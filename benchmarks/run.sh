@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Builds the benchmarks module and runs the suites: benchmarks/run.sh [--quick] [read] [bound] [mapcost] [arena]
+# (default: all). Results (Markdown tables and SVG charts) go to benchmarks/results/, generated data files to
+# benchmarks/bench-data/ (both git-ignored; the data folder needs about 4 GiB of disk, plus a sparse 16 GiB file
+# that takes no disk). Benchmarks are not tests: nothing here gates a build.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/.." && pwd)"
+
+# The JDK 25 the build uses: JAVA_HOME if it is 25+, else the standard install locations.
+find_java() {
+  local candidates=()
+  [[ -n "${JAVA_HOME:-}" ]] && candidates+=("$JAVA_HOME")
+  candidates+=(/usr/lib/jvm/*25* /usr/lib/jvm/*-2[5-9]* "$HOME"/.jdks/*25* /opt/java/*25*)
+  for home in "${candidates[@]}"; do
+    local java="$home/bin/java"
+    [[ -x "$java" ]] || continue
+    local major
+    major="$("$java" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p')"
+    if [[ "${major%%.*}" =~ ^[0-9]+$ ]] && (( ${major%%.*} >= 25 )); then
+      echo "$java"
+      return 0
+    fi
+  done
+  return 1
+}
+java="$(find_java)" || { echo "run.sh: no JDK 25 found (set JAVA_HOME or install one under /usr/lib/jvm)" >&2; exit 1; }
+
+(cd "$root" && mvn -q -B -pl benchmarks -am package -DskipTests)
+
+cd "$here"
+exec "$java" --enable-native-access=ALL-UNNAMED -Xms2g -Xmx2g \
+  -cp "$here/target/classes:$here/target/lib/*" \
+  io.reactivemmap.benchmarks.Bench --data "$here/bench-data" --results "$here/results" "$@"
