@@ -276,7 +276,12 @@ final class FluxMappedWindows extends Flux<MappedWindow> {
                     }
                     // Map (and start faulting in) the next window before handing this one over, so the reader's
                     // work on this window overlaps the prefetch of the next.
-                    readAhead();
+                    try {
+                        readAhead();
+                    } catch (Throwable t) {
+                        w.close(); // neither in the read-ahead queue nor emitted: only we can close it
+                        throw t;
+                    }
                     actual.onNext(w);
                     e++;
                 }
