@@ -263,7 +263,7 @@ final class FluxMappedWindows extends Flux<MappedWindow> {
                         if (next >= end) {
                             break;
                         }
-                        w = mapNext();
+                        w = mapNext(true);
                         if (w == null) {
                             break; // waiting for capacity or budget; a close() or budget release drains again
                         }
@@ -313,7 +313,7 @@ final class FluxMappedWindows extends Flux<MappedWindow> {
 
         private void readAhead() throws IOException {
             while (ahead.size() < options.readAhead() && next < end) {
-                MappedWindow w = mapNext();
+                MappedWindow w = mapNext(false);
                 if (w == null) {
                     return;
                 }
@@ -351,8 +351,10 @@ final class FluxMappedWindows extends Flux<MappedWindow> {
         /**
          * Maps the window at {@code next}, or returns {@code null} when this subscription's byte bound or the budget
          * does not allow it now (having arranged to be drained again when it does).
+         *
+         * @param demanded whether a request is waiting for this window ({@code false} when reading ahead)
          */
-        private @Nullable MappedWindow mapNext() throws IOException {
+        private @Nullable MappedWindow mapNext(boolean demanded) throws IOException {
             long start = next;
             int len = (int) Math.min(options.windowSize(), end - start);
             int page = NativeAccess.pageSize();
@@ -365,6 +367,11 @@ final class FluxMappedWindows extends Flux<MappedWindow> {
             }
             if (!budget.tryAcquire(mapSize)) {
                 if (options.failWhenBudgetExhausted()) {
+                    if (!demanded) {
+                        // Reading ahead is optional: skip it, as the waiting mode does, rather than fail a stream
+                        // whose demanded windows still fit. The next drain tries again.
+                        return null;
+                    }
                     Metrics.BUDGET_REJECTIONS.increment();
                     throw new MappingBudgetExhaustedException("cannot map " + file.path + " at offset " + start + ": " + budget
                             + " is spent and failWhenBudgetExhausted is set; close windows sooner, raise the budget "
