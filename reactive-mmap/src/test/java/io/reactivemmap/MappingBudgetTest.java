@@ -4,7 +4,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import reactor.core.publisher.Flux;
-import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
 
 import java.nio.file.Path;
@@ -116,16 +115,20 @@ class MappingBudgetTest {
     }
 
     @Test
-    void aBudgetRefusalWhileReadingAheadInFailFastModeLeaksNothing() throws Exception {
-        // One window of budget, read-ahead 1: the demanded window fits, the read-ahead does not.
+    void aBudgetRefusalWhileReadingAheadInFailFastModeSkipsTheReadAheadInsteadOfFailing() throws Exception {
+        // One window of budget, read-ahead 1: every demanded window fits, no read-ahead ever does. Waiting mode
+        // streams this file; fail-fast mode must too (it fails only a demanded window), and leak nothing.
         Path file = TestFiles.pattern(dir, "f.bin", 4L * PAGE);
         MappingBudget budget = MappingBudget.of(1, 1L << 30);
-        List<Long> offsets = MappedFile.read(file, Windows.options(PAGE, 1, budget).withFailWhenBudgetExhausted(true),
-                        MappedWindow::offset)
-                .onErrorResume(e -> Mono.empty())
-                .collectList()
-                .block(Duration.ofSeconds(10));
-        assertTrue(offsets != null);
-        assertEquals(0, budget.liveWindows(), "a window was left mapped after the budget refused a read-ahead: " + budget);
+        long rejectionsBefore = MappingStats.snapshot().budgetRejections();
+        for (boolean failFast : new boolean[] {false, true}) {
+            List<Long> offsets = MappedFile.read(file, Windows.options(PAGE, 1, budget).withFailWhenBudgetExhausted(failFast),
+                            MappedWindow::offset)
+                    .collectList()
+                    .block(Duration.ofSeconds(10));
+            assertEquals(List.of(0L, (long) PAGE, 2L * PAGE, 3L * PAGE), offsets, "failWhenBudgetExhausted=" + failFast);
+            assertEquals(0, budget.liveWindows(), "left mapped: " + budget);
+        }
+        assertEquals(rejectionsBefore, MappingStats.snapshot().budgetRejections());
     }
 }
