@@ -160,7 +160,12 @@ final class FluxMappedWindows extends Flux<MappedWindow> {
             }
         }
 
-        private final CoreSubscriber<? super MappedWindow> actual;
+        /**
+         * The subscriber; replaced by a no-op one at termination (cancel, error, complete) so that windows the
+         * subscriber still holds, which reference this subscription, do not keep it and its chain reachable
+         * (rule 3.13). Read and written only in the drain loop, like {@code ahead}.
+         */
+        private CoreSubscriber<? super MappedWindow> actual;
         private final SharedFile file;
         private final long end;
         private final MapOptions options;
@@ -296,7 +301,9 @@ final class FluxMappedWindows extends Flux<MappedWindow> {
                     terminated = true;
                     budget.cancelAwait(budgetWaiter);
                     file.release();
-                    actual.onComplete();
+                    CoreSubscriber<? super MappedWindow> a = actual;
+                    actual = Operators.emptySubscriber();
+                    a.onComplete();
                     return;
                 }
                 readAhead();
@@ -419,7 +426,9 @@ final class FluxMappedWindows extends Flux<MappedWindow> {
             clearAhead();
             budget.cancelAwait(budgetWaiter);
             file.release();
-            actual.onError(t);
+            CoreSubscriber<? super MappedWindow> a = actual;
+            actual = Operators.emptySubscriber();
+            a.onError(t);
         }
 
         private void terminate() {
@@ -427,6 +436,7 @@ final class FluxMappedWindows extends Flux<MappedWindow> {
             clearAhead();
             budget.cancelAwait(budgetWaiter);
             file.release();
+            actual = Operators.emptySubscriber();
         }
 
         private void clearAhead() {
