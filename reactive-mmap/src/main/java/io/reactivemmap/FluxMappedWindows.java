@@ -160,7 +160,12 @@ final class FluxMappedWindows extends Flux<MappedWindow> {
             }
         }
 
-        private final CoreSubscriber<? super MappedWindow> actual;
+        /**
+         * The subscriber; replaced by a no-op one at termination (cancel, error, complete) so that windows the
+         * subscriber still holds, which reference this subscription, do not keep it and its chain reachable
+         * (rule 3.13). Read and written only in the drain loop, like {@code ahead}.
+         */
+        private CoreSubscriber<? super MappedWindow> actual;
         private final SharedFile file;
         private final long end;
         private final MapOptions options;
@@ -263,7 +268,7 @@ final class FluxMappedWindows extends Flux<MappedWindow> {
                         if (next >= end) {
                             break;
                         }
-                        w = mapNext();
+                        w = mapNext(true);
                         if (w == null) {
                             break; // waiting for capacity or budget; a close() or budget release drains again
                         }
@@ -298,7 +303,9 @@ final class FluxMappedWindows extends Flux<MappedWindow> {
                     terminated = true;
                     budget.cancelAwait(budgetWaiter);
                     file.release();
-                    actual.onComplete();
+                    CoreSubscriber<? super MappedWindow> a = actual;
+                    actual = Operators.emptySubscriber();
+                    a.onComplete();
                     return;
                 }
                 readAhead();
@@ -315,7 +322,7 @@ final class FluxMappedWindows extends Flux<MappedWindow> {
 
         private void readAhead() throws IOException {
             while (ahead.size() < options.readAhead() && next < end) {
-                MappedWindow w = mapNext();
+                MappedWindow w = mapNext(false);
                 if (w == null) {
                     return;
                 }
@@ -353,8 +360,10 @@ final class FluxMappedWindows extends Flux<MappedWindow> {
         /**
          * Maps the window at {@code next}, or returns {@code null} when this subscription's byte bound or the budget
          * does not allow it now (having arranged to be drained again when it does).
+         *
+         * @param demanded whether a request is waiting for this window ({@code false} when reading ahead)
          */
-        private @Nullable MappedWindow mapNext() throws IOException {
+        private @Nullable MappedWindow mapNext(boolean demanded) throws IOException {
             long start = next;
             int len = (int) Math.min(options.windowSize(), end - start);
             int page = NativeAccess.pageSize();
@@ -367,6 +376,11 @@ final class FluxMappedWindows extends Flux<MappedWindow> {
             }
             if (!budget.tryAcquire(mapSize)) {
                 if (options.failWhenBudgetExhausted()) {
+                    if (!demanded) {
+                        // Reading ahead is optional: skip it, as the waiting mode does, rather than fail a stream
+                        // whose demanded windows still fit. The next drain tries again.
+                        return null;
+                    }
                     Metrics.BUDGET_REJECTIONS.increment();
                     throw new MappingBudgetExhaustedException("cannot map " + file.path + " at offset " + start + ": " + budget
                             + " is spent and failWhenBudgetExhausted is set; close windows sooner, raise the budget "
@@ -414,7 +428,9 @@ final class FluxMappedWindows extends Flux<MappedWindow> {
             clearAhead();
             budget.cancelAwait(budgetWaiter);
             file.release();
-            actual.onError(t);
+            CoreSubscriber<? super MappedWindow> a = actual;
+            actual = Operators.emptySubscriber();
+            a.onError(t);
         }
 
         private void terminate() {
@@ -422,6 +438,7 @@ final class FluxMappedWindows extends Flux<MappedWindow> {
             clearAhead();
             budget.cancelAwait(budgetWaiter);
             file.release();
+            actual = Operators.emptySubscriber();
         }
 
         private void clearAhead() {
