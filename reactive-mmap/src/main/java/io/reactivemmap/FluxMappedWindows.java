@@ -170,7 +170,12 @@ final class FluxMappedWindows extends Flux<MappedWindow> {
         private final long end;
         private final MapOptions options;
         private final MappingBudget budget;
-        private final Runnable budgetWaiter = this::drain;
+        private final java.util.concurrent.atomic.AtomicBoolean waitingForBudget = new java.util.concurrent.atomic.AtomicBoolean();
+        /** Registered with the budget at most once at a time (see {@link #waitingForBudget}). */
+        private final Runnable budgetWaiter = () -> {
+            waitingForBudget.set(false);
+            drain();
+        };
         /** Bytes mapped by this subscription and not yet unmapped (read ahead, or emitted and not yet closed). */
         private final AtomicLong liveBytes = new AtomicLong();
 
@@ -301,7 +306,7 @@ final class FluxMappedWindows extends Flux<MappedWindow> {
                 }
                 if (next >= end && ahead.isEmpty()) {
                     terminated = true;
-                    budget.cancelAwait(budgetWaiter);
+                    stopWaitingForBudget();
                     file.release();
                     CoreSubscriber<? super MappedWindow> a = actual;
                     actual = Operators.emptySubscriber();
@@ -386,11 +391,13 @@ final class FluxMappedWindows extends Flux<MappedWindow> {
                             + " is spent and failWhenBudgetExhausted is set; close windows sooner, raise the budget "
                             + "(MappingBudget.of, or -Dreactivemmap.budget.maxWindows / maxBytes), or let sources wait");
                 }
-                budget.await(budgetWaiter);
+                if (!waitingForBudget.getAndSet(true)) {
+                    budget.await(budgetWaiter); // once: a drain that finds the budget still spent does not queue again
+                }
                 if (!budget.tryAcquire(mapSize)) {
                     return null; // a release will run budgetWaiter
                 }
-                budget.cancelAwait(budgetWaiter);
+                stopWaitingForBudget();
             }
             long nowSize = file.currentSize();
             if (nowSize >= 0 && nowSize < start + len) {
@@ -423,10 +430,16 @@ final class FluxMappedWindows extends Flux<MappedWindow> {
                     + ") or address space (ulimit -v); lower MappingBudget limits or use larger windows", cause);
         }
 
+        private void stopWaitingForBudget() {
+            if (waitingForBudget.getAndSet(false)) {
+                budget.cancelAwait(budgetWaiter);
+            }
+        }
+
         private void fail(Throwable t) {
             terminated = true;
             clearAhead();
-            budget.cancelAwait(budgetWaiter);
+            stopWaitingForBudget();
             file.release();
             CoreSubscriber<? super MappedWindow> a = actual;
             actual = Operators.emptySubscriber();
@@ -436,7 +449,7 @@ final class FluxMappedWindows extends Flux<MappedWindow> {
         private void terminate() {
             terminated = true;
             clearAhead();
-            budget.cancelAwait(budgetWaiter);
+            stopWaitingForBudget();
             file.release();
             actual = Operators.emptySubscriber();
         }

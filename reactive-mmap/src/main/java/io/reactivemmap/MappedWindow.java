@@ -185,8 +185,13 @@ public final class MappedWindow implements AutoCloseable {
      */
     @Override
     public void close() {
-        if (CLOSED.compareAndSet(this, false, true)) {
-            release();
+        if (CLOSED.compareAndSet(this, false, true) && (int) REF_CNT.getVolatile(this) > 0) {
+            try {
+                release();
+            } catch (IllegalStateException alreadyUnmapped) {
+                // Every reference was already given back through release() (a holder released the onNext reference
+                // too): close() must stay a safe no-op, as AutoCloseable users expect.
+            }
         }
     }
 
