@@ -316,6 +316,18 @@ final class FluxMappedWindows extends Flux<MappedWindow> {
                 readAhead();
             } catch (Throwable t) {
                 // Errors from mapping are signalled, never thrown out of request() or close().
+                if (t instanceof InternalError fault) {
+                    // HotSpot reports a read fault on a truncated mapping (SIGBUS) as an InternalError, sometimes
+                    // late, at a safepoint poll after the faulting read: possibly here, in a subscriber's onNext
+                    // called by this loop. Reactor treats it as fatal and would rethrow it out of request(). When
+                    // the file did shrink, it is the truncation, and it travels as one.
+                    long now = file.currentSize();
+                    if (now >= 0 && now < end) {
+                        FileTruncatedException truncated = new FileTruncatedException(file.path, next, file.size, now);
+                        truncated.initCause(fault);
+                        t = truncated;
+                    }
+                }
                 Throwable error = Operators.onOperatorError(this, t, actual.currentContext());
                 if (terminated) {
                     Operators.onErrorDropped(error, actual.currentContext());
