@@ -257,6 +257,12 @@ final class FluxMappedRecords extends Flux<MappedRecord> {
                         upstream().request(1);
                         continue; // the source may have delivered synchronously
                     }
+                    if (pos == w.length()) {
+                        // Nothing left to cut here (its last byte ended a record): let the window go now, without
+                        // waiting for demand, so it is unmapped and the stream can complete as soon as possible.
+                        finish(w);
+                        continue;
+                    }
                     long r = (long) REQUESTED.getVolatile(this);
                     if (r == 0) {
                         return;
@@ -327,7 +333,13 @@ final class FluxMappedRecords extends Flux<MappedRecord> {
                 // Even with a CR dropped it is too long: stop before anything is allocated for it.
                 throw new RecordTooLongException(path, recordStart, maxLength, delimiter);
             }
-            lastByte = segment.get(ValueLayout.JAVA_BYTE, w.length() - 1L);
+            finish(w);
+            return null;
+        }
+
+        /** Done with {@code w}: remember what the next window needs of it, and give back our reference. */
+        private void finish(MappedWindow w) throws IOException {
+            lastByte = w.segment().get(ValueLayout.JAVA_BYTE, w.length() - 1L);
             scannedEnd = w.end();
             current = null;
             // The source checked the file's size before emitting this window; check again now that we have read it,
@@ -337,7 +349,6 @@ final class FluxMappedRecords extends Flux<MappedRecord> {
             if (truncated != null) {
                 throw truncated;
             }
-            return null;
         }
 
         /** Where the record {@code [start, delimiterAt)} ends once a carriage return before the delimiter is dropped. */
