@@ -15,7 +15,11 @@ public final class MapCount {
         Path p = Path.of("/proc/sys/vm/max_map_count");
         try {
             if (Files.isReadable(p)) {
-                return OptionalLong.of(Long.parseLong(Files.readString(p, StandardCharsets.US_ASCII).trim()));
+                // Not Files.readString: /proc files report a size of 0, and on some kernels readString then returns
+                // only the first byte ("6" of "65530"), which shrank the global budget to 16 windows.
+                try (var in = Files.newInputStream(p)) {
+                    return OptionalLong.of(Long.parseLong(new String(in.readAllBytes(), StandardCharsets.US_ASCII).trim()));
+                }
             }
         } catch (IOException | NumberFormatException | SecurityException ignored) {
             // fall through: no limit known
