@@ -55,8 +55,9 @@ import kotlin.time.Duration.Companion.seconds
 private const val USAGE = """usage: CoroutinesSample MODE ...
   checksum FILE [--window-size BYTES[k|m]] [--delay-ms MS] [--scoped]
       CRC32C of FILE, each window fed to a suspending consumer (with MS of delay per window)
-  serve [--root DIR] [--host ADDR] [--port N] [--window-size BYTES[k|m]]
-      serve the files under DIR over HTTP (GET/HEAD, single byte ranges) until Ctrl-C
+  serve [--root DIR] [--host ADDR] [--port N] [--window-size BYTES[k|m]] [--max-live-bytes BYTES[k|m]]
+      serve the files under DIR over HTTP (GET/HEAD, single byte ranges) until Ctrl-C; each response holds
+      at most --max-live-bytes mapped (default 64m), however slowly its client reads
   cancel FILE [--window-size BYTES[k|m]] [--after-windows N] [--timeout-ms MS]
       cancel a stream with job.cancel() after N windows, and another with withTimeoutOrNull(MS)"""
 
@@ -72,6 +73,8 @@ private const val USAGE = """usage: CoroutinesSample MODE ...
  * serving url=http://127.0.0.1:8080/ root=/srv/files
  * stats liveWindows=0 mappedBytes=0 windowsMapped=16 windowsUnmapped=16
  * ```
+ * Run it from the repository root with
+ * `mvn -B -q -pl samples -am process-classes -Psample -Dsample=kotlin.CoroutinesSample -Dsample.args="checksum FILE"`.
  */
 fun main(args: Array<String>) {
     exitProcess(run(args, System.out, System.err))
@@ -111,7 +114,10 @@ fun run(args: Array<String>, out: PrintStream, err: PrintStream): Int {
 // 1. A file into a suspending consumer
 // ---------------------------------------------------------------------------------------------------------------
 
-/** What [checksum] computed. */
+/**
+ * What [checksum] computed. [maxLiveWindows] is the highest process-wide count of mapped windows seen while a
+ * window was in the consumer's hands (the window in hand plus those mapped ahead of it).
+ */
 data class ChecksumResult(val crc32c: Long, val bytes: Long, val windows: Int, val maxLiveWindows: Long)
 
 /**
@@ -393,7 +399,7 @@ private suspend fun cancelMode(args: Arguments, out: PrintStream): Int {
     val options = args.mapOptions()
     val byJob = cancelWithJob(file, options, args.long("--after-windows", 3).toInt())
     out.println("cancelled how=${byJob.how} windowsRead=${byJob.windowsRead}")
-    val byTimeout = cancelWithTimeout(file, options, args.long("--timeout-ms", 100).milliseconds, 20.milliseconds)
+    val byTimeout = cancelWithTimeout(file, options, args.long("--timeout-ms", 200).milliseconds, 20.milliseconds)
     out.println("cancelled how=${byTimeout.how} windowsRead=${byTimeout.windowsRead}")
     return printStats(out)
 }
@@ -439,14 +445,17 @@ private class Arguments(val mode: String, private val positional: List<String>, 
 
     fun flag(name: String): Boolean = options.containsKey(name)
 
+    /** `--window-size` and `--max-live-bytes` applied to the defaults (16 MiB windows, 64 MiB live per stream). */
     fun mapOptions(): MapOptions {
-        val size = options["--window-size"] ?: return MapOptions.defaults()
-        return MapOptions.defaults().withWindowSize(bytes(size))
+        var result = MapOptions.defaults()
+        options["--window-size"]?.let { result = result.withWindowSize(bytes(it)) }
+        options["--max-live-bytes"]?.let { result = result.withMaxLiveBytes(bytes(it)) }
+        return result
     }
 
     companion object {
         private val FLAGS = setOf("--scoped")
-        private val VALUED = setOf("--window-size", "--delay-ms", "--root", "--host", "--port", "--after-windows", "--timeout-ms")
+        private val VALUED = setOf("--window-size", "--max-live-bytes", "--delay-ms", "--root", "--host", "--port", "--after-windows", "--timeout-ms")
 
         fun parse(args: Array<String>): Arguments {
             val mode = args.firstOrNull() ?: "help"
