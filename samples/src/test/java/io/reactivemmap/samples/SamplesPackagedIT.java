@@ -1,0 +1,193 @@
+package io.reactivemmap.samples;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.zip.CRC32C;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * Every runnable sample, started as its own process from the <em>packaged</em> jars (failsafe runs this after
+ * {@code package}, with the module jars on the class path instead of the classes folders), doing its job on a
+ * small generated file, with its output checked against a reference computed here.
+ */
+class SamplesPackagedIT {
+    @TempDir
+    static Path dir;
+    static Path data;
+    static byte[] bytes;
+
+    @BeforeAll
+    static void generate() throws IOException {
+        bytes = new byte[3 * (1 << 20) + 12345];
+        new Random(42).nextBytes(bytes);
+        data = dir.resolve("data.bin");
+        Files.write(data, bytes);
+    }
+
+    @Test
+    void theClassPathIsMadeOfPackagedJars() {
+        String cp = System.getProperty("java.class.path");
+        List<String> entries = Arrays.asList(cp.split(java.io.File.pathSeparator));
+        assertTrue(entries.stream().anyMatch(e -> e.matches(".*samples-[^/]*\\.jar")), cp);
+        assertTrue(entries.stream().anyMatch(e -> e.matches(".*reactive-mmap-[^/]*\\.jar")), cp);
+        assertTrue(entries.stream().noneMatch(e -> e.endsWith("/classes") && !e.contains("test-classes")),
+                "no classes folder of a module may stand in for its jar: " + cp);
+    }
+
+    @Test
+    void checksumMainPrintsTheCrc32cOfTheFile() throws Exception {
+        Result r = run(List.of("io.reactivemmap.samples.ChecksumMain", data.toString(), "--window-size", "1m"));
+        assertEquals(0, r.exit, r.toString());
+        CRC32C crc = new CRC32C();
+        crc.update(bytes);
+        assertTrue(r.out.contains(String.format("crc32c %08x  %s", crc.getValue(), data)), r.toString());
+        assertTrue(r.out.contains("0 live after"), r.toString());
+    }
+
+    @Test
+    void parallelChecksumMainAgreesWithMessageDigestAndCrc32c() throws Exception {
+        Result r = run(List.of("io.reactivemmap.samples.ParallelChecksumMain", data.toString(), "--window-size", "1m"));
+        assertEquals(0, r.exit, r.toString());
+        String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        CRC32C crc = new CRC32C();
+        crc.update(bytes);
+        assertTrue(r.out.contains("sha256 " + sha + "  " + data), r.toString());
+        assertTrue(r.out.contains(String.format("crc32c %08x  %s", crc.getValue(), data)), r.toString());
+    }
+
+    @Test
+    void grepMainCountsMatchingLines() throws Exception {
+        Path log = dir.resolve("app.log");
+        StringBuilder sb = new StringBuilder();
+        Random random = new Random(7);
+        int expected = 0;
+        for (int i = 0; i < 20_000; i++) {
+            boolean error = random.nextInt(10) == 0;
+            expected += error ? 1 : 0;
+            sb.append("2026-11-26T12:00:00 ").append(error ? "ERROR" : "INFO").append(" request ").append(i).append('\n');
+        }
+        Files.writeString(log, sb);
+        Result r = run(List.of("io.reactivemmap.samples.GrepMain", log.toString(), "--pattern", "ERROR", "--window-size", "64k"));
+        assertEquals(0, r.exit, r.toString());
+        assertTrue(r.out.contains("matched " + expected + " lines 20000  " + log), r.toString());
+    }
+
+    @Test
+    void kotlinCoroutinesSampleChecksumsTheFile() throws Exception {
+        Result r = run(List.of("io.reactivemmap.samples.kotlin.CoroutinesSample", "checksum", data.toString()));
+        assertEquals(0, r.exit, r.toString());
+        CRC32C crc = new CRC32C();
+        crc.update(bytes);
+        assertTrue(r.out.contains(String.format("checksum crc32c=%08x bytes=%d", crc.getValue(), bytes.length)), r.toString());
+        assertTrue(r.out.contains("stats liveWindows=0"), r.toString());
+    }
+
+    @Test
+    void fileServerMainServesTheFileWholeAndByRange() throws Exception {
+        Process p = start(List.of("io.reactivemmap.samples.FileServerMain", "--root", dir.toString(), "--port", "0"));
+        try {
+            BlockingQueue<String> lines = new LinkedBlockingQueue<>();
+            Thread.ofVirtual().start(() -> {
+                try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                    for (String l; (l = r.readLine()) != null; ) {
+                        lines.add(l);
+                    }
+                } catch (IOException ignored) {
+                    // process ended
+                }
+            });
+            String url = null;
+            Pattern serving = Pattern.compile("Serving .* at (http://[^ ]+/)");
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (url == null && System.nanoTime() < deadline) {
+                String l = lines.poll(1, TimeUnit.SECONDS);
+                if (l != null) {
+                    Matcher m = serving.matcher(l);
+                    if (m.find()) {
+                        url = m.group(1);
+                    }
+                }
+                if (!p.isAlive()) {
+                    fail("the server exited with " + p.exitValue() + " before serving");
+                }
+            }
+            assertNotNull(url, "the server never printed its URL");
+            try (HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build()) {
+                HttpResponse<byte[]> whole = client.send(HttpRequest.newBuilder(URI.create(url + "data.bin")).build(),
+                        HttpResponse.BodyHandlers.ofByteArray());
+                assertEquals(200, whole.statusCode());
+                assertArrayEquals(bytes, whole.body());
+                HttpResponse<byte[]> range = client.send(HttpRequest.newBuilder(URI.create(url + "data.bin"))
+                        .header("Range", "bytes=0-99").build(), HttpResponse.BodyHandlers.ofByteArray());
+                assertEquals(206, range.statusCode());
+                assertArrayEquals(Arrays.copyOf(bytes, 100), range.body());
+                assertEquals("bytes 0-99/" + bytes.length, range.headers().firstValue("content-range").orElseThrow());
+            }
+        } finally {
+            p.destroy(); // SIGTERM: the shutdown hook closes the server
+            assertTrue(p.waitFor(30, TimeUnit.SECONDS), "the server did not stop on SIGTERM");
+        }
+    }
+
+    private record Result(int exit, String out) {
+    }
+
+    private static Process start(List<String> mainAndArgs) throws IOException {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(ProcessHandle.current().info().command().orElseThrow());
+        cmd.add("--enable-native-access=ALL-UNNAMED");
+        cmd.add("-Xmx256m");
+        cmd.add("-cp");
+        cmd.add(System.getProperty("java.class.path"));
+        cmd.addAll(mainAndArgs);
+        return new ProcessBuilder(cmd).redirectErrorStream(true).directory(dir.toFile()).start();
+    }
+
+    private static Result run(List<String> mainAndArgs) throws Exception {
+        Process p = start(mainAndArgs);
+        StringBuilder out = new StringBuilder();
+        Thread reader = Thread.ofVirtual().start(() -> {
+            try {
+                out.append(new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+        if (!p.waitFor(120, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            fail("timed out: " + mainAndArgs);
+        }
+        reader.join();
+        return new Result(p.exitValue(), out.toString());
+    }
+}
