@@ -3,8 +3,12 @@
 local count = tonumber(os.getenv("SMALL_FILES") or "256")
 local counter = 0
 local paths = {}
-for i = 1, count do
-  paths[i] = wrk.format("GET", string.format("/small/f%04d.bin", i))
+
+-- Built in init, after wrk.init has set the Host header (at load time wrk.format would omit it: nginx answers 400).
+init = function(args)
+  for i = 1, count do
+    paths[i] = wrk.format("GET", string.format("/small/f%04d.bin", i))
+  end
 end
 
 setup = function(thread)

@@ -361,8 +361,11 @@ run_phase() { # tls(0|1)
   for server in $SERVERS; do
     port=$((BASE_PORT + tls * 50 + i)); i=$((i + 1))
     if [[ -z $(server_command "$server" "$port" "$tls") ]]; then
-      if [[ $server == ours-* ]]; then log "$server skipped: $OURS_CLASS is not built yet"; fi
-      echo -e "$server\t$label\tnot run" >>"$RESULTS_DIR/skipped.tsv"
+      local why="not run"
+      [[ $server == ours-* ]] && why="$OURS_CLASS is not built yet"
+      [[ $server == nginx-copy ]] && why="under TLS nginx copies with or without sendfile (no kernel TLS): see nginx-sendfile"
+      log "$server ($label) skipped: $why"
+      echo -e "$server\t$label\t$why" >>"$RESULTS_DIR/skipped.tsv"
       continue
     fi
     if start_instance "$server@$label" "$server" "$port" "$tls"; then

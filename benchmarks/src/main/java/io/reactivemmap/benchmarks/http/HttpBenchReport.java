@@ -188,7 +188,7 @@ public final class HttpBenchReport {
             for (Summary s : rows.values()) {
                 md.append("| ").append(serverTitle(s.server(), c))
                         .append(" | ").append(fmt(s.gbPerSecond(), 2))
-                        .append(" | ").append(fmt(s.requestsPerSecond(), 0))
+                        .append(" | ").append(fmt(s.requestsPerSecond(), small ? 0 : 2))
                         .append(" | ").append(fmt(s.p99Millis(), 1))
                         .append(" | ").append(fmt(s.cpuSecondsPerGb(), 3))
                         .append(" | ").append(fmt(s.peakRssMib(), 0))
