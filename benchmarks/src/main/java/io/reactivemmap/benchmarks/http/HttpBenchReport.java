@@ -220,9 +220,9 @@ public final class HttpBenchReport {
 
     /** Two columns of horizontal bar panels: the case's primary figure (left) and server CPU s/GB (right). */
     static String svg(Map<String, Map<String, Summary>> summaries) {
-        int width = 1000;
+        int width = 1240;
         int colWidth = width / 2;
-        int labelWidth = 230;
+        int labelWidth = 340;
         int barMax = colWidth - labelWidth - 70;
         int rowHeight = 18;
         List<String> allServers = ordered(SERVER_ORDER,
