@@ -66,7 +66,8 @@ public final class HttpBenchReport {
 
     /** Medians over the repetitions of one server on one case. */
     record Summary(String server, String benchCase, int runs, double gbPerSecond, double requestsPerSecond,
-                   double p99Millis, double cpuSecondsPerGb, double peakRssMib, long errors, long non2xx, double load1) {
+                   double p99Millis, double cpuSecondsPerGb, double peakRssMib, long errors, long non2xx, double load1,
+                   double primaryMin, double primaryMax) {
 
         /** The figure a case is judged by: requests/s for the 64 KiB files, GB/s for the 1 GiB file. */
         double primary() {
@@ -108,11 +109,14 @@ public final class HttpBenchReport {
                 if (group.isEmpty()) {
                     continue;
                 }
+                ToDoubleFunction<Run> primary = isSmallFiles(c) ? Run::requestsPerSecond : Run::gbPerSecond;
                 byServer.put(s, new Summary(s, c, group.size(), median(group, Run::gbPerSecond),
                         median(group, Run::requestsPerSecond), median(group, Run::p99Millis),
                         median(group, Run::cpuSecondsPerGb), median(group, r -> r.peakRssKb() / 1024.0),
                         group.stream().mapToLong(Run::errors).sum(), group.stream().mapToLong(Run::non2xx).sum(),
-                        median(group, Run::load1)));
+                        median(group, Run::load1),
+                        group.stream().mapToDouble(primary).min().orElse(Double.NaN),
+                        group.stream().mapToDouble(primary).max().orElse(Double.NaN)));
             }
             if (!byServer.isEmpty()) {
                 out.put(c, byServer);
@@ -182,13 +186,16 @@ public final class HttpBenchReport {
             @Nullable Summary netty = rows.get(NETTY);
             md.append("## ").append(caseTitle(c)).append(" (`").append(c).append("`)\n\n");
             String primary = small ? "req/s" : "GB/s";
-            md.append("| Server | GB/s | req/s | p99 ms | CPU s/GB | peak RSS MiB | ").append(primary).append(" × nginx | ")
+            md.append("| Server | GB/s | req/s | ").append(primary).append(" min–max | p99 ms | CPU s/GB | peak RSS MiB | ")
+                    .append(primary).append(" × nginx | ")
                     .append(primary).append(" × Netty | CPU s/GB × nginx | CPU s/GB × Netty | errors | runs | load |\n");
-            md.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+            md.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
             for (Summary s : rows.values()) {
                 md.append("| ").append(serverTitle(s.server(), c))
                         .append(" | ").append(fmt(s.gbPerSecond(), 2))
                         .append(" | ").append(fmt(s.requestsPerSecond(), small ? 0 : 2))
+                        .append(" | ").append(fmt(s.primaryMin(), small ? 0 : 2)).append("–")
+                        .append(fmt(s.primaryMax(), small ? 0 : 2))
                         .append(" | ").append(fmt(s.p99Millis(), 1))
                         .append(" | ").append(fmt(s.cpuSecondsPerGb(), 3))
                         .append(" | ").append(fmt(s.peakRssMib(), 0))
@@ -210,7 +217,9 @@ public final class HttpBenchReport {
         }
         md.append("p99 is \"–\" when no request completed within the run (wrk still counts the bytes read). ")
                 .append("CPU s/GB: server user+system CPU seconds (all its processes) divided by the GB wrk read. ")
-                .append("Peak RSS: VmHWM summed over the server's processes, reset before each run.\n");
+                .append("Peak RSS: VmHWM summed over the server's processes, reset before each run. ")
+                .append("Figures are medians over the runs; min–max shows their spread. Load: median 1-minute load ")
+                .append("average at the start of the runs.\n");
         return md.toString();
     }
 

@@ -33,10 +33,12 @@ class HttpBenchReportTest {
         assertEquals(450.0, nginx.p99Millis(), 1e-9);
         assertEquals(0.1, nginx.cpuSecondsPerGb(), 1e-9);           // median of 0.1, 0.1, 0.04 s/GB
         assertEquals(10.0, nginx.peakRssMib(), 1e-9);
+        assertEquals(2.0, nginx.primaryMin(), 1e-9);
+        assertEquals(3.0, nginx.primaryMax(), 1e-9);
         HttpBenchReport.Summary netty = s.get("plain-1g-c1").get("netty");
         assertEquals("0.40×", HttpBenchReport.ratio(netty.primary(), nginx.primary()));
         String md = HttpBenchReport.markdown(s, List.of("cpus=2"), List.of("ours-windows\tplain\tnot built"));
-        assertTrue(md.contains("| Netty 4.2 DefaultFileRegion | 1.00 | 1.00 | 900.0 | 0.500 | 400 | 0.40× | 1.00× | 5.00× | 1.00× | 0 | 1 | 2.0 |"), md);
+        assertTrue(md.contains("| Netty 4.2 DefaultFileRegion | 1.00 | 1.00 | 1.00–1.00 | 900.0 | 0.500 | 400 | 0.40× | 1.00× | 5.00× | 1.00× | 0 | 1 | 2.0 |"), md);
         assertTrue(md.contains("- ours-windows plain not built"), md);
     }
 
