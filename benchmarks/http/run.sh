@@ -204,7 +204,10 @@ nginx_peer() { # sendfile(on|off) port tls
   local ssl="" tls_lines=""
   if [[ $tls == 1 ]]; then
     ssl="ssl"
-    tls_lines="ssl_certificate $CERT; ssl_certificate_key $KEY; ssl_protocols TLSv1.2 TLSv1.3;"
+    # The JDK servers negotiate TLS_AES_128_GCM_SHA256 with wrk's OpenSSL client; nginx would pick the client's
+    # first choice, TLS_AES_256_GCM_SHA384 (14 AES rounds instead of 10). Same cipher for everyone.
+    tls_lines="ssl_certificate $CERT; ssl_certificate_key $KEY; ssl_protocols TLSv1.2 TLSv1.3; ssl_prefer_server_ciphers on;"
+    tls_lines+=" ssl_conf_command Ciphersuites TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256;"
   fi
   sed -e "s|@TMP@|$dir|g" -e "s|@ROOT@|$ROOT_DIR|g" -e "s|@PORT@|$port|g" -e "s|@SENDFILE@|$sendfile|g" \
       -e "s|@SSL@|$ssl|g" -e "s|@TLS_LINES@|$tls_lines|g" \
