@@ -226,8 +226,14 @@ ours_available() {
 ours_server() { # body-mode port tls
   local mode=$1 port=$2 tls=$3 args=()
   [[ $tls == 1 ]] && args=(--tls)
+  # The access log is off, as it is in the nginx config (access_log off): one log line per request is I/O
+  # that nothing else in the comparison pays.
+  local logging="$RESULTS_DIR/ours-logging.properties"
+  printf '%s\n' 'handlers = java.util.logging.ConsoleHandler' '.level = INFO' \
+    'io.reactivemmap.netty.http.access.level = OFF' >"$logging"
   # shellcheck disable=SC2086
-  exec "$JAVA" --enable-native-access=ALL-UNNAMED $JAVA_OPTS -cp "$SAMPLES_CP" "$OURS_CLASS" \
+  exec "$JAVA" --enable-native-access=ALL-UNNAMED -Djava.util.logging.config.file="$logging" $JAVA_OPTS \
+    -cp "$SAMPLES_CP" "$OURS_CLASS" \
     --root "$ROOT_DIR" --host "$HOST" --port "$port" "${args[@]}" --body-mode "$mode"
 }
 # ===============================================================================================================
@@ -241,7 +247,7 @@ server_command() { # server port tls
     netty) echo "java_peer NettyFileServer $port $tls" ;;
     reactor-netty) echo "java_peer ReactorNettyFileServer $port $tls" ;;
     spring-webflux) echo "java_peer SpringWebFluxFileServer $port $tls" ;;
-    ours-windows) ours_available && echo "ours_server windows $port $tls" ;;
+    ours-windows) ours_available && echo "ours_server mapped $port $tls" ;;
     ours-sendfile) ours_available && echo "ours_server sendfile $port $tls" ;;
     *) return 1 ;;
   esac
