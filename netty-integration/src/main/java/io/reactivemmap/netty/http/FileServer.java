@@ -107,11 +107,6 @@ public final class FileServer implements AutoCloseable {
         BodySender sender = options.usesMappedWindows()
                 ? new MappedBodySender(mapOptions(options), writeOptions(options))
                 : new SendfileBodySender();
-        return start(options, sender);
-    }
-
-    /** Starts with a given body sender (tests use it to run the mapped path through a stand-in writer). */
-    static FileServer start(FileServerOptions options, BodySender sender) throws IOException {
         RootDirectory root = RootDirectory.of(options.root(), options.followSymlinksOutside(), options.serveHidden());
         SslContext ssl = null;
         if (options.tls() != null) {

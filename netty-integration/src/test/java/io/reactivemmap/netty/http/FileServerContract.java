@@ -1,5 +1,8 @@
 package io.reactivemmap.netty.http;
 
+import io.reactivemmap.netty.NettyLeakCheck;
+import io.reactivemmap.netty.NoLeakedWindows;
+import io.reactivemmap.netty.TestFiles;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -30,7 +33,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * The server's behaviour over real sockets, run once per body strategy by the subclasses. Every test must leave
  * zero windows mapped and zero connections open.
  */
-@ExtendWith(NoLeakedWindows.class)
+@ExtendWith({NettyLeakCheck.class, NoLeakedWindows.class})
 @Timeout(30)
 abstract class FileServerContract {
     static final int SIZE = 200_000;
