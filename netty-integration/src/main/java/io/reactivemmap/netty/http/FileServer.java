@@ -59,9 +59,30 @@ import java.util.concurrent.atomic.LongAdder;
  * <p>Bytes reach the socket by {@code sendfile} or as mapped windows ({@link BodyMode}); under TLS always as mapped
  * windows, which the JDK TLS engine reads without a copy into a heap buffer. A request for a path outside the root,
  * hidden, or not a regular file is a {@code 404}; a malformed one a {@code 400}; a method other than {@code GET}
- * or {@code HEAD} a {@code 405}. A file that shrinks while it is sent ends the connection early: the client sees
- * fewer bytes than {@code Content-Length}, never filler. Each request is logged on the
- * {@code io.reactivemmap.netty.http.access} {@link System.Logger} at {@code INFO}.
+ * or {@code HEAD} a {@code 405}. A client that has not sent a complete request head within
+ * {@link FileServerOptions#requestHeadTimeout()} of connecting (or of its previous response) is disconnected. Each
+ * request is logged on the {@code io.reactivemmap.netty.http.access} {@link System.Logger} at {@code INFO}.
+ *
+ * <h2>Files that change while they are sent</h2>
+ * A file that shrinks while it is sent ends the connection early: the client sees fewer bytes than
+ * {@code Content-Length}. What is guaranteed:
+ * <ul>
+ * <li>The process survives. Mapped memory is read only by the kernel (plain connections: the socket write from
+ *     a truncated mapping fails, it does not signal the process) or by Java code in the JDK TLS engine (the JVM
+ *     turns the fault into an {@link InternalError}); no native code that would crash on it (OpenSSL, zlib) is ever
+ *     in the pipeline.</li>
+ * <li>Under TLS, mapped data reaches the {@code SslHandler} in pieces of 64 KiB, each checked for truncation
+ *     right before it is encrypted; a truncation found there closes the connection before anything of the piece is
+ *     sent. A truncation that lands while a piece is being encrypted faults: the fault is caught next to the
+ *     {@code SslHandler}, the connection is closed, and the error goes no further (no event loop sees it).
+ *     Tested in a forked JVM ({@code TlsTruncationForkedTest}).</li>
+ * <li>Bytes read before a truncation are the file's. Bytes of the file's last page past a new, unaligned end read as
+ *     zeros without any fault and cannot be told from data by any reader; the checks above close the connection
+ *     before they are sent unless the truncation lands during the read itself.</li>
+ * <li>Every window is unmapped on every path.</li>
+ * </ul>
+ * Replace served files atomically (write a new file, then rename it over the old one) to avoid all of this: a
+ * response in progress keeps reading the old file.
  */
 public final class FileServer implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(FileServer.class.getName());
@@ -165,10 +186,12 @@ public final class FileServer implements AutoCloseable {
             return;
         }
         ChannelPipeline p = ch.pipeline();
-        ConnectionGuard guard = new ConnectionGuard(options.idleTimeout(), options.minRate(), options.minRatePeriod());
+        ConnectionGuard guard = new ConnectionGuard(options.idleTimeout(), options.minRate(), options.minRatePeriod(),
+                options.requestHeadTimeout());
         p.addLast("guard", guard);
         if (ssl != null) {
             p.addLast("tls", ssl.newHandler(ch.alloc()));
+            p.addLast("windows", new TlsWindowGuard());
         }
         p.addLast("http", new HttpServerCodec());
         if (open > options.maxConnections()) {

@@ -352,6 +352,36 @@ abstract class FileServerContract {
     }
 
     @Test
+    void aClientTricklingItsRequestHeadIsDisconnected() throws Exception {
+        server.close();
+        server = start(options().withRequestHeadTimeout(Duration.ofMillis(400)));
+        try (RawHttp quick = new RawHttp(server.port())) {
+            assertEquals(200, quick.request("GET", "/a.txt").status(), "a normal request is not affected");
+        }
+        try (RawHttp raw = new RawHttp(server.port())) {
+            raw.send("GET /a.txt HTTP/1.1\r\nHost: x\r\n");
+            long t0 = System.nanoTime();
+            // One header line every 50 ms: never idle (the idle timeout is 60 s), never complete.
+            Thread trickler = Thread.ofVirtual().start(() -> {
+                try {
+                    while (System.nanoTime() - t0 < 5_000_000_000L) {
+                        Thread.sleep(50);
+                        raw.send("X-Slow: 1\r\n");
+                    }
+                } catch (IOException | InterruptedException closed) {
+                    // the server closed the connection: what the test waits for
+                }
+            });
+            assertEquals(0, raw.drain(), "closed without a response");
+            long millis = (System.nanoTime() - t0) / 1_000_000;
+            trickler.interrupt();
+            trickler.join();
+            assertTrue(millis >= 350 && millis < 3_000, "closed after " + millis + " ms, expected about 400");
+        }
+        awaitNoConnections();
+    }
+
+    @Test
     void connectionsOverTheCapGet503() throws Exception {
         server.close();
         server = start(options().withMaxConnections(1));
