@@ -71,13 +71,18 @@ final class TlsWindowGuard extends ChannelDuplexHandler {
                 // a flush encrypts everything written before it, and a whole window takes milliseconds to encrypt.
                 // Written as slices of one TLS record: the SslHandler then encrypts each as it is, without first
                 // copying (coalescing) it with others, so the only reader of the mapping is the TLS engine.
+                int sinceCheck = PIECE;
                 while (b.readableBytes() > RECORD) {
-                    if (b.readerIndex() % PIECE == 0 && truncated(ctx, b, h.promise)) {
-                        return;
+                    if (sinceCheck >= PIECE) {
+                        if (truncated(ctx, b, h.promise)) {
+                            return;
+                        }
+                        sinceCheck = 0;
                     }
                     ctx.write(b.readRetainedSlice(RECORD), ctx.newPromise()); // a failure fails the last slice too
-                    if (b.readerIndex() % PIECE == 0) {
-                        ctx.flush();
+                    sinceCheck += RECORD;
+                    if (sinceCheck >= PIECE) {
+                        ctx.flush(); // encrypts what was checked, before the next check
                     }
                 }
                 if (truncated(ctx, b, h.promise)) {
