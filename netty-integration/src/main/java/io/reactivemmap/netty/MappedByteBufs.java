@@ -1,10 +1,13 @@
 package io.reactivemmap.netty;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.CompositeByteBuf;
+import io.reactivemmap.FileTruncatedException;
 import io.reactivemmap.MappedWindow;
 import reactor.core.publisher.Flux;
 
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * Mapped windows as read-only, zero-copy {@link ByteBuf}s whose final release unmaps the window.
@@ -101,6 +104,62 @@ public final class MappedByteBufs {
             }
             throw e;
         }
+    }
+
+    /**
+     * Whether the file under a mapped window's buffer has been truncated below the window's end: call it right before
+     * handing the buffer to code that reads its bytes in Java (the JDK TLS engine, a copy), since reading a truncated
+     * mapping faults. Looks through slices, duplicates and composite buffers to the buffers made by {@link #wrap}.
+     * Costs one {@code fstat} per window found; does not change the buffer or its reference count.
+     *
+     * <p>A check cannot rule out a truncation right after it: readers must still expect the fault (an
+     * {@link InternalError} raised by the JVM, possibly a little later than the read).
+     *
+     * @param buf any buffer; one that does not contain a mapped window is always intact
+     * @return the first truncation found, or empty
+     */
+    public static Optional<FileTruncatedException> checkIntact(ByteBuf buf) {
+        Objects.requireNonNull(buf, "buf");
+        if (buf instanceof CompositeByteBuf composite) {
+            for (ByteBuf component : composite) {
+                Optional<FileTruncatedException> t = checkIntact(component);
+                if (t.isPresent()) {
+                    return t;
+                }
+            }
+            return Optional.empty();
+        }
+        for (ByteBuf b = buf; b != null; b = b.unwrap()) {
+            if (b instanceof MappedByteBuf mapped) {
+                return mapped.window().checkIntact();
+            }
+            if (b instanceof CompositeByteBuf composite) {
+                return checkIntact(composite);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Whether {@code buf} is, derives from or contains a buffer made by {@link #wrap}. */
+    public static boolean isMapped(ByteBuf buf) {
+        Objects.requireNonNull(buf, "buf");
+        if (buf instanceof CompositeByteBuf composite) {
+            for (ByteBuf component : composite) {
+                if (isMapped(component)) {
+                    return true;
+                }
+            }
+            return false;
+        }
+        for (ByteBuf b = buf; b != null; b = b.unwrap()) {
+            if (b instanceof MappedByteBuf) {
+                return true;
+            }
+            if (b instanceof CompositeByteBuf composite) {
+                return isMapped(composite);
+            }
+        }
+        return false;
     }
 
     static void releaseDiscarded(ByteBuf buf) {

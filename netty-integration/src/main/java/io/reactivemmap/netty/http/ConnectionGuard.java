@@ -14,8 +14,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Closes connections that hold resources without using them: idle ones (no request and no response in progress for
- * {@code idleTimeout}) and slow readers (fewer than {@code minRate * period} bytes taken off the socket during a
- * {@code period} while a response is being sent).
+ * {@code idleTimeout}), slow senders (a request head not complete {@code requestHeadTimeout} after its first byte: a
+ * client trickling its headers keeps a connection busy without ever being idle) and slow readers (fewer than
+ * {@code minRate * period} bytes taken off the socket during a {@code period} while a response is being sent).
  *
  * <p>Sits next to the socket, so it counts the bytes the transport actually wrote — partial writes included — by
  * giving every write a progressive promise: Netty reports progress of both buffers and file regions
@@ -26,6 +27,9 @@ final class ConnectionGuard extends ChannelDuplexHandler {
     private static final System.Logger LOG = System.getLogger(ConnectionGuard.class.getName());
 
     private final long idleTimeoutNanos;
+    private final long headTimeoutNanos;
+    /** When the first byte of the request head being received arrived; 0 when no head is being received. */
+    private long headStart;
     private final long minRate;
     private final long periodNanos;
     private final long checkNanos;
@@ -36,11 +40,13 @@ final class ConnectionGuard extends ChannelDuplexHandler {
     private long periodStart;
     private long periodStartWritten;
 
-    ConnectionGuard(Duration idleTimeout, long minRate, Duration period) {
+    ConnectionGuard(Duration idleTimeout, long minRate, Duration period, Duration requestHeadTimeout) {
         this.idleTimeoutNanos = idleTimeout.toNanos();
+        this.headTimeoutNanos = requestHeadTimeout.toNanos();
         this.minRate = minRate;
         this.periodNanos = period.toNanos();
-        long shortest = periodNanos > 0 && minRate > 0 ? Math.min(idleTimeoutNanos, periodNanos) : idleTimeoutNanos;
+        long shortest = Math.min(headTimeoutNanos,
+                periodNanos > 0 && minRate > 0 ? Math.min(idleTimeoutNanos, periodNanos) : idleTimeoutNanos);
         this.checkNanos = Math.max(TimeUnit.MILLISECONDS.toNanos(10), shortest / 4);
     }
 
@@ -49,9 +55,10 @@ final class ConnectionGuard extends ChannelDuplexHandler {
         return written;
     }
 
-    /** A response started: slow-reader periods count from now. Call on the event loop. */
+    /** A request head is complete and its response starts: slow-reader periods count from now. Call on the event loop. */
     void responseStarted() {
         responding = true;
+        headStart = 0;
         periodStart = System.nanoTime();
         periodStartWritten = written;
     }
@@ -82,6 +89,9 @@ final class ConnectionGuard extends ChannelDuplexHandler {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
         lastActivity = System.nanoTime();
+        if (!responding && headStart == 0) {
+            headStart = lastActivity; // the first bytes of the next request head
+        }
         super.channelRead(ctx, msg);
     }
 
@@ -133,6 +143,10 @@ final class ConnectionGuard extends ChannelDuplexHandler {
                 periodStart = now;
                 periodStartWritten = written;
             }
+        } else if (headStart != 0 && now - headStart >= headTimeoutNanos) {
+            LOG.log(Level.INFO, () -> "closing " + ctx.channel().remoteAddress() + ": no complete request head within "
+                    + headTimeoutNanos / 1_000_000 + " ms of its first byte");
+            ctx.close();
         } else if (now - lastActivity >= idleTimeoutNanos) {
             LOG.log(Level.DEBUG, () -> "closing idle connection " + ctx.channel().remoteAddress());
             ctx.close();

@@ -16,6 +16,8 @@ import io.netty.channel.ServerChannel;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
@@ -28,6 +30,7 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.ssl.SslContext;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.GlobalEventExecutor;
 import io.reactivemmap.MapOptions;
 import io.reactivemmap.netty.WriteOptions;
 import org.jspecify.annotations.Nullable;
@@ -56,9 +59,30 @@ import java.util.concurrent.atomic.LongAdder;
  * <p>Bytes reach the socket by {@code sendfile} or as mapped windows ({@link BodyMode}); under TLS always as mapped
  * windows, which the JDK TLS engine reads without a copy into a heap buffer. A request for a path outside the root,
  * hidden, or not a regular file is a {@code 404}; a malformed one a {@code 400}; a method other than {@code GET}
- * or {@code HEAD} a {@code 405}. A file that shrinks while it is sent ends the connection early: the client sees
- * fewer bytes than {@code Content-Length}, never filler. Each request is logged on the
- * {@code io.reactivemmap.netty.http.access} {@link System.Logger} at {@code INFO}.
+ * or {@code HEAD} a {@code 405}. A client that has not sent a complete request head within
+ * {@link FileServerOptions#requestHeadTimeout()} of connecting (or of its previous response) is disconnected. Each
+ * request is logged on the {@code io.reactivemmap.netty.http.access} {@link System.Logger} at {@code INFO}.
+ *
+ * <h2>Files that change while they are sent</h2>
+ * A file that shrinks while it is sent ends the connection early: the client sees fewer bytes than
+ * {@code Content-Length}. What is guaranteed:
+ * <ul>
+ * <li>The process survives. Mapped memory is read only by the kernel (plain connections: the socket write from
+ *     a truncated mapping fails, it does not signal the process) or by Java code in the JDK TLS engine (the JVM
+ *     turns the fault into an {@link InternalError}); no native code that would crash on it (OpenSSL, zlib) is ever
+ *     in the pipeline.</li>
+ * <li>Under TLS, mapped data reaches the {@code SslHandler} in pieces of 64 KiB, each checked for truncation
+ *     right before it is encrypted; a truncation found there closes the connection before anything of the piece is
+ *     sent. A truncation that lands while a piece is being encrypted faults: the fault is caught next to the
+ *     {@code SslHandler}, the connection is closed, and the error goes no further (no event loop sees it).
+ *     Tested in a forked JVM ({@code TlsTruncationForkedTest}).</li>
+ * <li>Bytes read before a truncation are the file's. Bytes of the file's last page past a new, unaligned end read as
+ *     zeros without any fault and cannot be told from data by any reader; the checks above close the connection
+ *     before they are sent unless the truncation lands during the read itself.</li>
+ * <li>Every window is unmapped on every path.</li>
+ * </ul>
+ * Replace served files atomically (write a new file, then rename it over the old one) to avoid all of this: a
+ * response in progress keeps reading the old file.
  */
 public final class FileServer implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(FileServer.class.getName());
@@ -70,6 +94,10 @@ public final class FileServer implements AutoCloseable {
         final BodySender bodySender;
         final AtomicInteger openConnections = new AtomicInteger();
         final LongAdder requests = new LongAdder();
+        /** Every open connection (a closed channel leaves the group by itself). */
+        final ChannelGroup connections = new DefaultChannelGroup("file-server-connections", GlobalEventExecutor.INSTANCE);
+        /** Set by {@link FileServer#close()} before it closes the connections: a connection registered later closes itself. */
+        volatile boolean closing;
 
         State(FileServerOptions options, RootDirectory root, BodySender bodySender) {
             this.options = options;
@@ -100,11 +128,6 @@ public final class FileServer implements AutoCloseable {
         BodySender sender = options.usesMappedWindows()
                 ? new MappedBodySender(mapOptions(options), writeOptions(options))
                 : new SendfileBodySender();
-        return start(options, sender);
-    }
-
-    /** Starts with a given body sender (tests use it to run the mapped path through a stand-in writer). */
-    static FileServer start(FileServerOptions options, BodySender sender) throws IOException {
         RootDirectory root = RootDirectory.of(options.root(), options.followSymlinksOutside(), options.serveHidden());
         SslContext ssl = null;
         if (options.tls() != null) {
@@ -154,11 +177,21 @@ public final class FileServer implements AutoCloseable {
         FileServerOptions options = state.options;
         int open = state.openConnections.incrementAndGet();
         ch.closeFuture().addListener(f -> state.openConnections.decrementAndGet());
+        state.connections.add(ch);
+        if (state.closing) {
+            // Accepted just before the listening socket closed, registered after close() swept the group: the sweep
+            // did not see it, so it must not outlive the server. (The group add above comes first: either the sweep
+            // sees this channel or this check sees the flag.)
+            ch.close();
+            return;
+        }
         ChannelPipeline p = ch.pipeline();
-        ConnectionGuard guard = new ConnectionGuard(options.idleTimeout(), options.minRate(), options.minRatePeriod());
+        ConnectionGuard guard = new ConnectionGuard(options.idleTimeout(), options.minRate(), options.minRatePeriod(),
+                options.requestHeadTimeout());
         p.addLast("guard", guard);
         if (ssl != null) {
             p.addLast("tls", ssl.newHandler(ch.alloc()));
+            p.addLast("windows", new TlsWindowGuard());
         }
         p.addLast("http", new HttpServerCodec());
         if (open > options.maxConnections()) {
@@ -226,10 +259,25 @@ public final class FileServer implements AutoCloseable {
         return state.options;
     }
 
-    /** Stops listening, closes every connection (their windows are released) and stops the event loops; waits up to 10 s. */
+    /** The event loops, for tests that need to keep them busy. */
+    EventLoopGroup eventLoops() {
+        return group;
+    }
+
+    /**
+     * Stops listening, closes every connection (their windows are released) and stops the event loops; waits up to
+     * 10 s for each step. Idempotent.
+     */
     @Override
     public void close() {
+        state.closing = true;
         serverChannel.close().awaitUninterruptibly(10, TimeUnit.SECONDS);
+        // Close the connections ourselves, and wait for it, before stopping the loops. Shutting an event loop down does
+        // not reliably close its channels in Netty 4.2: SingleThreadIoEventLoop closes them (IoHandler.prepareToDestroy)
+        // only if it sees the shutdown right after an I/O pass; a shutdown requested while the loop is running tasks
+        // (completing a body, say) with a quiet period of 0 ends the loop without it, and IoHandler.destroy() only
+        // closes the selector. Such a connection stayed open, its socket and close listeners never released.
+        state.connections.close().awaitUninterruptibly(10, TimeUnit.SECONDS);
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
     }
 }

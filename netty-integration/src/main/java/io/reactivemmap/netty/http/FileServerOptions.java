@@ -28,12 +28,17 @@ import java.util.Objects;
  * @param statsEndpoint whether {@code GET /_stats} answers with live windows, mapped bytes and connections (JSON)
  * @param ioThreads event-loop threads; 0 means Netty's default (twice the cores)
  * @param preferNativeTransport use epoll when it is available (otherwise NIO)
+ * @param requestHeadTimeout a client must complete a request's head (request line and headers) within this time of
+ *                           sending its first byte; one that trickles it more slowly is disconnected
  */
 public record FileServerOptions(Path root, String host, int port, @Nullable TlsOptions tls, int windowSize,
                                 long maxBytesInFlight, BodyMode bodyMode, int maxConnections, Duration idleTimeout,
                                 long minRate, Duration minRatePeriod, RangeLimits rangeLimits,
                                 boolean followSymlinksOutside, boolean serveHidden, boolean statsEndpoint, int ioThreads,
-                                boolean preferNativeTransport) {
+                                boolean preferNativeTransport, Duration requestHeadTimeout) {
+    /** The default {@link #requestHeadTimeout()}: a request head is a few hundred bytes. */
+    public static final Duration DEFAULT_REQUEST_HEAD_TIMEOUT = Duration.ofSeconds(10);
+
     public FileServerOptions {
         Objects.requireNonNull(root, "root");
         Objects.requireNonNull(host, "host");
@@ -41,6 +46,10 @@ public record FileServerOptions(Path root, String host, int port, @Nullable TlsO
         Objects.requireNonNull(idleTimeout, "idleTimeout");
         Objects.requireNonNull(minRatePeriod, "minRatePeriod");
         Objects.requireNonNull(rangeLimits, "rangeLimits");
+        Objects.requireNonNull(requestHeadTimeout, "requestHeadTimeout");
+        if (requestHeadTimeout.isNegative() || requestHeadTimeout.isZero()) {
+            throw new IllegalArgumentException("requestHeadTimeout must be positive (got " + requestHeadTimeout + ")");
+        }
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("port must be 0-65535 (got " + port + ")");
         }
@@ -68,74 +77,91 @@ public record FileServerOptions(Path root, String host, int port, @Nullable TlsO
         }
     }
 
+    /** All options but {@link #requestHeadTimeout()}, which is {@link #DEFAULT_REQUEST_HEAD_TIMEOUT}. */
+    public FileServerOptions(Path root, String host, int port, @Nullable TlsOptions tls, int windowSize,
+                             long maxBytesInFlight, BodyMode bodyMode, int maxConnections, Duration idleTimeout,
+                             long minRate, Duration minRatePeriod, RangeLimits rangeLimits,
+                             boolean followSymlinksOutside, boolean serveHidden, boolean statsEndpoint, int ioThreads,
+                             boolean preferNativeTransport) {
+        this(root, host, port, tls, windowSize, maxBytesInFlight, bodyMode, maxConnections, idleTimeout, minRate,
+                minRatePeriod, rangeLimits, followSymlinksOutside, serveHidden, statsEndpoint, ioThreads,
+                preferNativeTransport, DEFAULT_REQUEST_HEAD_TIMEOUT);
+    }
+
     /**
      * Serves {@code root} on 127.0.0.1:8080, plain HTTP, {@link BodyMode#AUTO}, 4 MiB windows, 8 MiB in flight per
-     * connection, 10,000 connections, 60 s idle timeout, at least 1 KiB/s over every 30 s while sending.
+     * connection, 10,000 connections, 60 s idle timeout, at least 1 KiB/s over every 30 s while sending, 10 s to send a
+     * request head.
      */
     public static FileServerOptions defaults(Path root) {
         return new FileServerOptions(root, "127.0.0.1", 8080, null, 4 << 20, 8L << 20, BodyMode.AUTO, 10_000,
-                Duration.ofSeconds(60), 1024, Duration.ofSeconds(30), RangeLimits.DEFAULT, false, false, false, 0, true);
+                Duration.ofSeconds(60), 1024, Duration.ofSeconds(30), RangeLimits.DEFAULT, false, false, false, 0, true,
+                DEFAULT_REQUEST_HEAD_TIMEOUT);
     }
 
     public FileServerOptions withHost(String host) {
-        return new FileServerOptions(root, host, port, tls, windowSize, maxBytesInFlight, bodyMode, maxConnections, idleTimeout, minRate, minRatePeriod, rangeLimits, followSymlinksOutside, serveHidden, statsEndpoint, ioThreads, preferNativeTransport);
+        return new FileServerOptions(root, host, port, tls, windowSize, maxBytesInFlight, bodyMode, maxConnections, idleTimeout, minRate, minRatePeriod, rangeLimits, followSymlinksOutside, serveHidden, statsEndpoint, ioThreads, preferNativeTransport, requestHeadTimeout);
     }
 
     public FileServerOptions withPort(int port) {
-        return new FileServerOptions(root, host, port, tls, windowSize, maxBytesInFlight, bodyMode, maxConnections, idleTimeout, minRate, minRatePeriod, rangeLimits, followSymlinksOutside, serveHidden, statsEndpoint, ioThreads, preferNativeTransport);
+        return new FileServerOptions(root, host, port, tls, windowSize, maxBytesInFlight, bodyMode, maxConnections, idleTimeout, minRate, minRatePeriod, rangeLimits, followSymlinksOutside, serveHidden, statsEndpoint, ioThreads, preferNativeTransport, requestHeadTimeout);
     }
 
     public FileServerOptions withTls(@Nullable TlsOptions tls) {
-        return new FileServerOptions(root, host, port, tls, windowSize, maxBytesInFlight, bodyMode, maxConnections, idleTimeout, minRate, minRatePeriod, rangeLimits, followSymlinksOutside, serveHidden, statsEndpoint, ioThreads, preferNativeTransport);
+        return new FileServerOptions(root, host, port, tls, windowSize, maxBytesInFlight, bodyMode, maxConnections, idleTimeout, minRate, minRatePeriod, rangeLimits, followSymlinksOutside, serveHidden, statsEndpoint, ioThreads, preferNativeTransport, requestHeadTimeout);
     }
 
     public FileServerOptions withWindowSize(int windowSize) {
-        return new FileServerOptions(root, host, port, tls, windowSize, maxBytesInFlight, bodyMode, maxConnections, idleTimeout, minRate, minRatePeriod, rangeLimits, followSymlinksOutside, serveHidden, statsEndpoint, ioThreads, preferNativeTransport);
+        return new FileServerOptions(root, host, port, tls, windowSize, maxBytesInFlight, bodyMode, maxConnections, idleTimeout, minRate, minRatePeriod, rangeLimits, followSymlinksOutside, serveHidden, statsEndpoint, ioThreads, preferNativeTransport, requestHeadTimeout);
     }
 
     public FileServerOptions withMaxBytesInFlight(long maxBytesInFlight) {
-        return new FileServerOptions(root, host, port, tls, windowSize, maxBytesInFlight, bodyMode, maxConnections, idleTimeout, minRate, minRatePeriod, rangeLimits, followSymlinksOutside, serveHidden, statsEndpoint, ioThreads, preferNativeTransport);
+        return new FileServerOptions(root, host, port, tls, windowSize, maxBytesInFlight, bodyMode, maxConnections, idleTimeout, minRate, minRatePeriod, rangeLimits, followSymlinksOutside, serveHidden, statsEndpoint, ioThreads, preferNativeTransport, requestHeadTimeout);
     }
 
     public FileServerOptions withBodyMode(BodyMode bodyMode) {
-        return new FileServerOptions(root, host, port, tls, windowSize, maxBytesInFlight, bodyMode, maxConnections, idleTimeout, minRate, minRatePeriod, rangeLimits, followSymlinksOutside, serveHidden, statsEndpoint, ioThreads, preferNativeTransport);
+        return new FileServerOptions(root, host, port, tls, windowSize, maxBytesInFlight, bodyMode, maxConnections, idleTimeout, minRate, minRatePeriod, rangeLimits, followSymlinksOutside, serveHidden, statsEndpoint, ioThreads, preferNativeTransport, requestHeadTimeout);
     }
 
     public FileServerOptions withMaxConnections(int maxConnections) {
-        return new FileServerOptions(root, host, port, tls, windowSize, maxBytesInFlight, bodyMode, maxConnections, idleTimeout, minRate, minRatePeriod, rangeLimits, followSymlinksOutside, serveHidden, statsEndpoint, ioThreads, preferNativeTransport);
+        return new FileServerOptions(root, host, port, tls, windowSize, maxBytesInFlight, bodyMode, maxConnections, idleTimeout, minRate, minRatePeriod, rangeLimits, followSymlinksOutside, serveHidden, statsEndpoint, ioThreads, preferNativeTransport, requestHeadTimeout);
     }
 
     public FileServerOptions withIdleTimeout(Duration idleTimeout) {
-        return new FileServerOptions(root, host, port, tls, windowSize, maxBytesInFlight, bodyMode, maxConnections, idleTimeout, minRate, minRatePeriod, rangeLimits, followSymlinksOutside, serveHidden, statsEndpoint, ioThreads, preferNativeTransport);
+        return new FileServerOptions(root, host, port, tls, windowSize, maxBytesInFlight, bodyMode, maxConnections, idleTimeout, minRate, minRatePeriod, rangeLimits, followSymlinksOutside, serveHidden, statsEndpoint, ioThreads, preferNativeTransport, requestHeadTimeout);
     }
 
     /** Clients reading fewer than {@code bytesPerSecond} over a {@code period} while a response is sent are dropped. */
     public FileServerOptions withMinRate(long bytesPerSecond, Duration period) {
-        return new FileServerOptions(root, host, port, tls, windowSize, maxBytesInFlight, bodyMode, maxConnections, idleTimeout, bytesPerSecond, period, rangeLimits, followSymlinksOutside, serveHidden, statsEndpoint, ioThreads, preferNativeTransport);
+        return new FileServerOptions(root, host, port, tls, windowSize, maxBytesInFlight, bodyMode, maxConnections, idleTimeout, bytesPerSecond, period, rangeLimits, followSymlinksOutside, serveHidden, statsEndpoint, ioThreads, preferNativeTransport, requestHeadTimeout);
     }
 
     public FileServerOptions withRangeLimits(RangeLimits rangeLimits) {
-        return new FileServerOptions(root, host, port, tls, windowSize, maxBytesInFlight, bodyMode, maxConnections, idleTimeout, minRate, minRatePeriod, rangeLimits, followSymlinksOutside, serveHidden, statsEndpoint, ioThreads, preferNativeTransport);
+        return new FileServerOptions(root, host, port, tls, windowSize, maxBytesInFlight, bodyMode, maxConnections, idleTimeout, minRate, minRatePeriod, rangeLimits, followSymlinksOutside, serveHidden, statsEndpoint, ioThreads, preferNativeTransport, requestHeadTimeout);
     }
 
     public FileServerOptions withFollowSymlinksOutside(boolean on) {
-        return new FileServerOptions(root, host, port, tls, windowSize, maxBytesInFlight, bodyMode, maxConnections, idleTimeout, minRate, minRatePeriod, rangeLimits, on, serveHidden, statsEndpoint, ioThreads, preferNativeTransport);
+        return new FileServerOptions(root, host, port, tls, windowSize, maxBytesInFlight, bodyMode, maxConnections, idleTimeout, minRate, minRatePeriod, rangeLimits, on, serveHidden, statsEndpoint, ioThreads, preferNativeTransport, requestHeadTimeout);
     }
 
     public FileServerOptions withServeHidden(boolean on) {
-        return new FileServerOptions(root, host, port, tls, windowSize, maxBytesInFlight, bodyMode, maxConnections, idleTimeout, minRate, minRatePeriod, rangeLimits, followSymlinksOutside, on, statsEndpoint, ioThreads, preferNativeTransport);
+        return new FileServerOptions(root, host, port, tls, windowSize, maxBytesInFlight, bodyMode, maxConnections, idleTimeout, minRate, minRatePeriod, rangeLimits, followSymlinksOutside, on, statsEndpoint, ioThreads, preferNativeTransport, requestHeadTimeout);
     }
 
     public FileServerOptions withStatsEndpoint(boolean on) {
-        return new FileServerOptions(root, host, port, tls, windowSize, maxBytesInFlight, bodyMode, maxConnections, idleTimeout, minRate, minRatePeriod, rangeLimits, followSymlinksOutside, serveHidden, on, ioThreads, preferNativeTransport);
+        return new FileServerOptions(root, host, port, tls, windowSize, maxBytesInFlight, bodyMode, maxConnections, idleTimeout, minRate, minRatePeriod, rangeLimits, followSymlinksOutside, serveHidden, on, ioThreads, preferNativeTransport, requestHeadTimeout);
     }
 
     public FileServerOptions withIoThreads(int ioThreads) {
-        return new FileServerOptions(root, host, port, tls, windowSize, maxBytesInFlight, bodyMode, maxConnections, idleTimeout, minRate, minRatePeriod, rangeLimits, followSymlinksOutside, serveHidden, statsEndpoint, ioThreads, preferNativeTransport);
+        return new FileServerOptions(root, host, port, tls, windowSize, maxBytesInFlight, bodyMode, maxConnections, idleTimeout, minRate, minRatePeriod, rangeLimits, followSymlinksOutside, serveHidden, statsEndpoint, ioThreads, preferNativeTransport, requestHeadTimeout);
     }
 
     public FileServerOptions withPreferNativeTransport(boolean on) {
-        return new FileServerOptions(root, host, port, tls, windowSize, maxBytesInFlight, bodyMode, maxConnections, idleTimeout, minRate, minRatePeriod, rangeLimits, followSymlinksOutside, serveHidden, statsEndpoint, ioThreads, on);
+        return new FileServerOptions(root, host, port, tls, windowSize, maxBytesInFlight, bodyMode, maxConnections, idleTimeout, minRate, minRatePeriod, rangeLimits, followSymlinksOutside, serveHidden, statsEndpoint, ioThreads, on, requestHeadTimeout);
+    }
+
+    public FileServerOptions withRequestHeadTimeout(Duration requestHeadTimeout) {
+        return new FileServerOptions(root, host, port, tls, windowSize, maxBytesInFlight, bodyMode, maxConnections, idleTimeout, minRate, minRatePeriod, rangeLimits, followSymlinksOutside, serveHidden, statsEndpoint, ioThreads, preferNativeTransport, requestHeadTimeout);
     }
 
     /** Whether responses on this server use mapped windows (true) or sendfile (false). */

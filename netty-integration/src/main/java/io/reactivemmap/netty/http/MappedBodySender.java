@@ -7,16 +7,13 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.util.ReferenceCountUtil;
 import io.reactivemmap.MapOptions;
 import io.reactivemmap.MappedFile;
-import io.reactivemmap.MappedWindow;
 import io.reactivemmap.netty.ChannelBodyWriter;
 import io.reactivemmap.netty.MappedByteBufs;
 import io.reactivemmap.netty.WriteOptions;
-import org.reactivestreams.Publisher;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 import java.util.List;
-import java.util.function.Function;
 
 /**
  * File ranges as mapped windows wrapped in zero-copy buffers ({@link MappedByteBufs}) and drained by
@@ -31,26 +28,12 @@ import java.util.function.Function;
  * connection is closed).
  */
 final class MappedBodySender implements BodySender {
-    /** The contract of {@link ChannelBodyWriter#write}: a seam so that tests can run before it is implemented. */
-    interface Writer {
-        ChannelFuture write(ChannelHandlerContext ctx, Publisher<? extends ByteBuf> body, WriteOptions options);
-    }
-
     private final MapOptions mapOptions;
     private final WriteOptions writeOptions;
-    private final Function<Flux<MappedWindow>, Flux<ByteBuf>> wrap;
-    private final Writer writer;
 
     MappedBodySender(MapOptions mapOptions, WriteOptions writeOptions) {
-        this(mapOptions, writeOptions, MappedByteBufs::byteBufs, ChannelBodyWriter::write);
-    }
-
-    MappedBodySender(MapOptions mapOptions, WriteOptions writeOptions, Function<Flux<MappedWindow>, Flux<ByteBuf>> wrap,
-                     Writer writer) {
         this.mapOptions = mapOptions;
         this.writeOptions = writeOptions;
-        this.wrap = wrap;
-        this.writer = writer;
     }
 
     @Override
@@ -58,9 +41,9 @@ final class MappedBodySender implements BodySender {
         Flux<ByteBuf> body = Flux.fromIterable(parts)
                 .concatMap(part -> switch (part) {
                     case BodyPart.Bytes b -> Mono.fromSupplier(() -> Unpooled.wrappedBuffer(b.bytes()));
-                    case BodyPart.FileRange r -> wrap.apply(MappedFile.windows(file.path(), r.offset(), r.length(), mapOptions));
+                    case BodyPart.FileRange r -> MappedByteBufs.byteBufs(MappedFile.windows(file.path(), r.offset(), r.length(), mapOptions));
                 }, 0)
                 .doOnDiscard(ByteBuf.class, ReferenceCountUtil::safeRelease);
-        return writer.write(ctx, body, writeOptions);
+        return ChannelBodyWriter.write(ctx, body, writeOptions);
     }
 }

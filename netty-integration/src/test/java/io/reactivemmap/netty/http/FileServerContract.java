@@ -1,5 +1,8 @@
 package io.reactivemmap.netty.http;
 
+import io.reactivemmap.netty.NettyLeakCheck;
+import io.reactivemmap.netty.NoLeakedWindows;
+import io.reactivemmap.netty.TestFiles;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -30,7 +33,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * The server's behaviour over real sockets, run once per body strategy by the subclasses. Every test must leave
  * zero windows mapped and zero connections open.
  */
-@ExtendWith(NoLeakedWindows.class)
+@ExtendWith({NettyLeakCheck.class, NoLeakedWindows.class})
 @Timeout(30)
 abstract class FileServerContract {
     static final int SIZE = 200_000;
@@ -349,6 +352,36 @@ abstract class FileServerContract {
     }
 
     @Test
+    void aClientTricklingItsRequestHeadIsDisconnected() throws Exception {
+        server.close();
+        server = start(options().withRequestHeadTimeout(Duration.ofMillis(400)));
+        try (RawHttp quick = new RawHttp(server.port())) {
+            assertEquals(200, quick.request("GET", "/a.txt").status(), "a normal request is not affected");
+        }
+        try (RawHttp raw = new RawHttp(server.port())) {
+            raw.send("GET /a.txt HTTP/1.1\r\nHost: x\r\n");
+            long t0 = System.nanoTime();
+            // One header line every 50 ms: never idle (the idle timeout is 60 s), never complete.
+            Thread trickler = Thread.ofVirtual().start(() -> {
+                try {
+                    while (System.nanoTime() - t0 < 5_000_000_000L) {
+                        Thread.sleep(50);
+                        raw.send("X-Slow: 1\r\n");
+                    }
+                } catch (IOException | InterruptedException closed) {
+                    // the server closed the connection: what the test waits for
+                }
+            });
+            assertEquals(0, raw.drain(), "closed without a response");
+            long millis = (System.nanoTime() - t0) / 1_000_000;
+            trickler.interrupt();
+            trickler.join();
+            assertTrue(millis >= 350 && millis < 3_000, "closed after " + millis + " ms, expected about 400");
+        }
+        awaitNoConnections();
+    }
+
+    @Test
     void connectionsOverTheCapGet503() throws Exception {
         server.close();
         server = start(options().withMaxConnections(1));
@@ -373,6 +406,41 @@ abstract class FileServerContract {
         assertEquals(200, r.statusCode());
         String json = new String(r.body(), StandardCharsets.UTF_8);
         assertTrue(json.contains("\"liveWindows\":") && json.contains("\"openConnections\":1"), json);
+    }
+
+    @Test
+    void closeEndsOpenConnectionsEvenWhileTheEventLoopsAreBusy() throws Exception {
+        try (RawHttp raw = new RawHttp(server.port())) {
+            assertEquals(200, raw.request("GET", "/a.txt").status(), "a kept-alive connection");
+            // Keep every event loop running tasks (100 ms slices, each queueing the next) for the whole of close(), so
+            // the shutdown request lands while a loop runs tasks, never right after an I/O pass: Netty 4.2 then ends
+            // the loop without closing its channels, and only close() itself can close them.
+            List<io.netty.util.concurrent.EventExecutor> loops = new java.util.ArrayList<>();
+            server.eventLoops().forEach(loops::add);
+            java.util.concurrent.CountDownLatch busy = new java.util.concurrent.CountDownLatch(loops.size());
+            for (io.netty.util.concurrent.EventExecutor loop : loops) {
+                loop.execute(new Runnable() {
+                    int slices = 8;
+
+                    @Override
+                    public void run() {
+                        busy.countDown();
+                        try {
+                            Thread.sleep(100);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                        if (--slices > 0) {
+                            loop.execute(this);
+                        }
+                    }
+                });
+            }
+            busy.await();
+            server.close();
+            assertEquals(0, server.openConnections(), "close() returned with a connection still open");
+            assertEquals(0, raw.drain(), "the client sees the connection end");
+        }
     }
 
     void awaitNoConnections() throws InterruptedException {

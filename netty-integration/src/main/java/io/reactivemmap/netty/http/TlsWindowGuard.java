@@ -1,0 +1,147 @@
+package io.reactivemmap.netty.http;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPromise;
+import io.netty.util.ReferenceCountUtil;
+import io.reactivemmap.FileTruncatedException;
+import io.reactivemmap.netty.MappedByteBufs;
+
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.util.ArrayDeque;
+import java.util.Optional;
+
+/**
+ * Sits in front of the {@code SslHandler} (on its application side) and keeps a file truncated under a mapped window
+ * from reaching the TLS engine, which reads the window with Java code: a read past the new end of the file makes the
+ * JVM raise an {@link InternalError} (and the read returns garbage; the tail of the last page reads as zeros without
+ * any fault).
+ *
+ * <p>Writes that carry mapped windows are held here until the next flush. At the flush they go on to the
+ * {@code SslHandler} in pieces of {@value #PIECE} bytes, each checked ({@link MappedByteBufs#checkIntact}, one
+ * {@code fstat}) and flushed (encrypted) right away, so that the time between a check and the read it protects is the
+ * encryption of one piece, not of a whole window. If a window is truncated, the rest is not passed on: it is released,
+ * the writes fail with the {@link FileTruncatedException}, and the connection is closed, so the client sees it end
+ * before {@code Content-Length}. Holding writes until the flush matters: once a write reaches the {@code SslHandler}
+ * it is encrypted even by the flush that a close performs.
+ *
+ * <p>A truncation between a check and the encryption cannot be ruled out. The fault then surfaces as an
+ * {@code InternalError} from the {@code SslHandler}'s flush, which Netty routes to {@code exceptionCaught}: this
+ * handler turns it into closing the connection (the error is not passed on, so no later handler treats it as fatal).
+ */
+final class TlsWindowGuard extends ChannelDuplexHandler {
+    private static final System.Logger LOG = System.getLogger(TlsWindowGuard.class.getName());
+
+    private record Held(Object msg, ChannelPromise promise) {
+    }
+
+    /** Bytes of a mapped window passed to the SslHandler per check (and flush): four TLS records. */
+    static final int PIECE = 64 << 10;
+    /** The plaintext of one TLS record, the SslHandler's default wrap size. */
+    static final int RECORD = 16 << 10;
+
+    private final ArrayDeque<Held> held = new ArrayDeque<>();
+    private boolean holdsWindows;
+
+    @Override
+    public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+        boolean mapped = msg instanceof ByteBuf b && MappedByteBufs.isMapped(b);
+        if (!mapped && !holdsWindows) {
+            ctx.write(msg, promise);
+            return;
+        }
+        // Once a window is held, everything after it waits too, to keep the order of the writes.
+        holdsWindows = true;
+        held.add(new Held(msg, promise));
+    }
+
+    @Override
+    public void flush(ChannelHandlerContext ctx) {
+        if (holdsWindows) {
+            holdsWindows = false;
+            Held h;
+            while ((h = held.poll()) != null) {
+                if (!(h.msg instanceof ByteBuf b) || !MappedByteBufs.isMapped(b)) {
+                    ctx.write(h.msg, h.promise);
+                    continue;
+                }
+                // Piece by piece, each checked right before the SslHandler encrypts it in the flush that follows:
+                // a flush encrypts everything written before it, and a whole window takes milliseconds to encrypt.
+                // Written as slices of one TLS record: the SslHandler then encrypts each as it is, without first
+                // copying (coalescing) it with others, so the only reader of the mapping is the TLS engine.
+                int sinceCheck = PIECE;
+                while (b.readableBytes() > RECORD) {
+                    if (sinceCheck >= PIECE) {
+                        if (truncated(ctx, b, h.promise)) {
+                            return;
+                        }
+                        sinceCheck = 0;
+                    }
+                    ctx.write(b.readRetainedSlice(RECORD), ctx.newPromise()); // a failure fails the last slice too
+                    sinceCheck += RECORD;
+                    if (sinceCheck >= PIECE) {
+                        ctx.flush(); // encrypts what was checked, before the next check
+                    }
+                }
+                if (truncated(ctx, b, h.promise)) {
+                    return;
+                }
+                ctx.write(b, h.promise);
+            }
+        }
+        ctx.flush();
+    }
+
+    /** If {@code b}'s window is truncated: releases it and everything held, fails their writes, closes the connection. */
+    private boolean truncated(ChannelHandlerContext ctx, ByteBuf b, ChannelPromise promise) {
+        Optional<FileTruncatedException> truncated = MappedByteBufs.checkIntact(b);
+        if (truncated.isEmpty()) {
+            return false;
+        }
+        FileTruncatedException e = truncated.get();
+        LOG.log(Level.DEBUG, () -> "closing " + ctx.channel().remoteAddress() + " before encrypting a truncated window: "
+                + e.getMessage());
+        ReferenceCountUtil.safeRelease(b);
+        promise.tryFailure(e);
+        failHeld(e);
+        ctx.close();
+        return true;
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof InternalError) {
+            // The JVM's report of a fault in mapped memory (a file truncated between our check and the encryption):
+            // the response cannot be completed; end the connection rather than let anything treat the error as fatal.
+            LOG.log(Level.DEBUG, () -> "closing " + ctx.channel().remoteAddress() + " after a fault reading a mapped window"
+                    + " (the file was truncated while it was sent): " + cause);
+            failHeld(new IOException("the file was truncated while it was sent over TLS", cause));
+            ctx.close();
+            return;
+        }
+        ctx.fireExceptionCaught(cause);
+    }
+
+    @Override
+    public void close(ChannelHandlerContext ctx, ChannelPromise promise) {
+        // Held windows must not be encrypted by the flush the SslHandler does when it closes.
+        failHeld(new IOException("the connection was closed before the body was sent"));
+        ctx.close(promise);
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        failHeld(new IOException("the connection was closed before the body was sent"));
+    }
+
+    private void failHeld(Throwable cause) {
+        holdsWindows = false;
+        Held h;
+        while ((h = held.poll()) != null) {
+            ReferenceCountUtil.safeRelease(h.msg);
+            h.promise.tryFailure(cause);
+        }
+    }
+}

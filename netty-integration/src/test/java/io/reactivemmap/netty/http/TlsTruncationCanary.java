@@ -1,0 +1,108 @@
+package io.reactivemmap.netty.http;
+
+import io.reactivemmap.MappingStats;
+import io.reactivemmap.netty.TestFiles;
+
+import javax.net.ssl.SSLSocket;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * The child JVM of {@link TlsTruncationForkedTest}: serves a large file over TLS (mapped windows read by the JDK TLS
+ * engine), truncates it while a client is part-way through downloading it, and prints what the client saw. A read of
+ * a truncated mapping by Java code makes HotSpot raise a late {@link InternalError}; if that escaped, or native code
+ * read the mapping, this JVM would die or log instead of printing the final marker.
+ */
+public final class TlsTruncationCanary {
+    static final String MARKER = "TLS-TRUNCATION-CANARY-DONE";
+    static final int SIZE = 48 << 20;
+    static final int READ_BEFORE = 3 << 20;
+
+    /** Held strongly: java.util.logging forgets the level of a logger that is garbage-collected. */
+    private static final java.util.logging.Logger LOGGER = java.util.logging.Logger.getLogger("io.reactivemmap");
+
+    private TlsTruncationCanary() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Path dir = Path.of(args[0]);
+        // The server's DEBUG lines show how each response ended (and any error that reached a handler, with its trace).
+        LOGGER.setLevel(java.util.logging.Level.FINE);
+        java.util.logging.ConsoleHandler handler = new java.util.logging.ConsoleHandler();
+        handler.setLevel(java.util.logging.Level.FINE);
+        LOGGER.addHandler(handler);
+        LOGGER.setUseParentHandlers(false);
+        // Not page-aligned: the tail of the last page reads as zeros without any fault, which must not reach the client.
+        long truncateTo = Long.parseLong(args[1]);
+        Path file = TestFiles.pattern(dir, "big.bin", SIZE);
+        FileServerOptions options = FileServerOptions.defaults(dir).withPort(0).withIoThreads(1)
+                .withTls(TlsOptions.selfSigned()).withWindowSize(1 << 20).withMaxBytesInFlight(2 << 20);
+        long received;
+        long mismatches = 0;
+        long firstMismatch = -1;
+        String end;
+        try (FileServer server = FileServer.start(options);
+             SSLSocket socket = (SSLSocket) TlsServerTest.trustAll().getSocketFactory().createSocket("127.0.0.1", server.port())) {
+            socket.setReceiveBufferSize(64 << 10);
+            socket.setSoTimeout(20_000);
+            socket.getOutputStream().write("GET /big.bin HTTP/1.1\r\nHost: localhost\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            socket.getOutputStream().flush();
+            InputStream in = socket.getInputStream();
+            String head = readHead(in);
+            System.out.println("HEAD " + head.lines().findFirst().orElse("") + " | " + head.lines()
+                    .filter(l -> l.toLowerCase().startsWith("content-length")).findFirst().orElse("no content-length"));
+            byte[] buf = new byte[1 << 16];
+            received = 0;
+            end = "eof";
+            boolean truncated = false;
+            try {
+                for (int n; (n = in.read(buf, 0, (int) Math.min(buf.length, truncated ? buf.length : READ_BEFORE - received))) >= 0; ) {
+                    for (int i = 0; i < n; i++) {
+                        if (buf[i] != TestFiles.byteAt(received + i)) {
+                            mismatches++;
+                            if (firstMismatch < 0) {
+                                firstMismatch = received + i;
+                            }
+                        }
+                    }
+                    received += n;
+                    if (!truncated && received == READ_BEFORE) {
+                        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+                            ch.truncate(truncateTo);
+                        }
+                        truncated = true;
+ System.err.println("TRUNCATED to " + truncateTo + " after reading " + received);
+                    }
+                }
+            } catch (IOException e) {
+                end = e.getClass().getSimpleName() + ": " + e.getMessage();
+            }
+        }
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (MappingStats.snapshot().liveWindows() > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        System.out.println("RESULT received=" + received + " size=" + SIZE + " mismatches=" + mismatches + " firstMismatch="
+                + firstMismatch + " liveWindows=" + MappingStats.snapshot().liveWindows() + " end=" + end);
+        System.out.println(MARKER);
+    }
+
+    private static String readHead(InputStream in) throws IOException {
+        ByteArrayOutputStream head = new ByteArrayOutputStream();
+        int state = 0;
+        while (state < 4) {
+            int c = in.read();
+            if (c < 0) {
+                throw new IOException("connection closed before the end of the headers: " + head);
+            }
+            head.write(c);
+            state = (c == '\r' && (state == 0 || state == 2)) || (c == '\n' && (state == 1 || state == 3)) ? state + 1 : 0;
+        }
+        return head.toString(StandardCharsets.ISO_8859_1);
+    }
+}
