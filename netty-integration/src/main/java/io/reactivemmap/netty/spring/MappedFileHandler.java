@@ -227,13 +227,15 @@ public final class MappedFileHandler implements HandlerFunction<ServerResponse> 
      * mapped windows; one part at a time, so only the current range has windows mapped.
      */
     Flux<DataBuffer> body(List<BodyPart> parts, @Nullable Path file, DataBufferFactory factory) {
-        return Flux.fromIterable(parts)
+        Flux<DataBuffer> body = Flux.fromIterable(parts)
                 .concatMap(part -> switch (part) {
                     case BodyPart.Bytes b -> Mono.fromSupplier(() -> factory.wrap(b.bytes()));
                     case BodyPart.FileRange r -> MappedDataBuffers.read(Objects.requireNonNull(file, "file"), r.offset(),
                             r.length(), mapOptions, factory);
                 }, 0)
                 .doOnDiscard(DataBuffer.class, MappedDataBuffers::release);
+        boolean mapsFile = parts.stream().anyMatch(p -> p instanceof BodyPart.FileRange);
+        return mapsFile ? MappedDataBuffers.responseBody(body, factory) : body;
     }
 
     private static Prepared error(HttpStatus status, String message, boolean head) {

@@ -165,6 +165,21 @@ class MappedDataBuffersTest {
     }
 
     @Test
+    void responseBodyMapsNothingForTheFirstBufferWebFluxCaches() throws Exception {
+        Path file = TestFiles.pattern(dir, "f.bin", 2L * WINDOW);
+        long mappedBefore = MappingStats.snapshot().windowsMapped();
+        StepVerifier.create(MappedDataBuffers.responseBody(MappedDataBuffers.read(file, OPTIONS, netty()), netty()), 1)
+                .assertNext(b -> assertEquals(0, b.readableByteCount()))
+                .then(() -> assertEquals(mappedBefore, MappingStats.snapshot().windowsMapped(),
+                        "no window is mapped for the first buffer"))
+                .thenRequest(2)
+                .consumeNextWith(DataBufferUtils::release)
+                .consumeNextWith(DataBufferUtils::release)
+                .verifyComplete();
+        assertEquals(mappedBefore + 2, MappingStats.snapshot().windowsMapped());
+    }
+
+    @Test
     void nullArgumentsAreRejectedAtTheBoundary() {
         org.junit.jupiter.api.Assertions.assertThrows(NullPointerException.class,
                 () -> MappedDataBuffers.read(dir, OPTIONS, null));

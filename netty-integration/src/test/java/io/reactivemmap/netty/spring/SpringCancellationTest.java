@@ -31,6 +31,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -50,6 +51,7 @@ class SpringCancellationTest {
 
     private SpringServer server;
     private final List<String> bodyBuffers = new CopyOnWriteArrayList<>();
+    private final AtomicInteger bodiesWritten = new AtomicInteger();
 
     @BeforeEach
     void start() throws Exception {
@@ -63,6 +65,7 @@ class SpringCancellationTest {
         HttpHandler recording = (request, response) -> app.handle(request, new ServerHttpResponseDecorator(response) {
             @Override
             public Mono<Void> writeWith(Publisher<? extends DataBuffer> body) {
+                bodiesWritten.incrementAndGet();
                 return super.writeWith(Flux.from(body).doOnNext(b -> bodyBuffers.add(describe(b))));
             }
         });
@@ -87,7 +90,8 @@ class SpringCancellationTest {
         WireHttp.Response whole = WireHttp.exchange(server.port(), "GET", "/small.bin");
         assertEquals(200, whole.status());
         assertEquals(3L * WINDOW + 7, whole.body().length);
-        assertEquals(List.of("MappedByteBuf:" + WINDOW, "MappedByteBuf:" + WINDOW, "MappedByteBuf:" + WINDOW, "MappedByteBuf:7"),
+        // an empty buffer first (MappedDataBuffers.responseBody), then one mapped buffer per window
+        assertEquals(List.of("EmptyByteBuf:0", "MappedByteBuf:" + WINDOW, "MappedByteBuf:" + WINDOW, "MappedByteBuf:" + WINDOW, "MappedByteBuf:7"),
                 bodyBuffers);
 
         bodyBuffers.clear();
@@ -104,10 +108,11 @@ class SpringCancellationTest {
         }
         // framing, 100 bytes, framing, the second range in windows counted from its own start, closing delimiter
         List<String> kinds = bodyBuffers.stream().map(s -> s.substring(0, s.indexOf(':'))).toList();
-        assertEquals("MappedByteBuf", kinds.get(1));
+        assertEquals("MappedByteBuf", kinds.get(2));
         assertEquals(List.of("MappedByteBuf:100", "MappedByteBuf:" + WINDOW, "MappedByteBuf:10"),
                 bodyBuffers.stream().filter(s -> s.startsWith("MappedByteBuf")).toList());
-        assertTrue(kinds.stream().filter(k -> !k.equals("MappedByteBuf")).count() == 3, bodyBuffers.toString());
+        assertEquals(List.of("EmptyByteBuf", "UnpooledHeapByteBuf", "MappedByteBuf", "UnpooledHeapByteBuf", "MappedByteBuf",
+                "MappedByteBuf", "UnpooledHeapByteBuf"), kinds, "empty guard, framing, part, framing, part, closing delimiter");
     }
 
     @Test
@@ -129,15 +134,18 @@ class SpringCancellationTest {
 
     @Test
     void clientsThatLeaveBeforeTheFirstByteLeaveNoWindowMapped() throws Exception {
-        // The window between WebFlux committing the response and Reactor Netty subscribing to the body is where
-        // WebFlux itself has leaked buffers before: hit it repeatedly.
-        for (int i = 0; i < 20; i++) {
+        // WebFlux's writeWith caches the first buffer before Reactor Netty's writer exists; if the connection is gone
+        // by then, Reactor Netty never subscribes and nothing releases that buffer or cancels the source. Without
+        // MappedDataBuffers.responseBody this left 2 windows mapped in every run of 300 resets on the 2-core machine.
+        for (int i = 0; i < Integer.getInteger("rstRounds", 200); i++) {
             try (Socket socket = WireHttp.open(server.port())) {
                 WireHttp.send(socket, "GET", "/big.bin", false, i % 2 == 0 ? new String[0] : new String[] {"Range: bytes=0-0,-1"});
                 socket.setSoLinger(true, 0); // reset, not a graceful close
             }
         }
+        server.close(); // also drops connections the server has not handled yet
         NoLeakedWindows.assertNothingMapped();
+        System.out.println("bodies started by WebFlux before the client was gone: " + bodiesWritten.get() + "; " + MappingStats.snapshot());
     }
 
     @Test
