@@ -1,0 +1,283 @@
+package io.reactivemmap.netty.spring;
+
+import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
+import io.reactivemmap.MapOptions;
+import io.reactivemmap.netty.http.BodyPart;
+import io.reactivemmap.netty.http.HttpDates;
+import io.reactivemmap.netty.http.RangeLimits;
+import io.reactivemmap.netty.http.RequestPath;
+import io.reactivemmap.netty.http.ResponsePlan;
+import io.reactivemmap.netty.http.RootDirectory;
+import org.jspecify.annotations.Nullable;
+import org.springframework.core.io.buffer.DataBuffer;
+import org.springframework.core.io.buffer.DataBufferFactory;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpMethod;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.HttpStatusCode;
+import org.springframework.http.server.PathContainer;
+import org.springframework.http.server.reactive.ServerHttpResponse;
+import org.springframework.web.reactive.HandlerMapping;
+import org.springframework.web.reactive.function.server.HandlerFunction;
+import org.springframework.web.reactive.function.server.RouterFunctions;
+import org.springframework.web.reactive.function.server.ServerRequest;
+import org.springframework.web.reactive.function.server.ServerResponse;
+import org.springframework.web.server.ServerWebExchange;
+import org.springframework.web.util.pattern.PathPattern;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+import java.io.IOException;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Serves the files under a root directory to Spring WebFlux, as mapped windows, with the semantics of the Netty file
+ * server ({@link io.reactivemmap.netty.http.FileServer}): the same request-path rules
+ * ({@link RequestPath}, {@link RootDirectory}: decode once, no traversal, no hidden files, symbolic links kept inside
+ * the root) and the same response plan ({@link ResponsePlan}): {@code 200} with {@code Content-Length}, {@code ETag},
+ * {@code Last-Modified} and {@code Accept-Ranges}; {@code 206} for one range; {@code multipart/byteranges} for several;
+ * {@code 416} with {@code Content-Range: bytes *}{@code /size}; {@code 304} ({@code If-None-Match},
+ * {@code If-Modified-Since}); {@code 412} ({@code If-Match}, {@code If-Unmodified-Since}); {@code If-Range};
+ * {@code HEAD}. Other methods get {@code 405}, bad paths {@code 400}, anything not servable {@code 404}.
+ *
+ * <pre>{@code
+ * MappedFileHandler files = MappedFileHandler.of(Path.of("/srv/files"));
+ *
+ * // functional router: the path below the pattern names the file
+ * RouterFunction<ServerResponse> routes = RouterFunctions.route(RequestPredicates.path("/files/**"), files);
+ *
+ * // annotated controller
+ * @GetMapping("/files/**")
+ * Mono<Void> file(ServerWebExchange exchange) { return files.serve(exchange); }
+ * }</pre>
+ *
+ * <h2>Differences from Spring's resource handling</h2>
+ * Spring's {@code ResourceHttpMessageWriter} copies file regions for multiple ranges and ignores {@code If-Range};
+ * here every range, single or multiple, goes out as mapped windows (zero-copy on Reactor Netty: the multipart framing
+ * is small buffers between the window buffers), and {@code If-Range} is honoured (a strong {@code ETag} or an exact
+ * {@code Last-Modified} date). The status, headers and body are decided once, by {@link ResponsePlan}, and written
+ * with {@link ServerHttpResponse#writeWith} with the headers set explicitly: neither Spring's resource-region
+ * machinery nor {@code checkNotModified} looks at the request's {@code Range} or conditional headers again.
+ * Range abuse is bounded by {@link RangeLimits} (by default at most 16 parts after coalescing; more is served as a
+ * plain {@code 200}).
+ *
+ * <h2>Ownership</h2>
+ * Each window is released by the server after its buffer is written; a client that disconnects mid-download cancels
+ * the body, which closes every window mapped for it (see {@link MappedDataBuffers}). The file is opened and checked
+ * when the request is planned and closed again at once; the body maps it afresh by path, so a file replaced in
+ * between is served as the new file up to the planned length, and a shorter one ends the connection early (never
+ * padding).
+ */
+public final class MappedFileHandler implements HandlerFunction<ServerResponse> {
+    private static final Logger LOG = System.getLogger(MappedFileHandler.class.getName());
+    private static final List<String> CONDITIONAL_HEADERS = List.of("Range", "If-Range", "If-Match", "If-None-Match",
+            "If-Modified-Since", "If-Unmodified-Since");
+    /** Headers whose values are comma-separated lists (RFC 9110 §5.3): several field lines are one list. */
+    private static final List<String> LIST_HEADERS = List.of("If-Match", "If-None-Match");
+
+    private final RootDirectory root;
+    private final MapOptions mapOptions;
+    private final RangeLimits rangeLimits;
+
+    private MappedFileHandler(RootDirectory root, MapOptions mapOptions, RangeLimits rangeLimits) {
+        this.root = root;
+        this.mapOptions = mapOptions;
+        this.rangeLimits = rangeLimits;
+    }
+
+    /**
+     * Serves {@code root} with default map options and range limits, no hidden files and no symbolic links out of the
+     * root.
+     *
+     * @throws java.nio.file.NotDirectoryException if {@code root} is not a directory
+     */
+    public static MappedFileHandler of(Path root) throws IOException {
+        return of(RootDirectory.of(root, false, false), MapOptions.defaults(), RangeLimits.DEFAULT);
+    }
+
+    /** Serves {@code root} (see {@link RootDirectory#of} for symbolic links and hidden files) with these options. */
+    public static MappedFileHandler of(RootDirectory root, MapOptions mapOptions, RangeLimits rangeLimits) {
+        return new MappedFileHandler(Objects.requireNonNull(root, "root"), Objects.requireNonNull(mapOptions, "mapOptions"),
+                Objects.requireNonNull(rangeLimits, "rangeLimits"));
+    }
+
+    /** The directory served. */
+    public RootDirectory root() {
+        return root;
+    }
+
+    /**
+     * For functional routes: answers with a {@link ServerResponse} that writes the planned response. The file is named
+     * by the part of the request path below the route's pattern ({@code /files/**} and {@code /files/a/b.txt} serve
+     * {@code a/b.txt}), or by the whole path when the route has no pattern. Route both {@code GET} and {@code HEAD}
+     * here (for example with {@code RequestPredicates.path(...)}); other methods get {@code 405}.
+     *
+     * <p>The status and headers are decided when this method is called (a filter may still add headers); the body is
+     * mapped only when the response is written.
+     */
+    @Override
+    public Mono<ServerResponse> handle(ServerRequest request) {
+        Objects.requireNonNull(request, "request");
+        return Mono.fromSupplier(() -> {
+            Object pattern = request.attribute(RouterFunctions.MATCHING_PATTERN_ATTRIBUTE).orElse(null);
+            PathContainer path = request.requestPath().pathWithinApplication();
+            String target = pathBelow(pattern instanceof PathPattern p ? p : null, path);
+            return new MappedFileResponse(prepare(request.method(), target, request.headers().asHttpHeaders()), this);
+        });
+    }
+
+    /**
+     * For annotated controllers and plain {@code WebHandler}s: writes the response for this exchange. The file is named
+     * by the path below the matched {@code @RequestMapping} pattern ({@code @GetMapping("/files/**")}), else by the
+     * whole path within the application. Return the result from the controller method ({@code Mono<Void>} with a
+     * {@link ServerWebExchange} argument tells WebFlux the response is handled).
+     */
+    public Mono<Void> serve(ServerWebExchange exchange) {
+        Objects.requireNonNull(exchange, "exchange");
+        return Mono.defer(() -> {
+            PathContainer path = exchange.getRequest().getPath().pathWithinApplication();
+            Object within = exchange.getAttribute(HandlerMapping.PATH_WITHIN_HANDLER_MAPPING_ATTRIBUTE);
+            String target;
+            if (within instanceof PathContainer w) {
+                target = withTrailingSlashOf(path, "/" + w.value());
+            } else {
+                Object pattern = exchange.getAttribute(HandlerMapping.BEST_MATCHING_PATTERN_ATTRIBUTE);
+                target = pathBelow(pattern instanceof PathPattern p ? p : null, path);
+            }
+            return serve(exchange, target);
+        });
+    }
+
+    /**
+     * Writes the response for the file named by {@code requestPath}, a path relative to the root in request-target
+     * form: percent-encoded as it arrived (it is decoded exactly once, here), with {@code /} separators, e.g.
+     * {@code "/docs/a%20b.txt"}.
+     */
+    public Mono<Void> serve(ServerWebExchange exchange, String requestPath) {
+        Objects.requireNonNull(exchange, "exchange");
+        Objects.requireNonNull(requestPath, "requestPath");
+        return Mono.defer(() -> {
+            Prepared prepared = prepare(exchange.getRequest().getMethod(), requestPath, exchange.getRequest().getHeaders());
+            ServerHttpResponse response = exchange.getResponse();
+            response.setStatusCode(prepared.status());
+            response.getHeaders().putAll(prepared.headers());
+            return write(prepared, response);
+        });
+    }
+
+    /** The status, headers and body parts for a request, decided without touching the network. */
+    record Prepared(HttpStatusCode status, HttpHeaders headers, List<BodyPart> body, @Nullable Path file) {
+    }
+
+    Prepared prepare(HttpMethod method, String requestPath, HttpHeaders requestHeaders) {
+        boolean head = HttpMethod.HEAD.equals(method);
+        if (!HttpMethod.GET.equals(method) && !head) {
+            Prepared p = error(HttpStatus.METHOD_NOT_ALLOWED, "only GET and HEAD are served", head);
+            p.headers().set(HttpHeaders.ALLOW, "GET, HEAD");
+            return p;
+        }
+        RequestPath path;
+        try {
+            path = RequestPath.parse(requestPath);
+        } catch (RequestPath.InvalidPathException e) {
+            return error(HttpStatus.BAD_REQUEST, e.getMessage(), head);
+        }
+        RootDirectory.Found found = root.find(path);
+        if (found == null) {
+            return error(HttpStatus.NOT_FOUND, "not found", head);
+        }
+        ResponsePlan plan;
+        Path file;
+        // Open, check that the file opened is the file found, and plan; the channel is closed again at once: the body
+        // maps the file by path when it is written, and an open channel held by a response object nobody writes (a
+        // filter may drop it) would leak a descriptor.
+        try (RootDirectory.Opened opened = root.open(found)) {
+            file = opened.path();
+            plan = ResponsePlan.plan(head ? io.netty.handler.codec.http.HttpMethod.HEAD : io.netty.handler.codec.http.HttpMethod.GET,
+                    nettyHeaders(requestHeaders), opened.representation(), rangeLimits, Instant.now());
+        } catch (IOException | SecurityException e) {
+            LOG.log(Level.DEBUG, () -> "cannot open " + found.realPath() + ": " + e);
+            return error(HttpStatus.NOT_FOUND, "not found", head);
+        }
+        HttpHeaders headers = new HttpHeaders();
+        for (Map.Entry<String, String> h : plan.headers()) {
+            headers.add(h.getKey(), h.getValue());
+        }
+        headers.set(HttpHeaders.DATE, HttpDates.format(Instant.now()));
+        return new Prepared(HttpStatusCode.valueOf(plan.status().code()), headers, plan.body(), file);
+    }
+
+    /** Writes the body of {@code prepared}; status and headers must already be on {@code response}. */
+    Mono<Void> write(Prepared prepared, ServerHttpResponse response) {
+        if (prepared.body().isEmpty()) {
+            return response.setComplete();
+        }
+        return response.writeWith(body(prepared.body(), prepared.file(), response.bufferFactory()));
+    }
+
+    /**
+     * The body as data buffers: literal parts (multipart framing, error text) as small wrapped arrays, file ranges as
+     * mapped windows; one part at a time, so only the current range has windows mapped.
+     */
+    Flux<DataBuffer> body(List<BodyPart> parts, @Nullable Path file, DataBufferFactory factory) {
+        Flux<DataBuffer> body = Flux.fromIterable(parts)
+                .concatMap(part -> switch (part) {
+                    case BodyPart.Bytes b -> Mono.fromSupplier(() -> factory.wrap(b.bytes()));
+                    case BodyPart.FileRange r -> MappedDataBuffers.read(Objects.requireNonNull(file, "file"), r.offset(),
+                            r.length(), mapOptions, factory);
+                }, 0)
+                .doOnDiscard(DataBuffer.class, MappedDataBuffers::release);
+        boolean mapsFile = parts.stream().anyMatch(p -> p instanceof BodyPart.FileRange);
+        return mapsFile ? MappedDataBuffers.responseBody(body, factory) : body;
+    }
+
+    private static Prepared error(HttpStatus status, String message, boolean head) {
+        byte[] text = (status.value() + " " + status.getReasonPhrase() + ": " + message + "\n").getBytes(StandardCharsets.UTF_8);
+        HttpHeaders headers = new HttpHeaders();
+        headers.set(HttpHeaders.CONTENT_TYPE, "text/plain; charset=utf-8");
+        headers.setContentLength(text.length);
+        headers.set(HttpHeaders.DATE, HttpDates.format(Instant.now()));
+        return new Prepared(status, headers, head ? List.of() : List.of(new BodyPart.Bytes(text)), null);
+    }
+
+    /**
+     * The request headers that the plan reads, as Netty headers (what {@link ResponsePlan} takes). List-valued
+     * conditionals sent as several field lines are joined into one list, as RFC 9110 §5.3 allows a recipient to do.
+     */
+    private static io.netty.handler.codec.http.HttpHeaders nettyHeaders(HttpHeaders spring) {
+        // No validation: the values are only parsed, never written, and a mock request may carry anything.
+        io.netty.handler.codec.http.HttpHeaders netty = DefaultHttpHeadersFactory.headersFactory().withValidation(false)
+                .newHeaders();
+        for (String name : CONDITIONAL_HEADERS) {
+            List<String> values = spring.get(name);
+            if (values == null || values.isEmpty()) {
+                continue;
+            }
+            netty.set(name, LIST_HEADERS.contains(name) ? String.join(", ", values) : values.get(0));
+        }
+        return netty;
+    }
+
+    /** The raw path below {@code pattern} (or all of {@code path}), as a request target starting with {@code /}. */
+    private static String pathBelow(@Nullable PathPattern pattern, PathContainer path) {
+        if (pattern == null) {
+            return path.value().isEmpty() ? "/" : path.value();
+        }
+        return withTrailingSlashOf(path, "/" + pattern.extractPathWithinPattern(path).value());
+    }
+
+    /**
+     * Spring's extraction drops a trailing separator; keep it, so that {@code /files/a.txt/} is a 404 here as it is in
+     * the Netty server (a file name followed by a slash names a directory).
+     */
+    private static String withTrailingSlashOf(PathContainer path, String target) {
+        return path.value().endsWith("/") && !target.endsWith("/") ? target + "/" : target;
+    }
+}
