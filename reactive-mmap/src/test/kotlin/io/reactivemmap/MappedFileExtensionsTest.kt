@@ -44,7 +44,7 @@ class MappedFileExtensionsTest {
     lateinit var dir: Path
 
     private val window = 4096
-    private val small: MapOptions = MapOptions.defaults().withWindowSize(window.toLong())
+    private val small: MapOptions = MapOptions.defaults().withPopulateAhead(false).withWindowSize(window.toLong())
 
     private fun patternFile(size: Long, name: String = "f.bin"): Path = TestFiles.pattern(dir, name, size)
 

@@ -47,14 +47,18 @@ final class ReadSuite {
     static List<Peer> peers() {
         List<Peer> p = new ArrayList<>();
         MapOptions d = MapOptions.defaults();
-        p.add(new Peer("ours", "reactive-mmap MappedFile.read, defaults (16 MiB, readAhead 1)", true, false,
+        p.add(new Peer("ours", "reactive-mmap MappedFile.read, defaults (" + describe(d) + ")", true, false,
                 timed((f, s) -> ours(f, s, d))));
+        p.add(new Peer("ours-plain", "reactive-mmap, no populate-ahead, sequential advice (16 MiB)", true, false,
+                timed((f, s) -> ours(f, s, d.withPopulateAhead(false).withSequential(true)))));
         p.add(new Peer("ours-4m", "reactive-mmap, 4 MiB windows", true, false, timed((f, s) -> ours(f, s, windows(d, 4)))));
         p.add(new Peer("ours-64m", "reactive-mmap, 64 MiB windows", true, false, timed((f, s) -> ours(f, s, windows(d, 64)))));
-        p.add(new Peer("ours-noadvice", "reactive-mmap, sequential advice off (16 MiB)", true, false,
-                timed((f, s) -> ours(f, s, d.withSequential(false)))));
-        MapOptions pop = d.withPopulateAhead(true);
-        p.add(new Peer("ours-pop", "reactive-mmap, populateAhead (16 MiB)", true, false, timed((f, s) -> ours(f, s, pop))));
+        p.add(new Peer("ours-noadvice", "reactive-mmap, no populate-ahead, no sequential advice (16 MiB)", true, false,
+                timed((f, s) -> ours(f, s, d.withPopulateAhead(false).withSequential(false)))));
+        MapOptions pop = d.withPopulateAhead(true).withSequential(true);
+        p.add(new Peer("ours-pop-noseq", "reactive-mmap, populateAhead, no sequential advice (16 MiB)", true, false,
+                timed((f, s) -> ours(f, s, pop.withSequential(false)))));
+        p.add(new Peer("ours-pop", "reactive-mmap, populateAhead, sequential advice (16 MiB)", true, false, timed((f, s) -> ours(f, s, pop))));
         p.add(new Peer("ours-pop-4m", "reactive-mmap, populateAhead, 4 MiB", true, false,
                 timed((f, s) -> ours(f, s, windows(pop, 4)))));
         p.add(new Peer("ours-pop-64m", "reactive-mmap, populateAhead, 64 MiB", true, false,
@@ -265,7 +269,7 @@ final class ReadSuite {
         report.table(table);
 
         double ours = median(gbps, "ours");
-        double pop = best(gbps, "ours-pop", "ours-pop-4m", "ours-pop-64m", "ours-pop-ra2");
+        double pop = best(gbps, "ours-pop", "ours-pop-noseq", "ours-pop-4m", "ours-pop-64m", "ours-pop-ra2");
         double popDefault = median(gbps, "ours-pop");
         double netty = median(gbps, "netty");
         double spring = median(gbps, "spring-8k");
@@ -281,6 +285,11 @@ final class ReadSuite {
         report.table(targets);
         report.chart("gbps", Svg.bars("Sequential sum of a hot " + (size >> 20) + " MiB file, GB/s (median)", "GB/s", bars));
         report.write(Bench.header("read", config));
+    }
+
+    static String describe(MapOptions o) {
+        return (o.windowSize() >> 20) + " MiB, readAhead " + o.readAhead() + (o.populateAhead() ? ", populateAhead" : "")
+                + (o.sequential() ? ", sequential" : "");
     }
 
     private static double median(Map<String, List<Double>> gbps, String key) {
