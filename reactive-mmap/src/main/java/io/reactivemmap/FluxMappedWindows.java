@@ -352,13 +352,23 @@ final class FluxMappedWindows extends Flux<MappedWindow> {
             }
         }
 
+        /** Bytes faulted in per populate call: small enough to stop soon, large enough to amortise the call. */
+        private static final long POPULATE_STEP = 2L << 20;
+
         private static void populateInBackground(MappedWindow w) {
             w.retain(); // keeps the address mapped while the background thread faults it in
             try {
                 Background.execute(() -> {
                     try {
-                        if (w.isOpen()) {
-                            NativeAccess.populate(w.mappingAddress(), w.mappingSize());
+                        // In steps, stopping as soon as this task is the window's only holder (the subscriber closed
+                        // it, or the stream was cancelled): a window nobody wants is then unmapped after at most one
+                        // step, instead of after faulting in the whole window.
+                        long base = w.mappingAddress();
+                        long size = w.mappingSize();
+                        for (long off = 0; off < size && w.refCnt() > 1; off += POPULATE_STEP) {
+                            if (!NativeAccess.populate(base + off, Math.min(POPULATE_STEP, size - off))) {
+                                break; // past the end of a truncated file: the emission check reports it
+                            }
                         }
                     } finally {
                         w.release();

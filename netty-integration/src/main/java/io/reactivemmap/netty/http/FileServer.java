@@ -125,9 +125,12 @@ public final class FileServer implements AutoCloseable {
      */
     public static FileServer start(FileServerOptions options) throws IOException {
         Objects.requireNonNull(options, "options");
-        BodySender sender = options.usesMappedWindows()
-                ? new MappedBodySender(mapOptions(options), writeOptions(options))
-                : new SendfileBodySender();
+        BodySender mapped = new MappedBodySender(mapOptions(options), writeOptions(options));
+        // Under TLS the bytes are copied into the TLS engine anyway, and for a small file the fixed cost of a mapping
+        // exceeds a copy (see SmallBodySender); an explicit MAPPED mode on plain HTTP always maps.
+        BodySender sender = !options.usesMappedWindows() ? new SendfileBodySender()
+                : options.tls() != null ? new SmallBodySender(SmallBodySender.DEFAULT_THRESHOLD, mapped)
+                : mapped;
         RootDirectory root = RootDirectory.of(options.root(), options.followSymlinksOutside(), options.serveHidden());
         SslContext ssl = null;
         if (options.tls() != null) {

@@ -85,6 +85,28 @@ class TlsServerTest {
     }
 
     @Test
+    void smallBodiesOverTlsAreCopiedNotMappedAndStayExact(@TempDir Path dir) throws Exception {
+        int small = 64 << 10;
+        TestFiles.pattern(dir, "small.bin", small);
+        FileServerOptions options = FileServerOptions.defaults(dir).withPort(0).withIoThreads(1)
+                .withTls(TlsOptions.selfSigned()).withWindowSize(16 << 10);
+        try (FileServer server = FileServer.start(options);
+             HttpClient client = HttpClient.newBuilder().sslContext(trustAll()).version(HttpClient.Version.HTTP_1_1).build()) {
+            URI uri = URI.create("https://localhost:" + server.port() + "/small.bin");
+            long mappedBefore = MappingStats.snapshot().windowsMapped();
+            HttpResponse<byte[]> r = client.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofByteArray());
+            assertEquals(200, r.statusCode());
+            assertArrayEquals(FileServerContract.expected(0, small), r.body());
+            HttpResponse<byte[]> range = client.send(HttpRequest.newBuilder(uri).header("Range", "bytes=1000-1999").build(),
+                    HttpResponse.BodyHandlers.ofByteArray());
+            assertEquals(206, range.statusCode());
+            assertArrayEquals(FileServerContract.expected(1000, 1000), range.body());
+            assertEquals(mappedBefore, MappingStats.snapshot().windowsMapped(),
+                    "a body below the copy threshold must not be mapped: a mapping costs more than the copy");
+        }
+    }
+
+    @Test
     void sendfileCannotBeCombinedWithTls(@TempDir Path dir) {
         assertThrows(IllegalArgumentException.class, () -> FileServerOptions.defaults(dir).withBodyMode(BodyMode.SENDFILE)
                 .withTls(TlsOptions.selfSigned()));
