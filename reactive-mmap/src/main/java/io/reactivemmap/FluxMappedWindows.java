@@ -353,12 +353,17 @@ final class FluxMappedWindows extends Flux<MappedWindow> {
         }
 
         /** Bytes faulted in per populate call: small enough to stop soon, large enough to amortise the call. */
-        private static final long POPULATE_STEP = 2L << 20;
+        private static final long POPULATE_STEP = 1L << 20;
 
         private static void populateInBackground(MappedWindow w) {
-            w.retain(); // keeps the address mapped while the background thread faults it in
             try {
                 Background.execute(() -> {
+                    // The reference is taken when the task runs, not when it is queued: a queued task must not keep a
+                    // window mapped that its subscriber has closed meanwhile. tryRetain fails once the window is
+                    // unmapped, so the address is never touched after that.
+                    if (!w.tryRetain()) {
+                        return;
+                    }
                     try {
                         // In steps, stopping as soon as this task is the window's only holder (the subscriber closed
                         // it, or the stream was cancelled): a window nobody wants is then unmapped after at most one
@@ -375,7 +380,7 @@ final class FluxMappedWindows extends Flux<MappedWindow> {
                     }
                 });
             } catch (RuntimeException rejected) {
-                w.release();
+                // no prefetch thread: the reader takes the page faults itself
             }
         }
 

@@ -156,6 +156,19 @@ public final class MappedWindow implements AutoCloseable {
         }
     }
 
+    /** Adds a holder if the window is still mapped; {@code false} (and nothing held) if it is not. */
+    boolean tryRetain() {
+        for (;;) {
+            int c = (int) REF_CNT.getVolatile(this);
+            if (c <= 0 || c == Integer.MAX_VALUE) {
+                return false;
+            }
+            if (REF_CNT.compareAndSet(this, c, c + 1)) {
+                return true;
+            }
+        }
+    }
+
     /**
      * Removes a holder; unmaps the window when it was the last.
      *

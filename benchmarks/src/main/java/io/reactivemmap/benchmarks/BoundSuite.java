@@ -58,6 +58,7 @@ final class BoundSuite {
         MapOptions d = MapOptions.defaults().withDropBehind(true);
         List<Scenario> scenarios = new ArrayList<>();
         scenarios.add(new Scenario("request(1) per window, defaults", d, false, 0));
+        scenarios.add(new Scenario("request(1) per window, defaults without populate-ahead", d.withPopulateAhead(false), false, 0));
         scenarios.add(new Scenario("request(1) per window, readAhead 2", d.withReadAhead(2), false, 0));
         scenarios.add(new Scenario("request(1) per window, readAhead 0", d.withReadAhead(0), false, 0));
         scenarios.add(new Scenario("request(1) per window, 4 MiB windows", d.withWindowSize(4 * MIB), false, 0));
