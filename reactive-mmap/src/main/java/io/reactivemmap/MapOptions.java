@@ -26,8 +26,9 @@ import java.util.Objects;
  *                   with populate-ahead the difference is within noise
  * @param populateAhead fault windows read ahead in on a background thread ({@code MADV_POPULATE_READ}, Linux 5.14+)
  *                      so the reader does not take the page faults. Default on: on a hot 4 GiB file it took our
- *                      stream from 0.85x to 1.14x a hand-written mapped-window loop (docs/benchmarks.md). Turn it
- *                      off where no core is spare for the prefetch threads
+ *                      stream from 0.85-0.92x to 1.14-1.38x a hand-written mapped-window loop (docs/benchmarks.md).
+ *                      A window the subscriber closes while it is being faulted in is unmapped when the current
+ *                      1 MiB step ends. Turn it off where no core is spare for the prefetch threads
  * @param dropBehind drop each window's pages from the page cache when it is unmapped
  *                   ({@code posix_fadvise(POSIX_FADV_DONTNEED)}): page-cache hygiene for one-pass streams that
  *                   would otherwise push hotter data out of memory. Default off
