@@ -114,7 +114,18 @@ class SamplesPackagedIT {
 
     @Test
     void fileServerMainServesTheFileWholeAndByRange() throws Exception {
-        Process p = start(List.of("io.reactivemmap.samples.FileServerMain", "--root", dir.toString(), "--port", "0"));
+        serveAndDownload(List.of("io.reactivemmap.samples.FileServerMain", "--root", dir.toString(), "--port", "0"), "");
+    }
+
+    @Test
+    void springFileServerAppServesTheFileWholeAndByRange() throws Exception {
+        serveAndDownload(List.of("io.reactivemmap.samples.spring.SpringFileServerApp", "--files.root=" + dir,
+                "--server.port=0"), "files/");
+    }
+
+    /** Starts a serving sample, waits for its "Serving ... at URL" line, downloads data.bin whole and by range, stops it. */
+    private static void serveAndDownload(List<String> mainAndArgs, String prefix) throws Exception {
+        Process p = start(mainAndArgs);
         try {
             BlockingQueue<String> lines = new LinkedBlockingQueue<>();
             Thread.ofVirtual().start(() -> {
@@ -127,8 +138,8 @@ class SamplesPackagedIT {
                 }
             });
             String url = null;
-            Pattern serving = Pattern.compile("Serving .* at (http://[^ ]+/)");
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            Pattern serving = Pattern.compile("Serving .* at (http://[^ ]+?/)(files/)?( |$)");
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
             while (url == null && System.nanoTime() < deadline) {
                 String l = lines.poll(1, TimeUnit.SECONDS);
                 if (l != null) {
@@ -138,16 +149,17 @@ class SamplesPackagedIT {
                     }
                 }
                 if (!p.isAlive()) {
-                    fail("the server exited with " + p.exitValue() + " before serving");
+                    fail("the server exited with " + p.exitValue() + " before serving: " + String.join("\n", lines));
                 }
             }
             assertNotNull(url, "the server never printed its URL");
             try (HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build()) {
-                HttpResponse<byte[]> whole = client.send(HttpRequest.newBuilder(URI.create(url + "data.bin")).build(),
+                URI file = URI.create(url + prefix + "data.bin");
+                HttpResponse<byte[]> whole = client.send(HttpRequest.newBuilder(file).build(),
                         HttpResponse.BodyHandlers.ofByteArray());
                 assertEquals(200, whole.statusCode());
                 assertArrayEquals(bytes, whole.body());
-                HttpResponse<byte[]> range = client.send(HttpRequest.newBuilder(URI.create(url + "data.bin"))
+                HttpResponse<byte[]> range = client.send(HttpRequest.newBuilder(file)
                         .header("Range", "bytes=0-99").build(), HttpResponse.BodyHandlers.ofByteArray());
                 assertEquals(206, range.statusCode());
                 assertArrayEquals(Arrays.copyOf(bytes, 100), range.body());
