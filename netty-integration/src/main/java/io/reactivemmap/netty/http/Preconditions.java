@@ -31,10 +31,19 @@ public final class Preconditions {
     /**
      * @param now the server's clock, to ignore {@code If-Modified-Since} dates in the future (RFC 9110 §13.1.3)
      */
+    /**
+     * A list-valued field sent as several lines is one list (RFC 9110 §5.3): {@code If-None-Match: "a"} plus
+     * {@code If-None-Match: "b"} means {@code "a", "b"}. Reading only the first line would miss a match in the second.
+     */
+    private static @org.jspecify.annotations.Nullable String list(HttpHeaders headers, CharSequence name) {
+        java.util.List<String> lines = headers.getAll(name);
+        return lines.isEmpty() ? null : String.join(", ", lines);
+    }
+
     public static Verdict evaluate(HttpHeaders headers, Representation rep, Instant now) {
         Objects.requireNonNull(headers, "headers");
         Objects.requireNonNull(rep, "rep");
-        String ifMatch = headers.get(HttpHeaderNames.IF_MATCH);
+        String ifMatch = list(headers, HttpHeaderNames.IF_MATCH);
         if (ifMatch != null) {
             if (!matches(ifMatch, rep.etag(), true)) {
                 return Verdict.PRECONDITION_FAILED;
@@ -45,7 +54,7 @@ public final class Preconditions {
                 return Verdict.PRECONDITION_FAILED;
             }
         }
-        String ifNoneMatch = headers.get(HttpHeaderNames.IF_NONE_MATCH);
+        String ifNoneMatch = list(headers, HttpHeaderNames.IF_NONE_MATCH);
         if (ifNoneMatch != null) {
             // for GET and HEAD a match means "you already have it": 304, not 412 (§13.1.2)
             return matches(ifNoneMatch, rep.etag(), false) ? Verdict.NOT_MODIFIED : Verdict.PROCEED;

@@ -48,6 +48,15 @@ class PreconditionsTest {
     }
 
     @Test
+    void listHeadersSentAsSeveralLinesAreOneList() {
+        assertEquals(Verdict.NOT_MODIFIED, eval("If-None-Match", "\"x\"", "If-None-Match", "\"abc-3e8-1\""),
+                "a match on the second line counts");
+        assertEquals(Verdict.PROCEED, eval("If-Match", "\"x\"", "If-Match", "\"abc-3e8-1\""),
+                "If-Match is satisfied by its second line");
+        assertEquals(Verdict.PRECONDITION_FAILED, eval("If-Match", "\"x\"", "If-Match", "\"y\""));
+    }
+
+    @Test
     void ifModifiedSinceIsIgnoredWhenIfNoneMatchIsPresent() {
         assertEquals(Verdict.PROCEED, eval("If-None-Match", "\"other\"", "If-Modified-Since", LM));
     }
