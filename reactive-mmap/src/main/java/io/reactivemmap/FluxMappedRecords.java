@@ -186,13 +186,7 @@ final class FluxMappedRecords extends Flux<MappedRecord> {
                 // Rule 3.9: signal, never throw from request.
                 badRequest = new IllegalArgumentException("§3.9 violated: request must be positive, but was " + n);
             } else {
-                for (;;) {
-                    long r = (long) REQUESTED.getVolatile(this);
-                    long u = r + n < 0 ? Long.MAX_VALUE : r + n;
-                    if (r == Long.MAX_VALUE || REQUESTED.compareAndSet(this, r, u)) {
-                        break;
-                    }
-                }
+                io.reactivemmap.internal.Demand.add(REQUESTED, this, n);
             }
             drain();
         }
