@@ -6,11 +6,8 @@ import io.reactivemmap.MappingStats;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.zip.CRC32C;
@@ -54,7 +51,7 @@ public final class ChecksumMain {
             }
         }
         if (file == null) {
-            file = demoFile(err);
+            file = DemoFiles.random(DEMO_SIZE, err);
         }
         long size;
         try {
@@ -132,36 +129,6 @@ public final class ChecksumMain {
             return (bytes >> 10) + " KiB";
         }
         return bytes + " B";
-    }
-
-    /** A 1 GiB file of pseudo-random bytes, written once and reused. */
-    private static Path demoFile(PrintStream err) throws IOException {
-        Path file = Path.of(System.getProperty("java.io.tmpdir"), "reactive-mmap-demo-1GiB.bin");
-        if (Files.isRegularFile(file) && Files.size(file) == DEMO_SIZE) {
-            return file;
-        }
-        err.println("no file named: generating a 1 GiB demo file at " + file);
-        Path tmp = Files.createTempFile(file.getParent(), "reactive-mmap-demo", ".tmp");
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-            ByteBuffer buf = ByteBuffer.allocateDirect(1 << 20);
-            long x = 0x9E3779B97F4A7C15L;
-            for (long written = 0; written < DEMO_SIZE; written += buf.capacity()) {
-                buf.clear();
-                while (buf.hasRemaining()) {
-                    x ^= x << 13;
-                    x ^= x >>> 7;
-                    x ^= x << 17;
-                    buf.putLong(x);
-                }
-                buf.flip();
-                while (buf.hasRemaining()) {
-                    ch.write(buf);
-                }
-            }
-        }
-        // Renamed into place so that a run interrupted while generating never leaves a short demo file behind.
-        Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-        return file;
     }
 
     private record Progress(PrintStream err, long size, AtomicLong done, long start) implements Runnable {
