@@ -16,7 +16,8 @@ import java.util.Optional;
 
 /**
  * The one place that calls the operating system directly through the FFM {@link Linker}: {@code madvise},
- * {@code posix_fadvise}, {@code open}/{@code close} and the page size.
+ * {@code posix_fadvise}, {@code open}/{@code close}, {@code openat2}/{@code statx} (for servers that must open a
+ * path without following symbolic links anywhere on it) and the page size.
  *
  * <p>Availability is decided once, at class initialisation, and the reason is kept: {@link #unavailableReason()}
  * says why advice is off (not Linux, native access not enabled for this module, a symbol missing). Every call is
@@ -51,6 +52,8 @@ public final class NativeAccess {
     private static final @org.jspecify.annotations.Nullable MethodHandle FADVISE;
     private static final @org.jspecify.annotations.Nullable MethodHandle OPEN;
     private static final @org.jspecify.annotations.Nullable MethodHandle CLOSE;
+    private static final @org.jspecify.annotations.Nullable MethodHandle SYSCALL;
+    private static final @org.jspecify.annotations.Nullable MethodHandle STATX;
     private static final StructLayout CAPTURE_LAYOUT = Linker.Option.captureStateLayout();
     private static final VarHandle ERRNO = CAPTURE_LAYOUT.varHandle(MemoryLayout.PathElement.groupElement("errno"));
     private static final @org.jspecify.annotations.Nullable String UNAVAILABLE;
@@ -59,7 +62,7 @@ public final class NativeAccess {
     private static volatile boolean populateSupported = true;
 
     static {
-        MethodHandle madvise = null, fadvise = null, open = null, close = null;
+        MethodHandle madvise = null, fadvise = null, open = null, close = null, syscall = null, statx = null;
         String why = null;
         int pageSize = 4096;
         String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
@@ -85,11 +88,20 @@ public final class NativeAccess {
                         errno, Linker.Option.firstVariadicArg(2));
                 close = linker.downcallHandle(find(libc, "close"),
                         FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+                // openat2 has no glibc wrapper (glibc 2.36): it is reached through syscall(2). statx has one (2.28).
+                syscall = linker.downcallHandle(find(libc, "syscall"),
+                        FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG,
+                                ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG),
+                        errno, Linker.Option.firstVariadicArg(1));
+                statx = linker.downcallHandle(find(libc, "statx"),
+                        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT,
+                                ValueLayout.JAVA_INT, ValueLayout.ADDRESS),
+                        errno);
                 MethodHandle getpagesize = linker.downcallHandle(find(libc, "getpagesize"),
                         FunctionDescriptor.of(ValueLayout.JAVA_INT));
                 pageSize = (int) getpagesize.invokeExact();
             } catch (Throwable t) {
-                madvise = fadvise = open = close = null;
+                madvise = fadvise = open = close = syscall = statx = null;
                 why = "the native linker could not bind libc: " + t;
             }
         }
@@ -97,6 +109,8 @@ public final class NativeAccess {
         FADVISE = fadvise;
         OPEN = open;
         CLOSE = close;
+        SYSCALL = syscall;
+        STATX = statx;
         UNAVAILABLE = why;
         PAGE_SIZE = pageSize > 0 && Integer.bitCount(pageSize) == 1 ? pageSize : 4096;
         if (why != null) {
@@ -231,6 +245,134 @@ public final class NativeAccess {
             }
         } catch (Throwable t) {
             Metrics.ADVICE_FAILURES.increment();
+        }
+    }
+
+    // ---- opening a path with no symbolic link on it (openat2 + statx), for servers -------------------------------
+
+    private static final long SYS_OPENAT2 = 437; // the same number on every Linux architecture (unified table)
+    private static final long AT_FDCWD = -100;
+    private static final int AT_EMPTY_PATH = 0x1000;
+    private static final int STATX_BASIC_STATS = 0x7ff;
+    private static final long O_NONBLOCK = 0x800;
+    private static final long O_NOCTTY = 0x100;
+    private static final long RESOLVE_NO_SYMLINKS = 0x04;
+    private static final long RESOLVE_NO_MAGICLINKS = 0x02;
+    private static final long OPEN_HOW_SIZE = 24;
+    private static final long STATX_SIZE = 256;
+    /** errno values used by callers of {@link #openNoSymlinks}. */
+    public static final int ENOENT = 2, EACCES = 13, ENOTDIR = 20, ELOOP = 40, ENOSYS = 38;
+    private static final int S_IFMT = 0170000, S_IFREG = 0100000, S_IFDIR = 0040000;
+
+    private static volatile boolean openat2Supported = true;
+
+    /**
+     * What {@code statx} says of an open descriptor.
+     *
+     * @param dev the device in glibc's {@code makedev} encoding, the value {@code stat}'s {@code st_dev} (and the
+     *            JDK's {@code unix:dev} attribute) has
+     */
+    public record FileStat(int mode, long size, long dev, long ino, long mtimeSeconds, int mtimeNanos) {
+        public boolean isRegularFile() {
+            return (mode & S_IFMT) == S_IFREG;
+        }
+
+        public boolean isDirectory() {
+            return (mode & S_IFMT) == S_IFDIR;
+        }
+    }
+
+    /** Whether {@link #openNoSymlinks} can work here (Linux 5.6+, native access enabled, not refused before). */
+    public static boolean openNoSymlinksAvailable() {
+        return SYSCALL != null && STATX != null && openat2Supported;
+    }
+
+    /**
+     * {@code openat2(AT_FDCWD, absolutePath, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY,
+     * RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS)}: opens {@code absolutePath} only if no element of it is a symbolic
+     * link, decided by the kernel during the one path walk (no check-then-open race). {@code O_NONBLOCK} keeps a FIFO
+     * from blocking the caller; the caller checks the type with {@link #fstat}.
+     *
+     * @return the descriptor (the caller closes it with {@link #closeFd}), or {@code -errno}: {@code -ELOOP} when a
+     *         symbolic link is on the path, {@code -ENOENT}/{@code -ENOTDIR}/{@code -EACCES} as for {@code open}, and
+     *         {@code -ENOSYS} when the call is not available (old kernel, seccomp filter, native access off), after
+     *         which {@link #openNoSymlinksAvailable()} is {@code false}
+     */
+    public static int openNoSymlinks(String absolutePath) {
+        MethodHandle mh = SYSCALL;
+        if (mh == null || !openat2Supported) {
+            return -ENOSYS;
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CAPTURE_LAYOUT);
+            MemorySegment how = arena.allocate(OPEN_HOW_SIZE, 8);
+            how.set(ValueLayout.JAVA_LONG, 0, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+            how.set(ValueLayout.JAVA_LONG, 8, 0L);
+            how.set(ValueLayout.JAVA_LONG, 16, RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
+            MemorySegment cPath = arena.allocateFrom(absolutePath);
+            long rc = (long) mh.invokeExact(state, SYS_OPENAT2, AT_FDCWD, cPath, how, OPEN_HOW_SIZE);
+            if (rc >= 0) {
+                return (int) rc;
+            }
+            int err = (int) ERRNO.get(state, 0L);
+            if (err == ENOSYS || err == EPERM || err == EINVAL || err == E2BIG) {
+                // No openat2 (Linux < 5.6), a seccomp filter refusing it, or flags this kernel does not know.
+                openat2Supported = false;
+                LOG.log(System.Logger.Level.INFO, "openat2 is not usable here (errno " + err + "): paths are checked "
+                        + "with realpath instead (slower, same result)");
+                return -ENOSYS;
+            }
+            return -err;
+        } catch (Throwable t) {
+            openat2Supported = false;
+            return -ENOSYS;
+        }
+    }
+
+    private static final int EPERM = 1, E2BIG = 7;
+
+    /**
+     * {@code statx(fd, "", AT_EMPTY_PATH)}: the attributes of an open descriptor.
+     *
+     * @return the attributes, or {@code null} if the call failed
+     */
+    public static @org.jspecify.annotations.Nullable FileStat fstat(int fd) {
+        MethodHandle mh = STATX;
+        if (mh == null) {
+            return null;
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CAPTURE_LAYOUT);
+            MemorySegment buf = arena.allocate(STATX_SIZE, 8);
+            MemorySegment empty = arena.allocateFrom("");
+            int rc = (int) mh.invokeExact(state, fd, empty, AT_EMPTY_PATH, STATX_BASIC_STATS, buf);
+            if (rc != 0) {
+                return null;
+            }
+            int mode = Short.toUnsignedInt(buf.get(ValueLayout.JAVA_SHORT, 28));
+            long ino = buf.get(ValueLayout.JAVA_LONG, 32);
+            long size = buf.get(ValueLayout.JAVA_LONG, 40);
+            long mtimeSec = buf.get(ValueLayout.JAVA_LONG, 112);
+            int mtimeNanos = buf.get(ValueLayout.JAVA_INT, 120);
+            long major = Integer.toUnsignedLong(buf.get(ValueLayout.JAVA_INT, 136));
+            long minor = Integer.toUnsignedLong(buf.get(ValueLayout.JAVA_INT, 140));
+            long dev = ((major & 0xfffff000L) << 32) | ((major & 0xfffL) << 8) | ((minor & 0xffffff00L) << 12) | (minor & 0xffL);
+            return new FileStat(mode, size, dev, ino, mtimeSec, mtimeNanos);
+        } catch (Throwable t) {
+            return null;
+        }
+    }
+
+    /** {@code close(fd)}, ignoring errors (a read-only descriptor has nothing to flush). */
+    public static void closeFd(int fd) {
+        MethodHandle mh = CLOSE;
+        if (mh == null || fd < 0) {
+            return;
+        }
+        try {
+            int ignored = (int) mh.invokeExact(fd);
+        } catch (Throwable ignored) {
+            // nothing to do: the descriptor is gone either way on Linux
         }
     }
 }

@@ -120,16 +120,15 @@ final class FileRequestHandler extends ChannelInboundHandlerAdapter {
             error(ctx, request, start, HttpResponseStatus.BAD_REQUEST, e.getMessage(), keepAlive);
             return;
         }
-        RootDirectory.Found found = server.root.find(path);
-        if (found == null) {
+        RootDirectory.Opened file;
+        try {
+            file = server.root.openFile(path);
+        } catch (IOException | SecurityException e) {
+            LOG.log(Level.DEBUG, () -> "cannot open " + request.uri() + ": " + e);
             error(ctx, request, start, HttpResponseStatus.NOT_FOUND, "not found", keepAlive);
             return;
         }
-        RootDirectory.Opened file;
-        try {
-            file = server.root.open(found);
-        } catch (IOException | SecurityException e) {
-            LOG.log(Level.DEBUG, () -> "cannot open " + found.realPath() + ": " + e);
+        if (file == null) {
             error(ctx, request, start, HttpResponseStatus.NOT_FOUND, "not found", keepAlive);
             return;
         }
@@ -213,7 +212,7 @@ final class FileRequestHandler extends ChannelInboundHandlerAdapter {
     }
 
     private static void decorate(HttpResponse response, HttpRequest request, boolean keepAlive) {
-        response.headers().set(HttpHeaderNames.DATE, HttpDates.format(Instant.now()));
+        response.headers().set(HttpHeaderNames.DATE, HttpDates.now());
         response.headers().set(HttpHeaderNames.SERVER, "reactive-mmap");
         if (!keepAlive) {
             response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);

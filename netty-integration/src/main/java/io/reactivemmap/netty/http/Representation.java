@@ -36,11 +36,14 @@ public record Representation(long size, Instant lastModified, EntityTag etag, St
     }
 
     static Representation of(Path file, BasicFileAttributes attrs, String identity) {
-        Instant mtime = attrs.lastModifiedTime().toInstant();
+        return of(file, attrs.size(), attrs.lastModifiedTime().toInstant(), identity);
+    }
+
+    static Representation of(Path file, long size, Instant mtime, String identity) {
         long mtimeNanos = mtime.getEpochSecond() * 1_000_000_000L + mtime.getNano();
-        EntityTag etag = EntityTag.strong(identity + "-" + Long.toHexString(attrs.size()) + "-" + Long.toHexString(mtimeNanos));
+        EntityTag etag = EntityTag.strong(identity + "-" + Long.toHexString(size) + "-" + Long.toHexString(mtimeNanos));
         Path name = file.getFileName();
-        return new Representation(attrs.size(), mtime.truncatedTo(ChronoUnit.SECONDS), etag,
+        return new Representation(size, mtime.truncatedTo(ChronoUnit.SECONDS), etag,
                 ContentTypes.forFileName(name == null ? "" : name.toString()));
     }
 

@@ -1,5 +1,6 @@
 package io.reactivemmap.netty.http;
 
+import io.reactivemmap.internal.NativeAccess;
 import org.jspecify.annotations.Nullable;
 
 import java.io.IOException;
@@ -11,6 +12,7 @@ import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Instant;
 import java.util.Objects;
 
 /**
@@ -90,6 +92,77 @@ public final class RootDirectory {
             }
         }
         return found;
+    }
+
+    /**
+     * Finds and opens the regular file that {@code request} names: {@link #find} then {@link #open}, with the same
+     * answers, but on Linux 5.6+ (and with native access enabled) in a handful of system calls instead of a
+     * {@code realpath} of every element twice. The kernel opens the path with {@code openat2(RESOLVE_NO_SYMLINKS)}:
+     * when no element below the (real) root is a symbolic link, the lexical path is the real path, so containment
+     * and hidden names are already decided by {@link RequestPath}, and the descriptor is the file checked (no
+     * check-then-open race at all). A path with a symbolic link on it takes the {@code find}/{@code open} route.
+     *
+     * @return the open file, or {@code null} if the request names nothing servable (the server answers 404)
+     * @throws IOException if the file was found but could not be opened (the server answers 404 too)
+     */
+    public @Nullable Opened openFile(RequestPath request) throws IOException {
+        if (!serveHidden && request.hasHiddenSegment()) {
+            return null;
+        }
+        if (NativeAccess.openNoSymlinksAvailable()) {
+            StringBuilder path = new StringBuilder(root.toString());
+            for (String segment : request.segments()) {
+                path.append('/').append(segment);
+            }
+            FastResult fast = openFast(path.toString(), request.trailingSlash(), true);
+            if (!fast.fallBack()) {
+                return fast.opened();
+            }
+        }
+        Found found = find(request);
+        return found == null ? null : open(found);
+    }
+
+    /** The outcome of {@link #openFast}: an open file, "nothing servable" ({@code opened == null}), or fall back. */
+    private record FastResult(@Nullable Opened opened, boolean fallBack) {
+        static final FastResult ABSENT = new FastResult(null, false);
+        static final FastResult FALL_BACK = new FastResult(null, true);
+    }
+
+    private FastResult openFast(String absolutePath, boolean trailingSlash, boolean mayBeDirectory) throws IOException {
+        int fd = NativeAccess.openNoSymlinks(absolutePath);
+        if (fd < 0) {
+            return switch (-fd) {
+                case NativeAccess.ENOENT, NativeAccess.ENOTDIR, NativeAccess.EACCES -> FastResult.ABSENT;
+                default -> FastResult.FALL_BACK; // ELOOP: a symbolic link on the path; ENOSYS: no openat2
+            };
+        }
+        try {
+            NativeAccess.FileStat stat = NativeAccess.fstat(fd);
+            if (stat == null) {
+                return FastResult.FALL_BACK;
+            }
+            if (stat.isDirectory() && mayBeDirectory) {
+                NativeAccess.closeFd(fd);
+                fd = -1;
+                FastResult index = openFast(absolutePath + "/" + INDEX, false, false);
+                return index;
+            }
+            if (!stat.isRegularFile() || trailingSlash) {
+                return FastResult.ABSENT; // FIFO, socket, device, a directory's directory index, or "/a.txt/"
+            }
+            Path path = Path.of(absolutePath);
+            // The JDK cannot adopt a descriptor, so the channel re-opens the very file the descriptor holds through
+            // /proc/self/fd: no path walk of the served tree happens again.
+            FileChannel channel = FileChannel.open(Path.of("/proc/self/fd/" + fd), StandardOpenOption.READ);
+            Instant mtime = Instant.ofEpochSecond(stat.mtimeSeconds(), stat.mtimeNanos());
+            String identity = Long.toHexString(stat.dev()) + "." + Long.toHexString(stat.ino());
+            return new FastResult(new Opened(path, channel, Representation.of(path, stat.size(), mtime, identity)), false);
+        } catch (NoSuchFileException e) {
+            return FastResult.FALL_BACK; // no /proc mounted: the portable route works without it
+        } finally {
+            NativeAccess.closeFd(fd);
+        }
     }
 
     private @Nullable Found check(Path candidate) {

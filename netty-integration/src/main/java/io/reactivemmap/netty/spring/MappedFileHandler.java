@@ -189,28 +189,27 @@ public final class MappedFileHandler implements HandlerFunction<ServerResponse> 
         } catch (RequestPath.InvalidPathException e) {
             return error(HttpStatus.BAD_REQUEST, e.getMessage(), head);
         }
-        RootDirectory.Found found = root.find(path);
-        if (found == null) {
-            return error(HttpStatus.NOT_FOUND, "not found", head);
-        }
         ResponsePlan plan;
         Path file;
         // Open, check that the file opened is the file found, and plan; the channel is closed again at once: the body
         // maps the file by path when it is written, and an open channel held by a response object nobody writes (a
         // filter may drop it) would leak a descriptor.
-        try (RootDirectory.Opened opened = root.open(found)) {
+        try (RootDirectory.Opened opened = root.openFile(path)) {
+            if (opened == null) {
+                return error(HttpStatus.NOT_FOUND, "not found", head);
+            }
             file = opened.path();
             plan = ResponsePlan.plan(head ? io.netty.handler.codec.http.HttpMethod.HEAD : io.netty.handler.codec.http.HttpMethod.GET,
                     nettyHeaders(requestHeaders), opened.representation(), rangeLimits, Instant.now());
         } catch (IOException | SecurityException e) {
-            LOG.log(Level.DEBUG, () -> "cannot open " + found.realPath() + ": " + e);
+            LOG.log(Level.DEBUG, () -> "cannot open " + requestPath + ": " + e);
             return error(HttpStatus.NOT_FOUND, "not found", head);
         }
         HttpHeaders headers = new HttpHeaders();
         for (Map.Entry<String, String> h : plan.headers()) {
             headers.add(h.getKey(), h.getValue());
         }
-        headers.set(HttpHeaders.DATE, HttpDates.format(Instant.now()));
+        headers.set(HttpHeaders.DATE, HttpDates.now());
         return new Prepared(HttpStatusCode.valueOf(plan.status().code()), headers, plan.body(), file);
     }
 
@@ -243,7 +242,7 @@ public final class MappedFileHandler implements HandlerFunction<ServerResponse> 
         HttpHeaders headers = new HttpHeaders();
         headers.set(HttpHeaders.CONTENT_TYPE, "text/plain; charset=utf-8");
         headers.setContentLength(text.length);
-        headers.set(HttpHeaders.DATE, HttpDates.format(Instant.now()));
+        headers.set(HttpHeaders.DATE, HttpDates.now());
         return new Prepared(status, headers, head ? List.of() : List.of(new BodyPart.Bytes(text)), null);
     }
 
