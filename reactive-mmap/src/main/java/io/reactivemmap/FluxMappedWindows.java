@@ -44,12 +44,19 @@ final class FluxMappedWindows extends Flux<MappedWindow> {
     /** Bytes to stream from {@code offset}, or -1 for "to the end of the file". */
     private final long length;
     private final MapOptions options;
+    /** A channel the caller opened and keeps, or null to open {@code path} per subscription. */
+    private final @Nullable FileChannel borrowed;
 
     FluxMappedWindows(Path path, long offset, long length, MapOptions options) {
+        this(path, offset, length, options, null);
+    }
+
+    FluxMappedWindows(Path path, long offset, long length, MapOptions options, @Nullable FileChannel borrowed) {
         this.path = path;
         this.offset = offset;
         this.length = length;
         this.options = options;
+        this.borrowed = borrowed;
     }
 
     @Override
@@ -57,7 +64,7 @@ final class FluxMappedWindows extends Flux<MappedWindow> {
         SharedFile file;
         long end;
         try {
-            file = open(path);
+            file = borrowed == null ? open(path) : borrow(path, borrowed);
             try {
                 end = resolveEnd(file);
             } catch (IOException | RuntimeException e) {
@@ -139,6 +146,14 @@ final class FluxMappedWindows extends Flux<MappedWindow> {
             channel.close();
             throw e;
         }
+    }
+
+    private static SharedFile borrow(Path path, FileChannel channel) throws IOException {
+        if (!channel.isOpen()) {
+            throw new FileSystemException(path.toString(), null, "cannot map: the channel it was given is closed; keep the "
+                    + "channel open until the windows' Flux terminates");
+        }
+        return new SharedFile(path, channel, channel.size(), true);
     }
 
     @Override

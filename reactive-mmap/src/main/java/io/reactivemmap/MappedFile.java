@@ -4,6 +4,7 @@ import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Flux;
 
 import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.util.Objects;
 import java.util.Optional;
@@ -82,6 +83,33 @@ public final class MappedFile {
         Objects.requireNonNull(options, "options");
         checkRange(offset, length);
         return new FluxMappedWindows(path, offset, length, options);
+    }
+
+    /**
+     * Bytes {@code [offset, offset + length)} of a file the caller has already opened, for example after checking
+     * that the path it opened is the file it meant to serve: nothing is opened by path, so the windows map exactly
+     * that file even if the path is renamed, replaced or swapped for a link afterwards. Otherwise as
+     * {@link #windows(Path, long, long, MapOptions)}: the size is taken from the channel at subscription, and
+     * truncation is checked against the channel.
+     *
+     * <h2>Ownership</h2>
+     * The channel is borrowed, never closed here: keep it open until every subscription to the returned
+     * {@code Flux} has terminated (windows already mapped stay valid after it is closed, but later windows cannot
+     * be mapped and the truncation check is lost; a subscription to a closed channel fails with
+     * {@link java.nio.file.FileSystemException}). Each {@code onNext} transfers one window to the subscriber, as above.
+     *
+     * <h2>Discard Support</h2>
+     * As {@link #windows(Path, long, long, MapOptions)}.
+     *
+     * @param channel a channel open for reading on a regular file
+     * @param path    the file's name, used by {@link MappedWindow#path()} and in error messages only
+     */
+    public static Flux<MappedWindow> windows(FileChannel channel, Path path, long offset, long length, MapOptions options) {
+        Objects.requireNonNull(channel, "channel");
+        Objects.requireNonNull(path, "path");
+        Objects.requireNonNull(options, "options");
+        checkRange(offset, length);
+        return new FluxMappedWindows(path, offset, length, options, channel);
     }
 
     /** {@link #windows(Path, long, long, MapOptions)} with {@link MapOptions#defaults()}. */

@@ -27,13 +27,20 @@ final class SharedFile {
     final FileChannel channel;
     /** The size taken at subscription: nothing past it is ever mapped. */
     final long size;
+    /** Whether the channel belongs to the caller ({@link MappedFile#windows(FileChannel, Path, long, long, MapOptions)}). */
+    private final boolean borrowed;
     @SuppressWarnings("unused") // via REFS
     private volatile int refs = 1;
 
     SharedFile(Path path, FileChannel channel, long size) {
+        this(path, channel, size, false);
+    }
+
+    SharedFile(Path path, FileChannel channel, long size, boolean borrowed) {
         this.path = path;
         this.channel = channel;
         this.size = size;
+        this.borrowed = borrowed;
     }
 
     void retain() {
@@ -41,7 +48,7 @@ final class SharedFile {
     }
 
     void release() {
-        if ((int) REFS.getAndAdd(this, -1) == 1) {
+        if ((int) REFS.getAndAdd(this, -1) == 1 && !borrowed) {
             try {
                 channel.close();
             } catch (IOException ignored) {
