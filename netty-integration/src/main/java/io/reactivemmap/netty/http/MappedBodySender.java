@@ -22,10 +22,10 @@ import java.util.List;
  * the JDK's TLS engine reads the window through {@code ByteBuffer} views, which fail cleanly (never crash) if the
  * file is truncated under them.
  *
- * <p>The file is opened again by path by {@link MappedFile#windows}: the core has no API taking an open channel yet,
- * so the identity re-check of {@link RootDirectory#open} covers this mode only up to that second open. A file
- * replaced in between is served as the new file, up to the planned length (a shorter one fails the stream and the
- * connection is closed).
+ * <p>Windows are mapped from the response's open channel ({@link MappedFile#windows(java.nio.channels.FileChannel,
+ * java.nio.file.Path, long, long, MapOptions)}), never by path again: the bytes sent are those of the file checked
+ * when the request was resolved, whatever happens to the path afterwards. The response closes that channel once
+ * the body's future completes, when nothing is mapped from it any more.
  */
 final class MappedBodySender implements BodySender {
     private final MapOptions mapOptions;
@@ -41,7 +41,7 @@ final class MappedBodySender implements BodySender {
         Flux<ByteBuf> body = Flux.fromIterable(parts)
                 .concatMap(part -> switch (part) {
                     case BodyPart.Bytes b -> Mono.fromSupplier(() -> Unpooled.wrappedBuffer(b.bytes()));
-                    case BodyPart.FileRange r -> MappedByteBufs.byteBufs(MappedFile.windows(file.path(), r.offset(), r.length(), mapOptions));
+                    case BodyPart.FileRange r -> MappedByteBufs.byteBufs(MappedFile.windows(file.channel(), file.path(), r.offset(), r.length(), mapOptions));
                 }, 0)
                 .doOnDiscard(ByteBuf.class, ReferenceCountUtil::safeRelease);
         return ChannelBodyWriter.write(ctx, body, writeOptions);
