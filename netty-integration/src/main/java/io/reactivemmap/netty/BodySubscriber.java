@@ -9,6 +9,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.ChannelPromise;
 import io.netty.util.concurrent.EventExecutor;
+import io.reactivemmap.internal.NativeAccess;
 import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Publisher;
 import org.reactivestreams.Subscription;
@@ -32,6 +33,7 @@ final class BodySubscriber implements CoreSubscriber<ByteBuf> {
     private final ChannelPromise promise;
     private final long maxBytesInFlight;
     private final int maxChunkSize;
+    private final boolean dropWrittenPages;
     private final WritabilityHandler writabilityHandler = new WritabilityHandler();
     /** Close futures notify on the channel's event loop, which need not be {@code ctx.executor()}. */
     private final ChannelFutureListener closeListener = f -> onExecutor(() -> fail(new ClosedChannelException(), false), null);
@@ -58,6 +60,7 @@ final class BodySubscriber implements CoreSubscriber<ByteBuf> {
         this.promise = promise;
         this.maxBytesInFlight = options.maxBytesInFlight();
         this.maxChunkSize = options.maxChunkSize();
+        this.dropWrittenPages = options.dropWrittenPages() && NativeAccess.available();
     }
 
     /** On the executor. */
@@ -241,6 +244,7 @@ final class BodySubscriber implements CoreSubscriber<ByteBuf> {
                 release(c);
                 continue;
             }
+            long address = dropWrittenPages && isMappedWindow(c) ? c.memoryAddress() + c.readerIndex() : 0;
             ByteBuf piece;
             if (readable <= maxChunkSize) {
                 piece = c; // our reference goes to Netty with the write
@@ -251,17 +255,42 @@ final class BodySubscriber implements CoreSubscriber<ByteBuf> {
                 piece = c.retainedSlice(c.readerIndex(), maxChunkSize);
                 c.skipBytes(maxChunkSize);
             }
-            write(piece);
+            write(piece, address);
         }
     }
 
-    private void write(ByteBuf piece) {
+    /** Whether {@code buf} (under any slice, duplicate or leak-detector wrapper) is a mapped window's buffer. */
+    private static boolean isMappedWindow(ByteBuf buf) {
+        ByteBuf b = buf;
+        for (ByteBuf inner = b.unwrap(); inner != null; inner = b.unwrap()) {
+            b = inner;
+        }
+        return b instanceof MappedByteBuf && buf.hasMemoryAddress();
+    }
+
+    /**
+     * @param address the piece's first byte in memory when its pages are to be dropped once written, else 0. The
+     *                writer then holds one more reference to the piece until the write's listener has run: Netty
+     *                releases a written buffer before it completes the write's promise, and the pages must still be
+     *                mapped (by this window, not by whatever the address is reused for) when they are dropped.
+     */
+    private void write(ByteBuf piece, long address) {
         int n = piece.readableBytes();
         inFlight += n;
         unflushed += n;
+        if (address != 0) {
+            piece.retain();
+        }
         ChannelFuture f = ctx.write(piece);
         f.addListener(done -> {
             inFlight -= n;
+            if (address != 0) {
+                try {
+                    dropPages(address, n);
+                } finally {
+                    piece.release();
+                }
+            }
             if (!done.isSuccess()) {
                 fail(done.cause(), true);
             } else {
@@ -310,6 +339,16 @@ final class BodySubscriber implements CoreSubscriber<ByteBuf> {
             }
         } catch (NoSuchElementException alreadyGone) {
             // the channel was deregistered and its pipeline torn down
+        }
+    }
+
+    /** Drops the whole pages inside {@code [address, address + length)}; the partial pages at either end stay. */
+    private static void dropPages(long address, int length) {
+        long page = NativeAccess.pageSize();
+        long from = (address + page - 1) & -page;
+        long to = (address + length) & -page;
+        if (to > from) {
+            NativeAccess.madvise(from, to - from, NativeAccess.MADV_DONTNEED);
         }
     }
 

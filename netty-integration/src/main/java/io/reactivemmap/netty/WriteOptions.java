@@ -17,9 +17,16 @@ package io.reactivemmap.netty;
  *                         piece, so a budget smaller than a piece still makes progress
  * @param maxChunkSize the largest single write, {@code >= 1}; larger buffers are written as retained slices of at
  *                     most this many bytes (one mapping, several writes)
+ * @param dropWrittenPages when a piece of a mapped window ({@link MappedByteBufs}) has been written, remove its whole
+ *                     pages from this process's page tables ({@code madvise(MADV_DONTNEED)}; the page cache keeps
+ *                     them, a later reader of the same window faults them in again from there). A slow download then
+ *                     holds about one piece of resident memory instead of a whole window: the pages the kernel
+ *                     copied into the socket count in the process's RSS until unmapped. (Write completion cannot
+ *                     tell a slow reader from a fast one: the kernel takes the first megabytes of any connection
+ *                     into its socket buffer at once.) One system call per piece; off by default. Never applies to buffers that are not mapped windows.
  */
-public record WriteOptions(long maxBytesInFlight, int maxChunkSize) {
-    private static final WriteOptions DEFAULTS = new WriteOptions(2L << 20, 1 << 20);
+public record WriteOptions(long maxBytesInFlight, int maxChunkSize, boolean dropWrittenPages) {
+    private static final WriteOptions DEFAULTS = new WriteOptions(2L << 20, 1 << 20, false);
 
     public WriteOptions {
         if (maxBytesInFlight < 1) {
@@ -31,16 +38,25 @@ public record WriteOptions(long maxBytesInFlight, int maxChunkSize) {
         }
     }
 
-    /** 2 MiB in flight, 1 MiB per write. */
+    /** Without dropping written pages. */
+    public WriteOptions(long maxBytesInFlight, int maxChunkSize) {
+        this(maxBytesInFlight, maxChunkSize, false);
+    }
+
+    /** 2 MiB in flight, 1 MiB per write, written pages kept until the window is unmapped. */
     public static WriteOptions defaults() {
         return DEFAULTS;
     }
 
     public WriteOptions withMaxBytesInFlight(long bytes) {
-        return new WriteOptions(bytes, maxChunkSize);
+        return new WriteOptions(bytes, maxChunkSize, dropWrittenPages);
     }
 
     public WriteOptions withMaxChunkSize(int bytes) {
-        return new WriteOptions(maxBytesInFlight, bytes);
+        return new WriteOptions(maxBytesInFlight, bytes, dropWrittenPages);
+    }
+
+    public WriteOptions withDropWrittenPages(boolean drop) {
+        return new WriteOptions(maxBytesInFlight, maxChunkSize, drop);
     }
 }

@@ -85,6 +85,77 @@ class ChannelBodyWriterTest {
         ch.finishAndReleaseAll();
     }
 
+    /** Resident KiB of this process's mappings of {@code file}, from /proc/self/smaps. */
+    private static long residentKiB(Path file) throws IOException {
+        long kib = 0;
+        boolean inFile = false;
+        for (String line : java.nio.file.Files.readAllLines(Path.of("/proc/self/smaps"))) {
+            if (line.matches("^[0-9a-f]+-[0-9a-f]+ .*")) {
+                inFile = line.endsWith(" " + file.toRealPath());
+            } else if (inFile && line.startsWith("Rss:")) {
+                kib += Long.parseLong(line.replaceAll("[^0-9]", ""));
+            }
+        }
+        return kib;
+    }
+
+    @Test
+    void writtenPagesOfAMappedWindowLeaveTheProcessOnlyWhenAsked() throws Exception {
+        int window = 4 << 20;
+        Path file = TestFiles.pattern(dir, "resident", window);
+        for (boolean drop : new boolean[] {false, true}) {
+            java.util.concurrent.atomic.AtomicReference<io.reactivemmap.MappedWindow> kept = new java.util.concurrent.atomic.AtomicReference<>();
+            // The test keeps one more reference, so the window is still mapped when the body is done and its resident
+            // pages can be counted.
+            Flux<ByteBuf> body = MappedByteBufs.byteBufs(MappedFile.windows(file, MapOptions.defaults()
+                    .withWindowSize(window).withPopulateAhead(false)).doOnNext(w -> kept.set(w.retain())));
+            SlowPeer peer = new SlowPeer(Long.MAX_VALUE, 0); // reads every byte of a write before completing it
+            App app = new App();
+            EmbeddedChannel ch = new EmbeddedChannel(peer, app);
+            ChannelFuture f = ChannelBodyWriter.write(app.ctx, body, new WriteOptions(Long.MAX_VALUE, 256 * 1024, drop));
+            while (!f.isDone()) {
+                peer.deliverAll();
+            }
+            assertTrue(f.isSuccess(), () -> String.valueOf(f.cause()));
+            assertPattern(peer.received.toByteArray(), window);
+            long resident;
+            try {
+                resident = residentKiB(file);
+            } finally {
+                kept.get().release();
+            }
+            if (drop) {
+                assertTrue(resident <= 64, "written pages dropped: " + resident + " KiB still resident of 4096");
+            } else {
+                assertTrue(resident >= 4000, "without dropping, the written window stays resident: " + resident + " KiB");
+            }
+            ch.finishAndReleaseAll();
+        }
+    }
+
+    @Test
+    void pagesAreNeverDroppedFromBuffersThatAreNotMappedWindows() throws Exception {
+        // MADV_DONTNEED on anonymous memory would zero it: a direct buffer's bytes must survive the write intact.
+        ByteBuf direct = io.netty.buffer.Unpooled.directBuffer(1 << 20);
+        for (int i = 0; i < (1 << 20); i++) {
+            direct.writeByte(TestFiles.byteAt(i));
+        }
+        ByteBuf keep = direct.retainedDuplicate();
+        SlowPeer peer = new SlowPeer(Long.MAX_VALUE, 0);
+        App app = new App();
+        EmbeddedChannel ch = new EmbeddedChannel(peer, app);
+        ChannelFuture f = ChannelBodyWriter.write(app.ctx, Flux.just(direct), new WriteOptions(Long.MAX_VALUE, 64 * 1024, true));
+        while (!f.isDone()) {
+            peer.deliverAll();
+        }
+        assertTrue(f.isSuccess(), () -> String.valueOf(f.cause()));
+        byte[] after = new byte[1 << 20];
+        keep.getBytes(0, after);
+        keep.release();
+        assertPattern(after, 1 << 20);
+        ch.finishAndReleaseAll();
+    }
+
     @Test
     void writesThroughARealEmbeddedOutboundBuffer() throws Exception {
         int size = 3 * WINDOW + 7;
