@@ -1,21 +1,31 @@
 package io.reactivemmap.netty.http;
 
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelProgressiveFuture;
 import io.netty.channel.ChannelProgressiveFutureListener;
 import io.netty.channel.ChannelProgressivePromise;
 import io.netty.channel.ChannelPromise;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.concurrent.ScheduledFuture;
 
 import java.lang.System.Logger.Level;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 /**
  * Closes connections that hold resources without using them: idle ones (no request and no response in progress for
  * {@code idleTimeout}), slow senders (a request head not complete {@code requestHeadTimeout} after its first byte: a
- * client trickling its headers keeps a connection busy without ever being idle) and slow readers (fewer than
+ * client trickling its headers keeps a connection busy without ever being idle; it gets a {@code 408} before the
+ * close) and slow readers (fewer than
  * {@code minRate * period} bytes taken off the socket during a {@code period} while a response is being sent).
  *
  * <p>Sits next to the socket, so it counts the bytes the transport actually wrote — partial writes included — by
@@ -124,6 +134,17 @@ final class ConnectionGuard extends ChannelDuplexHandler {
         ctx.write(msg, progressive);
     }
 
+    private static FullHttpResponse requestTimeout() {
+        byte[] text = "408 Request Timeout: the request head was not complete in time\n".getBytes(StandardCharsets.US_ASCII);
+        FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.REQUEST_TIMEOUT,
+                Unpooled.wrappedBuffer(text));
+        response.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
+        response.headers().set(HttpHeaderNames.CONTENT_LENGTH, text.length);
+        response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        response.headers().set(HttpHeaderNames.DATE, HttpDates.now());
+        return response;
+    }
+
     private void check(ChannelHandlerContext ctx) {
         if (!ctx.channel().isActive()) {
             timer.cancel(false);
@@ -146,7 +167,12 @@ final class ConnectionGuard extends ChannelDuplexHandler {
         } else if (headStart != 0 && now - headStart >= headTimeoutNanos) {
             LOG.log(Level.INFO, () -> "closing " + ctx.channel().remoteAddress() + ": no complete request head within "
                     + headTimeoutNanos / 1_000_000 + " ms of its first byte");
-            ctx.close();
+            headStart = 0;
+            timer.cancel(false);
+            // 408 through the whole pipeline (HTTP encoder, TLS), then close; closed anyway if it cannot be written
+            // within a second (a client that sends but never reads).
+            ctx.executor().schedule(() -> { ctx.channel().close(); }, 1, TimeUnit.SECONDS);
+            ctx.channel().writeAndFlush(requestTimeout()).addListener(ChannelFutureListener.CLOSE);
         } else if (now - lastActivity >= idleTimeoutNanos) {
             LOG.log(Level.DEBUG, () -> "closing idle connection " + ctx.channel().remoteAddress());
             ctx.close();

@@ -372,7 +372,10 @@ abstract class FileServerContract {
                     // the server closed the connection: what the test waits for
                 }
             });
-            assertEquals(0, raw.drain(), "closed without a response");
+            RawHttp.Response timeout = raw.read(false);
+            assertEquals(408, timeout.status(), "told why before the close");
+            assertEquals("close", timeout.header("connection"));
+            assertEquals(0, raw.drain(), "then closed");
             long millis = (System.nanoTime() - t0) / 1_000_000;
             trickler.interrupt();
             trickler.join();
