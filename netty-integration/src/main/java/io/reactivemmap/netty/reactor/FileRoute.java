@@ -191,8 +191,8 @@ public final class FileRoute implements BiFunction<HttpServerRequest, HttpServer
         boolean mapped = sendsMappedWindows(response);
         // Headers first, then each part once the previous one's writes have completed: framing as small buffers, file
         // ranges as windows (byte-bounded) or sendfile regions. The parts are chained as Monos, each made from the
-        // response itself when its turn comes: NettyOutbound's own chaining (out.send(a).send(b).send(c)) re-sends
-        // earlier parts once more than two are chained (seen with Reactor Netty 1.3.7).
+        // response itself when its turn comes: NettyOutbound's own chaining sends the first part again once three are
+        // chained (Reactor Netty 1.3.7: response.send(a).send(b).send(c) wrote a, b, a, c).
         Mono<Void> body = response.sendHeaders().then();
         for (BodyPart part : plan.body()) {
             body = body.then(Mono.defer(() -> sendPart(response, part, file, mapped).then()));
