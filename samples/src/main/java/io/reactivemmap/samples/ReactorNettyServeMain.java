@@ -1,28 +1,18 @@
 package io.reactivemmap.samples;
 
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpMethod;
-import io.netty.handler.codec.http.HttpResponseStatus;
-import io.reactivemmap.MapOptions;
-import io.reactivemmap.netty.ReactorNettyWindows;
-import io.reactivemmap.netty.http.RequestPath;
-import io.reactivemmap.netty.http.RootDirectory;
-import org.reactivestreams.Publisher;
-import reactor.core.publisher.Mono;
-import reactor.core.scheduler.Schedulers;
+import io.reactivemmap.netty.reactor.FileRoute;
+import io.reactivemmap.netty.reactor.FileRouteOptions;
 import reactor.netty.DisposableServer;
 import reactor.netty.http.server.HttpServer;
-import reactor.netty.http.server.HttpServerRequest;
-import reactor.netty.http.server.HttpServerResponse;
 
 import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * A Reactor Netty {@code HttpServer} route that sends files from a root directory as mapped windows with
- * {@link ReactorNettyWindows#send}: zero-copy to the socket, and never more than {@code maxLiveBytes} mapped per
- * connection although Reactor Netty's {@code send} prefetches 128 items. Whole files only (GET and HEAD); the
- * {@code FileServerMain} sample is the full HTTP server with ranges and conditional requests.
+ * A Reactor Netty {@code HttpServer} serving the files under a root directory with the library's {@link FileRoute}:
+ * GET and HEAD, ranges (single and multipart), conditional requests, safe paths, {@code index.html} for directories.
+ * Bodies go out by {@code sendfile} on plain connections and as mapped windows under TLS, never more than the
+ * configured bytes mapped per response although Reactor Netty's {@code send} prefetches 128 items.
  *
  * <pre>usage: ReactorNettyServeMain [--root DIR] [--port N]</pre>
  */
@@ -43,49 +33,17 @@ public final class ReactorNettyServeMain {
                 }
             }
         }
-        RootDirectory files = RootDirectory.of(root, false, false);
-        // 1 MiB windows, at most 4 MiB mapped per connection whatever Reactor Netty requests.
-        MapOptions options = MapOptions.defaults().withWindowSize(1 << 20).withMaxLiveBytes(4L << 20).withPopulateAhead(false);
+        // 1 MiB windows, at most 4 MiB mapped per response whatever Reactor Netty requests.
+        FileRoute files = FileRoute.of(FileRouteOptions.defaults(root).withWindowSize(1 << 20).withMaxBytesInFlight(4L << 20));
         DisposableServer server = HttpServer.create().host("127.0.0.1").port(port)
-                .handle((request, response) -> serve(files, options, request, response))
+                .route(routes -> routes.get("/**", files).head("/**", files))
                 .bindNow();
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             server.disposeNow();
             stopped.countDown();
         }));
-        System.out.println("Serving " + files.path() + " at http://127.0.0.1:" + server.port() + "/  (Ctrl-C to stop)");
+        System.out.println("Serving " + files.root().path() + " at http://127.0.0.1:" + server.port() + "/  (Ctrl-C to stop)");
         stopped.await();
-    }
-
-    static Publisher<Void> serve(RootDirectory files, MapOptions options, HttpServerRequest request,
-                                 HttpServerResponse response) {
-        HttpMethod method = request.method();
-        if (!method.equals(HttpMethod.GET) && !method.equals(HttpMethod.HEAD)) {
-            return response.status(HttpResponseStatus.METHOD_NOT_ALLOWED).header(HttpHeaderNames.ALLOW, "GET, HEAD").send();
-        }
-        RequestPath path;
-        try {
-            path = RequestPath.parse(request.uri()); // decoded once; traversal, encoded separators, NUL rejected
-        } catch (RequestPath.InvalidPathException e) {
-            return response.status(HttpResponseStatus.BAD_REQUEST).send();
-        }
-        // Looking the file up touches the file system: off the event loop.
-        return Mono.fromCallable(() -> java.util.Optional.ofNullable(files.find(path)))
-                .subscribeOn(Schedulers.boundedElastic())
-                .flatMap(found -> {
-                    if (found.isEmpty() || found.get().attributes().isDirectory()) {
-                        return response.sendNotFound().then();
-                    }
-                    long size = found.get().attributes().size();
-                    // Headers first: they cannot change once the body has started.
-                    response.header(HttpHeaderNames.CONTENT_LENGTH, Long.toString(size))
-                            .header(HttpHeaderNames.CONTENT_TYPE, "application/octet-stream");
-                    if (method.equals(HttpMethod.HEAD)) {
-                        return response.send().then();
-                    }
-                    // Each window becomes a ByteBuf whose release, after Netty has written it, unmaps the window.
-                    return ReactorNettyWindows.send(response, found.get().realPath(), 0, size, options).then();
-                });
     }
 }

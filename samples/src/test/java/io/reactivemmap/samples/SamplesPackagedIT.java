@@ -124,9 +124,8 @@ class SamplesPackagedIT {
     }
 
     @Test
-    void reactorNettyServeMainSendsTheWholeFile() throws Exception {
-        serveAndDownload(List.of("io.reactivemmap.samples.ReactorNettyServeMain", "--root", dir.toString(), "--port", "0"),
-                "", false);
+    void reactorNettyServeMainServesTheFileWholeAndByRange() throws Exception {
+        serveAndDownload(List.of("io.reactivemmap.samples.ReactorNettyServeMain", "--root", dir.toString(), "--port", "0"), "");
     }
 
     private static void serveAndDownload(List<String> mainAndArgs, String prefix) throws Exception {

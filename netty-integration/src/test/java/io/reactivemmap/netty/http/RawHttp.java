@@ -9,30 +9,33 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 
-/** A minimal HTTP/1.1 client over a raw socket, for targets and behaviours that HttpClient will not produce. */
-final class RawHttp implements AutoCloseable {
-    final Socket socket;
-    final InputStream in;
+/**
+ * A minimal HTTP/1.1 client over a raw socket, for targets and behaviours that HttpClient will not produce. Public for
+ * the tests of the other front ends (io.reactivemmap.netty.reactor).
+ */
+public final class RawHttp implements AutoCloseable {
+    public final Socket socket;
+    public final InputStream in;
 
-    record Response(int status, Map<String, String> headers, byte[] body) {
-        String header(String name) {
+    public record Response(int status, Map<String, String> headers, byte[] body) {
+        public String header(String name) {
             return headers.get(name.toLowerCase(Locale.ROOT));
         }
     }
 
-    RawHttp(int port) throws IOException {
+    public RawHttp(int port) throws IOException {
         socket = new Socket("127.0.0.1", port);
         socket.setSoTimeout(10_000);
         in = socket.getInputStream();
     }
 
-    void send(String raw) throws IOException {
+    public void send(String raw) throws IOException {
         socket.getOutputStream().write(raw.getBytes(StandardCharsets.ISO_8859_1));
         socket.getOutputStream().flush();
     }
 
     /** Sends a GET (or other method) for {@code target} with extra header lines. */
-    Response request(String method, String target, String... headerLines) throws IOException {
+    public Response request(String method, String target, String... headerLines) throws IOException {
         StringBuilder b = new StringBuilder(method).append(' ').append(target).append(" HTTP/1.1\r\nHost: localhost\r\n");
         for (String h : headerLines) {
             b.append(h).append("\r\n");
@@ -42,7 +45,7 @@ final class RawHttp implements AutoCloseable {
     }
 
     /** Reads the status line and headers only. */
-    Response readHead() throws IOException {
+    public Response readHead() throws IOException {
         ByteArrayOutputStream head = new ByteArrayOutputStream();
         int state = 0;
         while (state < 4) {
@@ -63,7 +66,7 @@ final class RawHttp implements AutoCloseable {
         return new Response(status, headers, new byte[0]);
     }
 
-    Response read(boolean head) throws IOException {
+    public Response read(boolean head) throws IOException {
         Response r = readHead();
         String length = r.header("content-length");
         if (head || length == null || r.status() == 304) {
@@ -74,7 +77,7 @@ final class RawHttp implements AutoCloseable {
     }
 
     /** Reads until the server closes the connection; returns the number of bytes read. */
-    long drain() throws IOException {
+    public long drain() throws IOException {
         long n = 0;
         byte[] buf = new byte[1 << 16];
         try {

@@ -1,0 +1,268 @@
+package io.reactivemmap.netty.reactor;
+
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ServerChannel;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.ssl.SslHandler;
+import io.reactivemmap.MapOptions;
+import io.reactivemmap.netty.ReactorNettyWindows;
+import io.reactivemmap.netty.http.BodyMode;
+import io.reactivemmap.netty.http.BodyPart;
+import io.reactivemmap.netty.http.HttpDates;
+import io.reactivemmap.netty.http.RequestPath;
+import io.reactivemmap.netty.http.ResponsePlan;
+import io.reactivemmap.netty.http.RootDirectory;
+import org.jspecify.annotations.Nullable;
+import org.reactivestreams.Publisher;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.netty.NettyOutbound;
+import reactor.netty.http.server.HttpServerRequest;
+import reactor.netty.http.server.HttpServerResponse;
+
+import java.io.IOException;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.BiFunction;
+
+/**
+ * A Reactor Netty {@code HttpServer} route that serves the files under a root directory with the semantics of the Netty
+ * {@link io.reactivemmap.netty.http.FileServer}: the same request-path rules ({@link RequestPath},
+ * {@link RootDirectory}: decode once, no traversal, no hidden files, symbolic links kept inside the root, a
+ * directory's {@code index.html} and no listings) and the same response plan ({@link ResponsePlan}): {@code 200} with
+ * {@code Content-Length}, {@code ETag}, {@code Last-Modified} and {@code Accept-Ranges}; {@code 206} for one range and
+ * {@code multipart/byteranges} for several; {@code 416} with {@code Content-Range: bytes *}{@code /size};
+ * {@code 304} ({@code If-None-Match}, {@code If-Modified-Since}); {@code 412} ({@code If-Match},
+ * {@code If-Unmodified-Since}); {@code If-Range}; {@code HEAD}. Other methods get {@code 405}, bad paths {@code 400},
+ * anything not servable {@code 404}.
+ *
+ * <pre>{@code
+ * FileRoute files = FileRoute.of(FileRouteOptions.defaults(Path.of("/srv/files")).withPrefix("/files"));
+ * HttpServer.create()
+ *         .route(routes -> routes.get("/files/**", files).head("/files/**", files))
+ *         .bindNow();
+ * }</pre>
+ *
+ * <h2>How the body is sent</h2>
+ * {@link FileRouteOptions#bodyMode()} chooses per response:
+ * <ul>
+ *   <li>{@link BodyMode#AUTO} (the default): {@code sendfile} ({@link HttpServerResponse#sendFile(Path, long, long)})
+ *       on a plain HTTP/1.1 connection, where no byte needs to pass through user space; mapped windows under TLS and on
+ *       HTTP/2 streams, where Reactor Netty's {@code sendFile} would fall back to copying 1 KiB chunks. This is the
+ *       choice {@link io.reactivemmap.netty.http.FileServerOptions} makes, decided here per connection by looking for
+ *       an {@link SslHandler} in its pipeline (or in its parent's, for an HTTP/2 stream).</li>
+ *   <li>{@link BodyMode#MAPPED}: always mapped windows through {@link ReactorNettyWindows#send}.</li>
+ *   <li>{@link BodyMode#SENDFILE}: always Reactor Netty's {@code sendFile}, including where it copies.</li>
+ * </ul>
+ * Mapped memory is never handed to a native TLS engine (OpenSSL through netty-tcnative), which would crash the JVM if
+ * the file were truncated under it: on such a connection the route uses {@code sendFile} whatever the mode. The JDK
+ * engine reads windows through Java accessors, which fail cleanly. Compression is switched off for these responses
+ * ({@link HttpServerResponse#compression(boolean)}): a compressor would invalidate the planned {@code Content-Length}
+ * and ranges, and could read mapped memory from native code.
+ *
+ * <p>A multipart body is sent part by part: the framing as a small buffer, each range as its own windows (or
+ * {@code sendfile} region), still zero-copy. Each part starts when the previous part's writes have completed, so a
+ * response never holds more than {@link FileRouteOptions#maxBytesInFlight()} mapped, whatever the number of ranges.
+ *
+ * <h2>Errors</h2>
+ * Every refusal is decided before the status line is sent, so bad input is always a 4xx, never a 500. A file that
+ * changes between planning and sending (shrinks, or is removed) fails the body after the headers are gone: Reactor
+ * Netty then closes the connection, and the client sees it end before {@code Content-Length} (never padding).
+ *
+ * <h2>Ownership</h2>
+ * Each mapped window is owned by the {@code ByteBuf} that wraps it and released by Reactor Netty when its write has
+ * completed; a client that disconnects mid-download cancels the body, which closes every window mapped for it (see
+ * {@link ReactorNettyWindows}). The file is opened and checked when the response is planned and closed again at once;
+ * the body maps (or {@code sendfile}s) it afresh by path, so a file replaced in between is served as the new file up
+ * to the planned length, and a shorter one ends the connection early.
+ *
+ * <h2>Threads</h2>
+ * Planning runs where Reactor Netty subscribes to the returned publisher (the connection's event loop): a few
+ * {@code stat} calls and one {@code open}, as in the Netty file server. On a file system where those can block for
+ * long, subscribe on another scheduler:
+ * {@code (req, res) -> Mono.defer(() -> Mono.from(files.apply(req, res))).subscribeOn(Schedulers.boundedElastic())}.
+ *
+ * <p>Thread-safe and stateless per request: one instance serves every connection.
+ */
+public final class FileRoute implements BiFunction<HttpServerRequest, HttpServerResponse, Publisher<Void>> {
+    private static final Logger LOG = System.getLogger(FileRoute.class.getName());
+
+    private final FileRouteOptions options;
+    private final RootDirectory root;
+    private final List<String> prefix;
+    private final MapOptions mapOptions;
+
+    private FileRoute(FileRouteOptions options, RootDirectory root) {
+        this.options = options;
+        this.root = root;
+        this.prefix = FileRouteOptions.prefixSegments(options.prefix());
+        this.mapOptions = options.mapOptions();
+    }
+
+    /**
+     * Serves {@code root} with {@link FileRouteOptions#defaults(Path)}.
+     *
+     * @throws java.nio.file.NotDirectoryException if {@code root} is not a directory
+     * @throws IOException if {@code root} cannot be resolved (for example, it does not exist)
+     */
+    public static FileRoute of(Path root) throws IOException {
+        return of(FileRouteOptions.defaults(root));
+    }
+
+    /**
+     * Serves {@code options.root()} with these options.
+     *
+     * @throws java.nio.file.NotDirectoryException if the root is not a directory
+     * @throws IOException if the root cannot be resolved (for example, it does not exist)
+     */
+    public static FileRoute of(FileRouteOptions options) throws IOException {
+        Objects.requireNonNull(options, "options");
+        return new FileRoute(options, RootDirectory.of(options.root(), options.followSymlinksOutside(), options.serveHidden()));
+    }
+
+    /** The options this route was made with. */
+    public FileRouteOptions options() {
+        return options;
+    }
+
+    /** The directory served (its real path is {@code root().path()}). */
+    public RootDirectory root() {
+        return root;
+    }
+
+    /**
+     * Answers one request: plans the response when the returned publisher is subscribed, then sends status, headers and
+     * body. Route both {@code GET} and {@code HEAD} here; other methods get {@code 405}.
+     */
+    @Override
+    public Publisher<Void> apply(HttpServerRequest request, HttpServerResponse response) {
+        Objects.requireNonNull(request, "request");
+        Objects.requireNonNull(response, "response");
+        return Mono.defer(() -> respond(request, response));
+    }
+
+    private Mono<Void> respond(HttpServerRequest request, HttpServerResponse response) {
+        // Headers and ranges are planned for the identity representation: a compressor in between would change both.
+        response.compression(false);
+        HttpMethod method = request.method();
+        boolean head = HttpMethod.HEAD.equals(method);
+        if (!head && !HttpMethod.GET.equals(method)) {
+            response.header(HttpHeaderNames.ALLOW, "GET, HEAD");
+            return error(response, false, HttpResponseStatus.METHOD_NOT_ALLOWED, "only GET and HEAD are served");
+        }
+        RequestPath path;
+        try {
+            path = RequestPath.parse(request.uri());
+        } catch (RequestPath.InvalidPathException e) {
+            return error(response, head, HttpResponseStatus.BAD_REQUEST, e.getMessage());
+        }
+        RequestPath below = below(path);
+        RootDirectory.Found found = below == null ? null : root.find(below);
+        if (found == null) {
+            return error(response, head, HttpResponseStatus.NOT_FOUND, "not found");
+        }
+        ResponsePlan plan;
+        Path file;
+        // Open, check that the file opened is the file found, and plan; the channel is closed again at once: the body
+        // maps (or sendfiles) the file by path, and a channel held across the send would have to be closed on every
+        // path Reactor Netty can take (cancel, error, a handler that never subscribes).
+        try (RootDirectory.Opened opened = root.open(found)) {
+            file = opened.path();
+            plan = ResponsePlan.plan(head ? HttpMethod.HEAD : HttpMethod.GET, request.requestHeaders(),
+                    opened.representation(), options.rangeLimits(), Instant.now());
+        } catch (IOException | SecurityException e) {
+            LOG.log(Level.DEBUG, () -> "cannot open " + found.realPath() + ": " + e);
+            return error(response, head, HttpResponseStatus.NOT_FOUND, "not found");
+        }
+        response.status(plan.status());
+        response.responseHeaders().setAll(plan.headers());
+        response.header(HttpHeaderNames.DATE, HttpDates.format(Instant.now()));
+        if (plan.body().isEmpty()) {
+            return response.send();
+        }
+        boolean mapped = sendsMappedWindows(response);
+        // Headers first, then each part once the previous one's writes have completed: framing as small buffers, file
+        // ranges as windows (byte-bounded) or sendfile regions. The parts are chained as Monos, each made from the
+        // response itself when its turn comes: NettyOutbound's own chaining sends the first part again once three are
+        // chained (Reactor Netty 1.3.7: response.send(a).send(b).send(c) wrote a, b, a, c).
+        Mono<Void> body = response.sendHeaders().then();
+        for (BodyPart part : plan.body()) {
+            body = body.then(Mono.defer(() -> sendPart(response, part, file, mapped).then()));
+        }
+        return body;
+    }
+
+    private NettyOutbound sendPart(HttpServerResponse response, BodyPart part, Path file, boolean mapped) {
+        return switch (part) {
+            // A Flux, not a Mono: Reactor Netty 1.3.7 silently drops a Mono body (and sendObject) written after
+            // sendHeaders(), while a Flux goes through the same path as the windows.
+            case BodyPart.Bytes b -> response.send(Flux.defer(() -> Flux.just(Unpooled.wrappedBuffer(b.bytes()))));
+            case BodyPart.FileRange r -> mapped
+                    ? ReactorNettyWindows.send(response, file, r.offset(), r.length(), mapOptions)
+                    : response.sendFile(file, r.offset(), r.length());
+        };
+    }
+
+    /** The request path below the prefix, or {@code null} when the request is not under the prefix. */
+    private @Nullable RequestPath below(RequestPath path) {
+        List<String> segments = path.segments();
+        if (segments.size() < prefix.size() || !segments.subList(0, prefix.size()).equals(prefix)) {
+            return null;
+        }
+        return new RequestPath(segments.subList(prefix.size(), segments.size()), path.trailingSlash());
+    }
+
+    /** Whether this response's file ranges go out as mapped windows (else as {@code sendFile}). */
+    private boolean sendsMappedWindows(HttpServerResponse response) {
+        if (options.bodyMode() == BodyMode.SENDFILE) {
+            return false;
+        }
+        Channel[] holder = new Channel[1];
+        response.withConnection(c -> holder[0] = c.channel()); // runs at once, on this thread
+        Channel channel = holder[0];
+        if (channel == null) {
+            return options.bodyMode() == BodyMode.MAPPED;
+        }
+        // An HTTP/2 (or HTTP/3) stream is a child channel of the connection's channel, which holds the SslHandler.
+        Channel parent = channel.parent();
+        boolean stream = parent != null && !(parent instanceof ServerChannel);
+        SslHandler ssl = channel.pipeline().get(SslHandler.class);
+        if (ssl == null && stream) {
+            ssl = parent.pipeline().get(SslHandler.class);
+        }
+        if (ssl != null && !isJdkEngine(ssl)) {
+            return false; // native code must never read mapped memory: a truncated file would crash the JVM
+        }
+        return options.bodyMode() == BodyMode.MAPPED || ssl != null || stream;
+    }
+
+    /**
+     * Whether the TLS engine is the JDK's (directly or in Netty's JDK wrappers), which reads buffers through Java
+     * accessors; OpenSSL (netty-tcnative) and Conscrypt read raw addresses from native code.
+     */
+    private static boolean isJdkEngine(SslHandler ssl) {
+        String engine = ssl.engine().getClass().getName();
+        return engine.startsWith("sun.security.ssl.") || engine.equals("io.netty.handler.ssl.JdkSslEngine")
+                || engine.equals("io.netty.handler.ssl.JdkAlpnSslEngine");
+    }
+
+    private static Mono<Void> error(HttpServerResponse response, boolean head, HttpResponseStatus status, String message) {
+        byte[] text = (status + ": " + message + "\n").getBytes(StandardCharsets.UTF_8);
+        response.status(status)
+                .header(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8")
+                .header(HttpHeaderNames.CONTENT_LENGTH, Integer.toString(text.length))
+                .header(HttpHeaderNames.DATE, HttpDates.format(Instant.now()));
+        if (head) {
+            return response.send();
+        }
+        return response.sendByteArray(Mono.just(text)).then();
+    }
+}
