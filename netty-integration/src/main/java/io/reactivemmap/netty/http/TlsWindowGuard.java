@@ -30,8 +30,38 @@ import java.util.Optional;
  * <p>A truncation between a check and the encryption cannot be ruled out. The fault then surfaces as an
  * {@code InternalError} from the {@code SslHandler}'s flush, which Netty routes to {@code exceptionCaught}: this
  * handler turns it into closing the connection (the error is not passed on, so no later handler treats it as fatal).
+ *
+ * <p>{@link FileServer} installs one on every TLS connection that sends windows; other front ends (the Reactor Netty
+ * {@code FileRoute}, an application's own pipeline) call {@link #install} once per connection, on its event loop.
+ * Needed with the JDK TLS engine only: native engines must never be given mapped memory at all.
+ *
+ * <h2>Ownership</h2>
+ * Held writes are released and failed if the connection closes or the handler is removed before they are flushed.
  */
-final class TlsWindowGuard extends ChannelDuplexHandler {
+public final class TlsWindowGuard extends ChannelDuplexHandler {
+    private static final String NAME = "reactivemmap.tlsWindowGuard";
+
+    /** A guard for one connection; not sharable. */
+    public TlsWindowGuard() {
+    }
+
+    /**
+     * Adds a guard right after the pipeline's {@code SslHandler} (on its application side), unless one is there.
+     * Call on the channel's event loop.
+     *
+     * @return whether the pipeline now has a guard (false when it has no {@code SslHandler})
+     */
+    public static boolean install(io.netty.channel.ChannelPipeline pipeline) {
+        if (pipeline.get(TlsWindowGuard.class) != null) {
+            return true;
+        }
+        ChannelHandlerContext ssl = pipeline.context(io.netty.handler.ssl.SslHandler.class);
+        if (ssl == null) {
+            return false;
+        }
+        pipeline.addAfter(ssl.name(), NAME, new TlsWindowGuard());
+        return true;
+    }
     private static final System.Logger LOG = System.getLogger(TlsWindowGuard.class.getName());
 
     private record Held(Object msg, ChannelPromise promise) {

@@ -15,6 +15,7 @@ import io.reactivemmap.netty.http.HttpDates;
 import io.reactivemmap.netty.http.RequestPath;
 import io.reactivemmap.netty.http.ResponsePlan;
 import io.reactivemmap.netty.http.RootDirectory;
+import io.reactivemmap.netty.http.TlsWindowGuard;
 import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Publisher;
 import reactor.core.publisher.Flux;
@@ -165,8 +166,7 @@ public final class FileRoute implements BiFunction<HttpServerRequest, HttpServer
             return error(response, head, HttpResponseStatus.BAD_REQUEST, e.getMessage());
         }
         RequestPath below = below(path);
-        RootDirectory.Found found = below == null ? null : root.find(below);
-        if (found == null) {
+        if (below == null) {
             return error(response, head, HttpResponseStatus.NOT_FOUND, "not found");
         }
         ResponsePlan plan;
@@ -174,17 +174,20 @@ public final class FileRoute implements BiFunction<HttpServerRequest, HttpServer
         // Open, check that the file opened is the file found, and plan; the channel is closed again at once: the body
         // maps (or sendfiles) the file by path, and a channel held across the send would have to be closed on every
         // path Reactor Netty can take (cancel, error, a handler that never subscribes).
-        try (RootDirectory.Opened opened = root.open(found)) {
+        try (RootDirectory.Opened opened = root.openFile(below)) {
+            if (opened == null) {
+                return error(response, head, HttpResponseStatus.NOT_FOUND, "not found");
+            }
             file = opened.path();
             plan = ResponsePlan.plan(head ? HttpMethod.HEAD : HttpMethod.GET, request.requestHeaders(),
                     opened.representation(), options.rangeLimits(), Instant.now());
         } catch (IOException | SecurityException e) {
-            LOG.log(Level.DEBUG, () -> "cannot open " + found.realPath() + ": " + e);
+            LOG.log(Level.DEBUG, () -> "cannot open " + request.uri() + ": " + e);
             return error(response, head, HttpResponseStatus.NOT_FOUND, "not found");
         }
         response.status(plan.status());
         response.responseHeaders().setAll(plan.headers());
-        response.header(HttpHeaderNames.DATE, HttpDates.format(Instant.now()));
+        response.header(HttpHeaderNames.DATE, HttpDates.now());
         if (plan.body().isEmpty()) {
             return response.send();
         }
@@ -241,7 +244,13 @@ public final class FileRoute implements BiFunction<HttpServerRequest, HttpServer
         if (ssl != null && !isJdkEngine(ssl)) {
             return false; // native code must never read mapped memory: a truncated file would crash the JVM
         }
-        return options.bodyMode() == BodyMode.MAPPED || ssl != null || stream;
+        boolean mapped = options.bodyMode() == BodyMode.MAPPED || ssl != null || stream;
+        if (mapped && ssl != null) {
+            // The JDK engine reads windows with Java code: a file truncated under one would send the zeros of the
+            // last page's tail, or fault. The guard checks each piece before it is encrypted (see TlsWindowGuard).
+            TlsWindowGuard.install(channel.pipeline().get(SslHandler.class) != null ? channel.pipeline() : parent.pipeline());
+        }
+        return mapped;
     }
 
     /**

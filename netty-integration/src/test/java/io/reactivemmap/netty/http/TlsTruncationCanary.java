@@ -40,14 +40,16 @@ public final class TlsTruncationCanary {
         // Not page-aligned: the tail of the last page reads as zeros without any fault, which must not reach the client.
         long truncateTo = Long.parseLong(args[1]);
         Path file = TestFiles.pattern(dir, "big.bin", SIZE);
-        FileServerOptions options = FileServerOptions.defaults(dir).withPort(0).withIoThreads(1)
-                .withTls(TlsOptions.selfSigned()).withWindowSize(1 << 20).withMaxBytesInFlight(2 << 20);
+        boolean route = args.length > 2 && args[2].equals("route");
+        System.out.println("FRONT END " + (route ? "FileRoute (Reactor Netty)" : "FileServer"));
         long received;
         long mismatches = 0;
         long firstMismatch = -1;
         String end;
-        try (FileServer server = FileServer.start(options);
-             SSLSocket socket = (SSLSocket) TlsServerTest.trustAll().getSocketFactory().createSocket("127.0.0.1", server.port())) {
+        try (AutoCloseable server = route ? routeServer(dir) : FileServer.start(FileServerOptions.defaults(dir).withPort(0)
+                .withIoThreads(1).withTls(TlsOptions.selfSigned()).withWindowSize(1 << 20).withMaxBytesInFlight(2 << 20));
+             SSLSocket socket = (SSLSocket) TlsServerTest.trustAll().getSocketFactory().createSocket("127.0.0.1",
+                     server instanceof FileServer fs ? fs.port() : ((RouteServer) server).port())) {
             socket.setReceiveBufferSize(64 << 10);
             socket.setSoTimeout(20_000);
             socket.getOutputStream().write("GET /big.bin HTTP/1.1\r\nHost: localhost\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
@@ -90,6 +92,28 @@ public final class TlsTruncationCanary {
         System.out.println("RESULT received=" + received + " size=" + SIZE + " mismatches=" + mismatches + " firstMismatch="
                 + firstMismatch + " liveWindows=" + MappingStats.snapshot().liveWindows() + " end=" + end);
         System.out.println(MARKER);
+    }
+
+    /** The Reactor Netty front end: {@code FileRoute} in mapped mode under JDK TLS. */
+    private record RouteServer(reactor.netty.DisposableServer server) implements AutoCloseable {
+        int port() {
+            return server.port();
+        }
+
+        @Override
+        public void close() {
+            server.disposeNow();
+        }
+    }
+
+    private static RouteServer routeServer(Path dir) throws Exception {
+        io.netty.handler.ssl.SslContext tls = io.netty.handler.ssl.SslContextBuilder
+                .forServer(HttpTestSupport.selfSignedKeyManager()).sslProvider(io.netty.handler.ssl.SslProvider.JDK).build();
+        io.reactivemmap.netty.reactor.FileRoute files = io.reactivemmap.netty.reactor.FileRoute.of(
+                io.reactivemmap.netty.reactor.FileRouteOptions.defaults(dir).withBodyMode(BodyMode.MAPPED)
+                        .withWindowSize(1 << 20).withMaxBytesInFlight(2 << 20));
+        return new RouteServer(reactor.netty.http.server.HttpServer.create().host("127.0.0.1").port(0)
+                .secure(spec -> spec.sslContext(tls)).handle(files).bindNow());
     }
 
     private static String readHead(InputStream in) throws IOException {

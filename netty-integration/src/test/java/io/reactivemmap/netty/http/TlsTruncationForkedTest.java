@@ -1,7 +1,7 @@
 package io.reactivemmap.netty.http;
 
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -29,15 +29,17 @@ import static org.junit.jupiter.api.Assertions.fail;
  */
 @Timeout(120)
 class TlsTruncationForkedTest {
-    @ParameterizedTest(name = "truncated to {0} bytes")
-    // far below what is already mapped, and just past what the client has read, mid-page (the page's tail reads as zeros)
-    @ValueSource(longs = {1 << 20, (3 << 20) + 1234})
-    void aFileTruncatedDuringATlsDownloadEndsTheConnectionShortAndTheJvmSurvives(long truncateTo, @TempDir Path dir) throws Exception {
+    @ParameterizedTest(name = "{1}: truncated to {0} bytes")
+    // far below what is already mapped, and just past what the client has read, mid-page (the page's tail reads as
+    // zeros); through the FileServer and through the Reactor Netty FileRoute
+    @CsvSource({"1048576,server", "3146962,server", "1048576,route", "3146962,route"})
+    void aFileTruncatedDuringATlsDownloadEndsTheConnectionShortAndTheJvmSurvives(long truncateTo, String frontEnd,
+                                                                               @TempDir Path dir) throws Exception {
         Path served = Files.createDirectory(dir.resolve("served"));
         String java = ProcessHandle.current().info().command().orElseThrow(() -> new IllegalStateException("no java command"));
         List<String> command = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED", "-Xmx256m", 
                 "-XX:ErrorFile=" + dir.resolve("hs_err_pid%p.log"), "-cp", System.getProperty("java.class.path"),
-                TlsTruncationCanary.class.getName(), served.toString(), Long.toString(truncateTo)));
+                TlsTruncationCanary.class.getName(), served.toString(), Long.toString(truncateTo), frontEnd));
         Process child = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
         byte[] out = child.getInputStream().readAllBytes();
         if (!child.waitFor(90, TimeUnit.SECONDS)) {
