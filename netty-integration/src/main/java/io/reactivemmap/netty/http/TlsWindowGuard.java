@@ -46,6 +46,17 @@ public final class TlsWindowGuard extends ChannelDuplexHandler {
     }
 
     /**
+     * Whether {@code ssl}'s engine is the JDK's (directly or in Netty's JDK wrappers), which reads buffers with Java
+     * code, so that mapped windows may be given to it behind a guard. OpenSSL (netty-tcnative) and Conscrypt read raw
+     * addresses from native code, where a truncated file kills the JVM: they must be given copies.
+     */
+    public static boolean readsWithJava(io.netty.handler.ssl.SslHandler ssl) {
+        String engine = ssl.engine().getClass().getName();
+        return engine.startsWith("sun.security.ssl.") || engine.equals("io.netty.handler.ssl.JdkSslEngine")
+                || engine.equals("io.netty.handler.ssl.JdkAlpnSslEngine");
+    }
+
+    /**
      * Adds a guard right after the pipeline's {@code SslHandler} (on its application side), unless one is there.
      * Call on the channel's event loop.
      *

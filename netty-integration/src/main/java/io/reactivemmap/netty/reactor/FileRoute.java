@@ -241,7 +241,7 @@ public final class FileRoute implements BiFunction<HttpServerRequest, HttpServer
         if (ssl == null && stream) {
             ssl = parent.pipeline().get(SslHandler.class);
         }
-        if (ssl != null && !isJdkEngine(ssl)) {
+        if (ssl != null && !TlsWindowGuard.readsWithJava(ssl)) {
             return false; // native code must never read mapped memory: a truncated file would crash the JVM
         }
         boolean mapped = options.bodyMode() == BodyMode.MAPPED || ssl != null || stream;
@@ -251,16 +251,6 @@ public final class FileRoute implements BiFunction<HttpServerRequest, HttpServer
             TlsWindowGuard.install(channel.pipeline().get(SslHandler.class) != null ? channel.pipeline() : parent.pipeline());
         }
         return mapped;
-    }
-
-    /**
-     * Whether the TLS engine is the JDK's (directly or in Netty's JDK wrappers), which reads buffers through Java
-     * accessors; OpenSSL (netty-tcnative) and Conscrypt read raw addresses from native code.
-     */
-    private static boolean isJdkEngine(SslHandler ssl) {
-        String engine = ssl.engine().getClass().getName();
-        return engine.startsWith("sun.security.ssl.") || engine.equals("io.netty.handler.ssl.JdkSslEngine")
-                || engine.equals("io.netty.handler.ssl.JdkAlpnSslEngine");
     }
 
     private static Mono<Void> error(HttpServerResponse response, boolean head, HttpResponseStatus status, String message) {

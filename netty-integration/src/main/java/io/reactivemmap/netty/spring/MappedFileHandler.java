@@ -8,6 +8,7 @@ import io.reactivemmap.netty.http.RangeLimits;
 import io.reactivemmap.netty.http.RequestPath;
 import io.reactivemmap.netty.http.ResponsePlan;
 import io.reactivemmap.netty.http.RootDirectory;
+import io.reactivemmap.netty.http.TlsWindowGuard;
 import org.jspecify.annotations.Nullable;
 import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.core.io.buffer.DataBufferFactory;
@@ -218,7 +219,69 @@ public final class MappedFileHandler implements HandlerFunction<ServerResponse> 
         if (prepared.body().isEmpty()) {
             return response.setComplete();
         }
-        return response.writeWith(body(prepared.body(), prepared.file(), response.bufferFactory()));
+        boolean copy = prepared.file() != null && !guardTls(response);
+        return response.writeWith(copy ? copiedBody(prepared.body(), prepared.file(), response.bufferFactory())
+                : body(prepared.body(), prepared.file(), response.bufferFactory()));
+    }
+
+    /**
+     * On Reactor Netty under TLS: with the JDK engine, installs the {@link TlsWindowGuard} on the connection (a file
+     * truncated under a window must neither fault inside the engine nor send the zeros of a page's tail) and returns
+     * {@code true}; with a native engine (OpenSSL), which must never read mapped memory, returns {@code false}. Any
+     * other server or plain HTTP: {@code true}.
+     */
+    private static boolean guardTls(ServerHttpResponse response) {
+        if (!REACTOR_NETTY) {
+            return true;
+        }
+        Object nativeResponse;
+        try {
+            nativeResponse = org.springframework.http.server.reactive.ServerHttpResponseDecorator.getNativeResponse(response);
+        } catch (IllegalArgumentException | IllegalStateException noNativeResponse) {
+            return true; // a mock or non-Netty server: no TLS engine of ours to guard
+        }
+        if (!(nativeResponse instanceof reactor.netty.http.server.HttpServerResponse r)) {
+            return true;
+        }
+        boolean[] mappable = {true};
+        r.withConnection(c -> {
+            io.netty.channel.Channel ch = c.channel();
+            io.netty.channel.ChannelPipeline pipeline = ch.pipeline();
+            if (pipeline.get(io.netty.handler.ssl.SslHandler.class) == null && ch.parent() != null
+                    && !(ch.parent() instanceof io.netty.channel.ServerChannel)) {
+                pipeline = ch.parent().pipeline(); // an HTTP/2 stream: TLS is on the connection
+            }
+            io.netty.handler.ssl.SslHandler ssl = pipeline.get(io.netty.handler.ssl.SslHandler.class);
+            if (ssl != null) {
+                mappable[0] = TlsWindowGuard.readsWithJava(ssl) && TlsWindowGuard.install(pipeline);
+            }
+        });
+        return mappable[0];
+    }
+
+    private static final boolean REACTOR_NETTY = isPresent("reactor.netty.http.server.HttpServerResponse");
+
+    private static boolean isPresent(String className) {
+        try {
+            Class.forName(className, false, MappedFileHandler.class.getClassLoader());
+            return true;
+        } catch (ClassNotFoundException | LinkageError e) {
+            return false;
+        }
+    }
+
+    /** The body read with copies (Spring's file reads), for a TLS engine that must not be given mapped memory. */
+    private static Flux<DataBuffer> copiedBody(List<BodyPart> parts, @Nullable Path file, DataBufferFactory factory) {
+        Path path = Objects.requireNonNull(file, "file");
+        return Flux.fromIterable(parts)
+                .concatMap(part -> switch (part) {
+                    case BodyPart.Bytes b -> Mono.fromSupplier(() -> factory.wrap(b.bytes()));
+                    case BodyPart.FileRange r -> org.springframework.core.io.buffer.DataBufferUtils.takeUntilByteCount(
+                            org.springframework.core.io.buffer.DataBufferUtils.readAsynchronousFileChannel(
+                                    () -> java.nio.channels.AsynchronousFileChannel.open(path, java.nio.file.StandardOpenOption.READ),
+                                    r.offset(), factory, 64 * 1024), r.length());
+                }, 0)
+                .doOnDiscard(DataBuffer.class, org.springframework.core.io.buffer.DataBufferUtils::release);
     }
 
     /**

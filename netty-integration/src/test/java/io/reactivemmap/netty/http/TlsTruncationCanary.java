@@ -40,13 +40,14 @@ public final class TlsTruncationCanary {
         // Not page-aligned: the tail of the last page reads as zeros without any fault, which must not reach the client.
         long truncateTo = Long.parseLong(args[1]);
         Path file = TestFiles.pattern(dir, "big.bin", SIZE);
-        boolean route = args.length > 2 && args[2].equals("route");
-        System.out.println("FRONT END " + (route ? "FileRoute (Reactor Netty)" : "FileServer"));
+        String frontEnd = args.length > 2 ? args[2] : "server";
+        System.out.println("FRONT END " + frontEnd);
         long received;
         long mismatches = 0;
         long firstMismatch = -1;
         String end;
-        try (AutoCloseable server = route ? routeServer(dir) : FileServer.start(FileServerOptions.defaults(dir).withPort(0)
+        try (AutoCloseable server = frontEnd.equals("route") ? routeServer(dir) : frontEnd.equals("webflux") ? webFluxServer(dir)
+                : FileServer.start(FileServerOptions.defaults(dir).withPort(0)
                 .withIoThreads(1).withTls(TlsOptions.selfSigned()).withWindowSize(1 << 20).withMaxBytesInFlight(2 << 20));
              SSLSocket socket = (SSLSocket) TlsServerTest.trustAll().getSocketFactory().createSocket("127.0.0.1",
                      server instanceof FileServer fs ? fs.port() : ((RouteServer) server).port())) {
@@ -114,6 +115,21 @@ public final class TlsTruncationCanary {
                         .withWindowSize(1 << 20).withMaxBytesInFlight(2 << 20));
         return new RouteServer(reactor.netty.http.server.HttpServer.create().host("127.0.0.1").port(0)
                 .secure(spec -> spec.sslContext(tls)).handle(files).bindNow());
+    }
+
+    /** Spring WebFlux on Reactor Netty under JDK TLS, {@code MappedFileHandler} on a functional router. */
+    private static RouteServer webFluxServer(Path dir) throws Exception {
+        io.netty.handler.ssl.SslContext tls = io.netty.handler.ssl.SslContextBuilder
+                .forServer(HttpTestSupport.selfSignedKeyManager()).sslProvider(io.netty.handler.ssl.SslProvider.JDK).build();
+        io.reactivemmap.netty.spring.MappedFileHandler files = io.reactivemmap.netty.spring.MappedFileHandler.of(
+                RootDirectory.of(dir, false, false), io.reactivemmap.MapOptions.defaults().withWindowSize(1 << 20), RangeLimits.DEFAULT);
+        var routes = org.springframework.web.reactive.function.server.RouterFunctions.route(
+                org.springframework.web.reactive.function.server.RequestPredicates.path("/**"), files);
+        return new RouteServer(reactor.netty.http.server.HttpServer.create().host("127.0.0.1").port(0)
+                .secure(spec -> spec.sslContext(tls))
+                .handle(new org.springframework.http.server.reactive.ReactorHttpHandlerAdapter(
+                        org.springframework.web.reactive.function.server.RouterFunctions.toHttpHandler(routes)))
+                .bindNow());
     }
 
     private static String readHead(InputStream in) throws IOException {

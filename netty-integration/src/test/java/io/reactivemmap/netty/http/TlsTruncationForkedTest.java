@@ -31,8 +31,8 @@ import static org.junit.jupiter.api.Assertions.fail;
 class TlsTruncationForkedTest {
     @ParameterizedTest(name = "{1}: truncated to {0} bytes")
     // far below what is already mapped, and just past what the client has read, mid-page (the page's tail reads as
-    // zeros); through the FileServer and through the Reactor Netty FileRoute
-    @CsvSource({"1048576,server", "3146962,server", "1048576,route", "3146962,route"})
+    // zeros); through the FileServer, the Reactor Netty FileRoute and WebFlux's MappedFileHandler
+    @CsvSource({"1048576,server", "3146962,server", "1048576,route", "3146962,route", "1048576,webflux", "3146962,webflux"})
     void aFileTruncatedDuringATlsDownloadEndsTheConnectionShortAndTheJvmSurvives(long truncateTo, String frontEnd,
                                                                                @TempDir Path dir) throws Exception {
         Path served = Files.createDirectory(dir.resolve("served"));
@@ -57,9 +57,17 @@ class TlsTruncationForkedTest {
         // A fault may reach TlsWindowGuard (a truncation between its check and the encryption), which closes the
         // connection; it must not travel further: to the request handler's exceptionCaught ("after an error"), to
         // Netty's event loop or listeners (WARNING), nor leave Netty's state inconsistent (SEVERE).
+        // One exception: when the fault hits inside the engine's wrap (the race the guard narrows but cannot close),
+        // SslHandler's queue of pending writes loses a buffer mid-wrap and Netty says so (SEVERE, "Resetting
+        // readableBytes to 0") while it recovers; the guard then closes the connection. Allowed only together with
+        // the guard's own report of that fault.
+        boolean faultInWrap = output.contains("after a fault reading a mapped window");
         for (String line : output.lines().toList()) {
-            assertFalse(line.startsWith("Exception in thread") || line.startsWith("SEVERE") || line.startsWith("WARNING")
-                    || line.contains("after an error") || line.contains("fatal"), "the child logged '" + line + "':\n" + output);
+            boolean wrapRecovery = faultInWrap && line.startsWith("SEVERE: readableBytes is ")
+                    && line.endsWith("Resetting readableBytes to 0.");
+            assertFalse(!wrapRecovery && (line.startsWith("Exception in thread") || line.startsWith("SEVERE")
+                    || line.startsWith("WARNING") || line.contains("after an error") || line.contains("fatal")),
+                    "the child logged '" + line + "':\n" + output);
         }
         Matcher m = Pattern.compile("RESULT received=(\\d+) size=(\\d+) mismatches=(\\d+) firstMismatch=(-?\\d+) liveWindows=(\\d+)")
                 .matcher(output);
