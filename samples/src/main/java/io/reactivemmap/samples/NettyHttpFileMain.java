@@ -55,19 +55,18 @@ public final class NettyHttpFileMain {
         Path file = null;
         int port = 8080;
         for (int i = 0; i < args.length; i++) {
-            if (args[i].equals("--port") && i + 1 < args.length) {
+            if (args[i].equals("--port") && i + 1 < args.length && args[i + 1].matches("\\d{1,5}")
+                    && Integer.parseInt(args[i + 1]) <= 65535) {
                 port = Integer.parseInt(args[++i]);
             } else if (file == null && !args[i].startsWith("--")) {
                 file = Path.of(args[i]);
             } else {
-                file = null;
-                break;
+                exit("usage: NettyHttpFileMain FILE [--port N]   (N from 0 to 65535; 0 picks a free port)");
             }
         }
         if (file == null || !Files.isRegularFile(file)) {
-            System.err.println(file == null ? "usage: NettyHttpFileMain FILE [--port N]"
+            exit(file == null ? "usage: NettyHttpFileMain FILE [--port N]"
                     : "not a regular file: " + file.toAbsolutePath() + " (give the path of the file to serve)");
-            System.exit(2);
         }
         // 1 MiB windows, at most 4 MiB mapped ahead per response; no populate-ahead: the network paces the reads.
         MapOptions mapOptions = MapOptions.defaults().withWindowSize(1 << 20).withMaxLiveBytes(4L << 20).withPopulateAhead(false);
@@ -80,6 +79,11 @@ public final class NettyHttpFileMain {
         System.out.println("Serving " + file.toAbsolutePath() + " at http://127.0.0.1:" + server.port() + "/  ("
                 + Transports.preferred() + "; any path; Ctrl-C to stop)");
         stopped.await();
+    }
+
+    private static void exit(String message) {
+        System.err.println(message);
+        System.exit(2);
     }
 
     /** A listening server: {@link #close()} stops listening, closes every connection and stops the event loops. */
