@@ -128,6 +128,12 @@ class SamplesPackagedIT {
         serveAndDownload(List.of("io.reactivemmap.samples.ReactorNettyServeMain", "--root", dir.toString(), "--port", "0"), "");
     }
 
+    @Test
+    void nettyHttpFileMainSendsTheWholeFile() throws Exception {
+        // It serves its one file whatever the path: the download below asks for /data.bin.
+        serveAndDownload(List.of("io.reactivemmap.samples.NettyHttpFileMain", data.toString(), "--port", "0"), "", false);
+    }
+
     private static void serveAndDownload(List<String> mainAndArgs, String prefix) throws Exception {
         serveAndDownload(mainAndArgs, prefix, true);
     }
