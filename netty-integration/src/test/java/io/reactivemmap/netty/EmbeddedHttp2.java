@@ -40,7 +40,9 @@ public final class EmbeddedHttp2 implements AutoCloseable {
      */
     public EmbeddedHttp2(Http2Settings clientSettings, ChannelHandler... serverHandlers) {
         server = new EmbeddedChannel(serverHandlers);
-        client = new EmbeddedChannel(Http2FrameCodecBuilder.forClient().initialSettings(clientSettings).build(),
+        // encoderIgnoreMaxHeaderListSize: a test client must be able to send what the server refuses
+        client = new EmbeddedChannel(Http2FrameCodecBuilder.forClient().initialSettings(clientSettings)
+                .encoderIgnoreMaxHeaderListSize(true).build(),
                 new Http2MultiplexHandler(new ChannelInboundHandlerAdapter()));
         shuttle();
     }
@@ -153,6 +155,14 @@ public final class EmbeddedHttp2 implements AutoCloseable {
             } finally {
                 ReferenceCountUtil.release(msg);
             }
+        }
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            if (evt instanceof Http2ResetFrame r) {
+                resetCode = r.errorCode(); // Netty's stream channels deliver RST_STREAM as an event
+            }
+            ctx.fireUserEventTriggered(evt);
         }
 
         public String status() {

@@ -276,7 +276,9 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter {
     /**
      * Turns the body's buffers into DATA frames on the way out; the frame that carries the planned body's last byte
      * ends the stream. A buffer beyond the planned length is refused (released, its write failed): that would be a bug
-     * in a body sender, and the stream must not carry more than {@code content-length}.
+     * in a body sender, and the stream must not carry more than {@code content-length}. A close before the whole body
+     * was written (the body writer aborting on a source error) resets the stream with {@code INTERNAL_ERROR} rather
+     * than the {@code CANCEL} a stream channel sends when it is closed.
      */
     static final class DataFrames extends ChannelOutboundHandlerAdapter {
         private long remaining;
@@ -300,6 +302,14 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter {
             }
             remaining -= n;
             ctx.write(new DefaultHttp2DataFrame(buf, remaining == 0), promise);
+        }
+
+        @Override
+        public void close(ChannelHandlerContext ctx, ChannelPromise promise) {
+            if (remaining > 0 && ctx.channel().isActive()) {
+                ctx.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.INTERNAL_ERROR));
+            }
+            ctx.close(promise);
         }
     }
 }
