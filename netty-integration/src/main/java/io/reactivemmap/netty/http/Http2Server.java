@@ -14,6 +14,7 @@ import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.ApplicationProtocolNegotiationHandler;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
 
 import java.lang.System.Logger.Level;
@@ -38,7 +39,8 @@ import java.util.List;
  * {@link BodyMode#MAPPED}). A stream channel is writable only while its frames fit the client's flow-control window
  * (Netty counts a DATA frame as pending until the window lets it out), so the client's window, the connection's
  * writability and the byte budget together decide when the next window is mapped. Over TLS the frames' payloads are
- * slices of the mapped buffers and pass the {@link TlsWindowGuard} like HTTP/1.1 bodies.
+ * slices of the mapped buffers, regrouped into whole TLS records by {@link Http2TlsRecords} (so the {@code SslHandler}
+ * does not copy them) and checked by the {@link TlsWindowGuard} like HTTP/1.1 bodies.
  *
  * <h2>Limits</h2>
  * {@link FileServerOptions#maxConcurrentStreams()} streams per connection, request header lists up to
@@ -93,6 +95,9 @@ final class Http2Server {
                 .gracefulShutdownTimeoutMillis(0)
                 .build();
         StreamCount streams = new StreamCount(guard);
+        if (p.get(SslHandler.class) != null) {
+            p.addLast("h2-records", new Http2TlsRecords()); // DATA frames into whole TLS records without a copy
+        }
         p.addLast("h2", codec);
         p.addLast("h2-streams", new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
             @Override

@@ -33,11 +33,21 @@ class TlsTruncationForkedTest {
     // far below what is already mapped, and just past what the client has read, mid-page (the page's tail reads as zeros)
     @ValueSource(longs = {1 << 20, (3 << 20) + 1234})
     void aFileTruncatedDuringATlsDownloadEndsTheConnectionShortAndTheJvmSurvives(long truncateTo, @TempDir Path dir) throws Exception {
+        assertTheCanarySurvives(TlsTruncationCanary.class, List.of(), truncateTo, dir);
+    }
+
+    /**
+     * Runs {@code canary} (a main class printing {@link TlsTruncationCanary}'s RESULT line and marker) in a child JVM
+     * with {@code jvmOptions}, and checks that it neither crashed nor logged an error, that the client's download ended
+     * short and that every byte it got was the file's.
+     */
+    static void assertTheCanarySurvives(Class<?> canary, List<String> jvmOptions, long truncateTo, Path dir) throws Exception {
         Path served = Files.createDirectory(dir.resolve("served"));
         String java = ProcessHandle.current().info().command().orElseThrow(() -> new IllegalStateException("no java command"));
-        List<String> command = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED", "-Xmx256m", 
-                "-XX:ErrorFile=" + dir.resolve("hs_err_pid%p.log"), "-cp", System.getProperty("java.class.path"),
-                TlsTruncationCanary.class.getName(), served.toString(), Long.toString(truncateTo)));
+        List<String> command = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED", "-Xmx256m",
+                "-XX:ErrorFile=" + dir.resolve("hs_err_pid%p.log"), "-cp", System.getProperty("java.class.path")));
+        command.addAll(jvmOptions);
+        command.addAll(List.of(canary.getName(), served.toString(), Long.toString(truncateTo)));
         Process child = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
         byte[] out = child.getInputStream().readAllBytes();
         if (!child.waitFor(90, TimeUnit.SECONDS)) {
