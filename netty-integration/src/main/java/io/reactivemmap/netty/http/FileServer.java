@@ -46,8 +46,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * An HTTP/1.1 server for the files under one directory: {@code GET} and {@code HEAD}, validators and conditional
- * requests, single and multipart byte ranges, keep-alive, TLS, and guards against slow, idle and excess clients.
+ * An HTTP/1.1 and HTTP/2 server for the files under one directory: {@code GET} and {@code HEAD}, validators and
+ * conditional requests, single and multipart byte ranges, keep-alive, TLS, and guards against slow, idle and excess
+ * clients. HTTP/2 ({@link FileServerOptions#http2()}, on by default) is negotiated by ALPN over TLS and spoken on plain
+ * connections that start with its preface; its bodies are always mapped windows (see {@code Http2Server}).
  *
  * <pre>{@code
  * try (FileServer server = FileServer.start(FileServerOptions.defaults(Path.of("public")).withPort(0))) {
