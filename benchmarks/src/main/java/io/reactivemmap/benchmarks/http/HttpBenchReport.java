@@ -166,14 +166,16 @@ public final class HttpBenchReport {
 
     static String serverTitle(String server, String benchCase) {
         boolean tls = benchCase.startsWith("tls-") || benchCase.startsWith("h2-");
+        boolean http2 = benchCase.startsWith("h2-") || benchCase.startsWith("h2c-");
         return switch (server) {
             case "nginx-sendfile" -> tls ? "nginx 1.22 TLS (OpenSSL)" : "nginx 1.22, sendfile on";
             case "nginx-copy" -> "nginx 1.22, sendfile off";
             case "netty" -> tls ? "Netty 4.2 ChunkedNioFile 8 KiB + SslHandler (JDK)" : "Netty 4.2 DefaultFileRegion";
             case "reactor-netty" -> "Reactor Netty sendFile" + (tls ? " (chunked under TLS)" : "");
             case "spring-webflux" -> "Spring WebFlux 7 Resource";
-            case "ours-windows" -> "reactive-mmap, windows";
-            case "ours-sendfile" -> "reactive-mmap, sendfile";
+            case "ours-windows" -> "reactive-mmap, windows" + (http2 ? " (every body mapped)" : "");
+            case "ours-sendfile" -> http2 ? "reactive-mmap, AUTO mode (HTTP/2: ≤256 KiB copied, larger mapped)"
+                    : "reactive-mmap, sendfile";
             default -> server;
         };
     }
