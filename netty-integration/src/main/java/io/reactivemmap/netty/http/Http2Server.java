@@ -175,6 +175,14 @@ final class Http2Server {
             LOG.log(Level.DEBUG, () -> "TLS handshake with " + ctx.channel().remoteAddress() + " failed: " + cause);
             ctx.close();
         }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            // Before a protocol is chosen (a reset during the handshake, say): Netty's handler would log a warning for
+            // what the HTTP/1.1 handler logs at DEBUG once it is in place.
+            LOG.log(Level.DEBUG, () -> "closing " + ctx.channel().remoteAddress() + " before a protocol was chosen: " + cause);
+            ctx.close();
+        }
     }
 
     /**

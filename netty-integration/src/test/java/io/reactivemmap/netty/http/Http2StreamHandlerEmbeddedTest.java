@@ -5,7 +5,9 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.DefaultHttp2PingFrame;
+import io.netty.handler.codec.http2.Http2Connection;
 import io.netty.handler.codec.http2.Http2Error;
+import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.buffer.Unpooled;
@@ -158,6 +160,29 @@ class Http2StreamHandlerEmbeddedTest {
             EmbeddedHttp2.Response ok = h2.get("/small.bin");
             h2.shuttle();
             assertEquals("200", ok.status(), "the connection serves on");
+        }
+    }
+
+    @Test
+    void theServerAnnouncesItsStreamAndHeaderLimitsAndEnforcesTheStreamLimit() throws Exception {
+        TestFiles.pattern(dir, "big.bin", 4 << 20);
+        try (EmbeddedHttp2 h2 = connect(options().withMaxConcurrentStreams(2), 64 << 10)) {
+            Http2Connection client = h2.client.pipeline().get(Http2FrameCodec.class).connection();
+            assertEquals(2, client.local().maxActiveStreams(), "SETTINGS_MAX_CONCURRENT_STREAMS");
+            assertEquals(Http2Server.MAX_HEADER_LIST_SIZE,
+                    h2.client.pipeline().get(Http2FrameCodec.class).encoder().configuration().headersConfiguration()
+                            .maxHeaderListSize(), "SETTINGS_MAX_HEADER_LIST_SIZE");
+            EmbeddedHttp2.Response first = h2.get("/big.bin");
+            EmbeddedHttp2.Response second = h2.get("/big.bin");
+            h2.step();
+            // A third stream while two bodies are in progress: refused (by the client's own codec, which honours the
+            // announced limit; a client that ignored it would get RST_STREAM(REFUSED_STREAM) from the server's).
+            EmbeddedHttp2.Response third = h2.get("/big.bin");
+            h2.shuttle();
+            assertEquals("200", first.status());
+            assertEquals("200", second.status());
+            assertTrue(first.endStream && second.endStream);
+            assertEquals(null, third.status(), "the third stream was not answered");
         }
     }
 
