@@ -9,12 +9,16 @@
 #   spring-webflux  Spring WebFlux 7 RouterFunctions.resources (FileSystemResource) on Reactor Netty
 #   ours-windows    samples' FileServerMain --body-mode windows   } skipped while FileServerMain is not built
 #   ours-sendfile   samples' FileServerMain --body-mode sendfile  }
+# HTTP/2 cases (h2: TLS with ALPN; h2c: plain, prior knowledge) are loaded by h2load (one stream per connection at a
+# time, -m 1, like wrk's one request per connection) against the servers that speak HTTP/2: nginx (http2 on the
+# listen socket) and ours: ours-windows maps every body; the ours-sendfile row runs the default mode (AUTO) instead,
+# since sendfile cannot frame DATA: under HTTP/2 it copies bodies up to 256 KiB and maps larger ones.
 # and measures, per server and case: GB/s and requests/s (wrk), p99 latency (wrk), server CPU seconds per GB
 # (utime+stime from /proc before/after, divided by the bytes wrk read) and peak server RSS (VmHWM, reset before
 # each run through /proc/PID/clear_refs when permitted).
 #
 # Usage: benchmarks/http/run.sh            full run (DURATION=10 s per case)
-#        QUICK=1 benchmarks/http/run.sh    smoke run (2 s per case, 3 cases)
+#        QUICK=1 benchmarks/http/run.sh    smoke run (2 s per case, 4 cases)
 # Environment (all optional):
 #   DURATION=S  REPEAT=N  WARMUP=S  CASES="plain-1g-c1 ..."  SERVERS="netty nginx-sendfile ..."
 #   DATA_DIR=DIR (default benchmarks/http/bench-data, git-ignored)  RESULTS_DIR=DIR (default benchmarks/http/results/<time>)
@@ -30,11 +34,11 @@ QUICK=${QUICK:-0}
 if [[ $QUICK == 1 ]]; then
   DURATION=${DURATION:-2}
   WARMUP=${WARMUP:-2}
-  CASES=${CASES:-"plain-1g-c1 plain-64k-c16 tls-1g-c1"}
+  CASES=${CASES:-"plain-1g-c1 plain-64k-c16 tls-1g-c1 h2-64k-c16"}
 else
   DURATION=${DURATION:-10}
   WARMUP=${WARMUP:-5}
-  CASES=${CASES:-"plain-1g-c1 plain-1g-c16 plain-64k-c16 tls-1g-c1 tls-1g-c16 tls-64k-c16"}
+  CASES=${CASES:-"plain-1g-c1 plain-1g-c16 plain-64k-c16 tls-1g-c1 tls-1g-c16 tls-64k-c16 h2-1g-c1 h2-64k-c16 h2c-1g-c1 h2c-64k-c16"}
 fi
 REPEAT=${REPEAT:-1}
 SERVERS=${SERVERS:-"nginx-sendfile nginx-copy netty reactor-netty spring-webflux ours-windows ours-sendfile"}
@@ -61,7 +65,7 @@ done
 KNOWN_SERVERS=" nginx-sendfile nginx-copy netty reactor-netty spring-webflux ours-windows ours-sendfile "
 for s in $SERVERS; do [[ $KNOWN_SERVERS == *" $s "* ]] || die "unknown server '$s' in SERVERS (known:$KNOWN_SERVERS)"; done
 for c in $CASES; do
-  [[ $c =~ ^(plain|tls)-(1g|64k)-c[0-9]+$ ]] || die "unknown case '$c' in CASES (form: plain|tls - 1g|64k - cN, e.g. tls-1g-c16)"
+  [[ $c =~ ^(plain|tls|h2|h2c)-(1g|64k)-c[0-9]+$ ]] || die "unknown case '$c' in CASES (form: plain|tls|h2|h2c - 1g|64k - cN, e.g. tls-1g-c16)"
   ((${c##*-c} >= 1 && ${c##*-c} <= 256)) || die "case '$c': connections must be 1-256"
 done
 
@@ -71,6 +75,7 @@ done
 declare -A PID_OF=()      # instance name -> pid
 declare -A PORT_OF=()     # instance name -> port
 declare -A SCHEME_OF=()   # instance name -> http|https
+declare -A PROTO_OF=()    # instance name -> plain|tls|h2|h2c
 TMP_DIR=$(mktemp -d -t http-bench.XXXXXX)
 
 stop_instance() {
@@ -198,10 +203,12 @@ java_peer() { # class port tls
     "io.reactivemmap.benchmarks.http.$class" --root "$ROOT_DIR" --host "$HOST" --port "$port" "${args[@]}"
 }
 
-nginx_peer() { # sendfile(on|off) port tls
-  local sendfile=$1 port=$2 tls=$3 dir="$TMP_DIR/nginx-$2"
+nginx_peer() { # sendfile(on|off) port tls [http2(0|1)]
+  local sendfile=$1 port=$2 tls=$3 http2=${4:-0} dir="$TMP_DIR/nginx-$2"
   mkdir -p "$dir"
-  local ssl="" tls_lines=""
+  local ssl="" tls_lines="" h2=""
+  # nginx 1.22: "http2" on the listen socket; without ssl that is h2c with prior knowledge only.
+  [[ $http2 == 1 ]] && h2="http2"
   if [[ $tls == 1 ]]; then
     ssl="ssl"
     # The JDK servers negotiate TLS_AES_128_GCM_SHA256 with wrk's OpenSSL client; nginx would pick the client's
@@ -210,7 +217,7 @@ nginx_peer() { # sendfile(on|off) port tls
     tls_lines+=" ssl_conf_command Ciphersuites TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256;"
   fi
   sed -e "s|@TMP@|$dir|g" -e "s|@ROOT@|$ROOT_DIR|g" -e "s|@PORT@|$port|g" -e "s|@SENDFILE@|$sendfile|g" \
-      -e "s|@SSL@|$ssl|g" -e "s|@TLS_LINES@|$tls_lines|g" \
+      -e "s|@SSL@|$ssl|g" -e "s|@HTTP2@|$h2|g" -e "s|@TLS_LINES@|$tls_lines|g" \
       -e "s|@USER@|$(id -un)|g" -e "s|@GROUP@|$(id -gn)|g" "$HERE/nginx.conf.template" >"$dir/nginx.conf"
   exec nginx -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log"
 }
@@ -239,8 +246,19 @@ ours_server() { # body-mode port tls
 # ===============================================================================================================
 
 # Prints the command (as a function call) that starts server $1, or nothing if it cannot run in this mode.
-server_command() { # server port tls
-  local server=$1 port=$2 tls=$3
+server_command() { # server port tls [http2(0|1)]
+  local server=$1 port=$2 tls=$3 http2=${4:-0}
+  if [[ $http2 == 1 ]]; then
+    case $server in
+      nginx-sendfile) echo "nginx_peer on $port $tls 1" ;;
+      ours-windows) ours_available && echo "ours_server mapped $port $tls" ;;
+      # sendfile cannot frame DATA (nor pass TLS): the row runs the default mode, AUTO, which under HTTP/2 copies
+      # bodies up to 256 KiB and maps larger ones
+      ours-sendfile) ours_available && echo "ours_server auto $port $tls" ;;
+      *) ;; # the Java peers here speak HTTP/1.1 only
+    esac
+    return 0
+  fi
   case $server in
     nginx-sendfile) echo "nginx_peer on $port $tls" ;;
     nginx-copy) [[ $tls == 1 ]] || echo "nginx_peer off $port $tls" ;;
@@ -256,10 +274,12 @@ server_command() { # server port tls
 
 port_busy() { ss -ltnH "sport = :$1" 2>/dev/null | grep -q .; }
 
-# start_instance NAME SERVER PORT TLS: starts and waits until a 64 KiB file is served; returns 1 if it is not.
+# start_instance NAME SERVER PORT PROTO: starts and waits until a 64 KiB file is served; returns 1 if it is not.
 start_instance() {
-  local name=$1 server=$2 port=$3 tls=$4 cmd
-  cmd=$(server_command "$server" "$port" "$tls")
+  local name=$1 server=$2 port=$3 proto=$4 tls=0 http2=0 cmd
+  [[ $proto == tls || $proto == h2 ]] && tls=1
+  [[ $proto == h2 || $proto == h2c ]] && http2=1
+  cmd=$(server_command "$server" "$port" "$tls" "$http2")
   [[ -n $cmd ]] || return 1
   if port_busy "$port"; then log "$name: port $port is busy, skipping"; return 1; fi
   local scheme=http
@@ -271,15 +291,24 @@ start_instance() {
   PID_OF[$name]=$pid
   PORT_OF[$name]=$port
   SCHEME_OF[$name]=$scheme
+  PROTO_OF[$name]=$proto
+  # The readiness checks speak the protocol measured: a server that falls back to HTTP/1.1 is not ready.
+  local curl_proto=(--http1.1)
+  [[ $proto == h2 ]] && curl_proto=(--http2)
+  [[ $proto == h2c ]] && curl_proto=(--http2-prior-knowledge)
+  local want_version=1.1
+  ((http2 == 1)) && want_version=2
   local url="$scheme://$HOST:$port/small/f0001.bin" deadline=$((SECONDS + READY_TIMEOUT))
   while ((SECONDS < deadline)); do
     if ! kill -0 "$pid" 2>/dev/null; then
       log "$name exited during start-up; its log:"; tail -20 "$out" >&2; unset "PID_OF[$name]"; return 1
     fi
-    if [[ $(curl -sk -o /dev/null -w '%{http_code} %{size_download}' --max-time 2 "$url" 2>/dev/null || true) == "200 $SMALL_SIZE" ]]; then
+    if [[ $(curl -sk "${curl_proto[@]}" -o /dev/null -w '%{http_code} %{size_download} %{http_version}' --max-time 2 "$url" 2>/dev/null || true) \
+        == "200 $SMALL_SIZE $want_version" ]]; then
       local big
-      big=$(curl -sk -o /dev/null -w '%{http_code} %{size_download}' --max-time 120 "$scheme://$HOST:$port/$BIG_NAME" || true)
-      if [[ $big != "200 $BIG_SIZE" ]]; then
+      big=$(curl -sk "${curl_proto[@]}" -o /dev/null -w '%{http_code} %{size_download} %{http_version}' --max-time 120 \
+        "$scheme://$HOST:$port/$BIG_NAME" || true)
+      if [[ $big != "200 $BIG_SIZE $want_version" ]]; then
         log "$name served the 1 GiB file wrong ($big): not measured"; stop_instance "$name"; return 1
       fi
       log "$name ready at $scheme://$HOST:$port/ (pid $pid)"
@@ -320,7 +349,8 @@ peak_rss_kb() { # VmHWM summed over the server's processes (nginx: master + work
 # ---------------------------------------------------------------------------------------------------------------
 # Cases: NAME = (plain|tls)-(1g|64k)-c(1|16)
 # ---------------------------------------------------------------------------------------------------------------
-case_tls() { [[ $1 == tls-* ]] && echo 1 || echo 0; }
+case_proto() { echo "${1%%-*}"; }
+case_tls() { [[ $1 == tls-* || $1 == h2-* ]] && echo 1 || echo 0; }
 case_conns() { echo "${1##*-c}"; }
 case_kind() { local k=${1#*-}; echo "${k%%-*}"; }
 
@@ -353,31 +383,87 @@ run_wrk() { # instance case rep -> appends one TSV row
     "$(awk -v p="$p99_us" 'BEGIN{print p/1000}')" "$(awk -v c="$((cpu1 - cpu0))" -v t="$CLK_TCK" 'BEGIN{print c/t}')" "$errors" "$non2xx")"
 }
 
+# The same measurements with h2load for the HTTP/2 cases: one stream at a time per connection (-m 1), the 64 KiB
+# files cycled through as with wrk's rotate.lua. h2load reports no percentiles: p99 is written as -1 ("–").
+run_h2load() { # instance case rep -> appends one TSV row
+  local name=$1 case=$2 rep=$3 pid=${PID_OF[$1]}
+  local conns threads kind urls="$TMP_DIR/h2-urls.txt"
+  conns=$(case_conns "$case"); kind=$(case_kind "$case")
+  threads=$((conns >= 2 ? 2 : 1))
+  local base="${SCHEME_OF[$name]}://$HOST:${PORT_OF[$name]}"
+  if [[ $kind == 1g ]]; then
+    echo "$base/$BIG_NAME" >"$urls"
+  else
+    local i; : >"$urls"
+    for ((i = 1; i <= SMALL_FILES; i++)); do printf '%s/small/f%04d.bin\n' "$base" "$i" >>"$urls"; done
+  fi
+  warm_page_cache
+  reset_peak_rss "$pid"
+  local load cpu0 cpu1 raw="$RESULTS_DIR/raw/$case-$name-$rep.txt"
+  load=$(cut -d' ' -f1 /proc/loadavg)
+  cpu0=$(cpu_ticks "$pid")
+  timeout $((DURATION + 60)) h2load -c"$conns" -t"$threads" -m1 -D"$DURATION" -i "$urls" >"$raw" 2>&1 \
+    || log "h2load exited non-zero for $name $case (see $raw)"
+  cpu1=$(cpu_ticks "$pid")
+  local rss
+  rss=$(peak_rss_kb "$pid")
+  # finished in 2.00s, 1234.50 req/s, 80.12MB/s
+  # requests: 2469 total, 2485 started, 2469 done, 2469 succeeded, 0 failed, 0 errored, 0 timeout
+  # status codes: 2469 2xx, 0 3xx, 0 4xx, 0 5xx
+  # traffic: 154.47MB (161972513) total, ...
+  local seconds requests failed ok2xx bytes
+  seconds=$(sed -n 's/^finished in \([0-9.]*\)s,.*/\1/p' "$raw" | tail -1)
+  requests=$(sed -n 's/^requests: .* \([0-9]*\) succeeded.*/\1/p' "$raw" | tail -1)
+  failed=$(sed -n 's/^requests: .* \([0-9]*\) failed.*/\1/p' "$raw" | tail -1)
+  ok2xx=$(sed -n 's/^status codes: \([0-9]*\) 2xx.*/\1/p' "$raw" | tail -1)
+  bytes=$(sed -n 's/^traffic: [^(]*(\([0-9]*\)) total.*/\1/p' "$raw" | tail -1)
+  if [[ -z $seconds || -z $requests || -z $bytes ]]; then log "no summary from h2load for $name $case (see $raw)"; return 0; fi
+  local duration_us non2xx
+  duration_us=$(awk -v s="$seconds" 'BEGIN{printf "%d", s * 1e6}')
+  non2xx=$((requests - ${ok2xx:-0}))
+  ((non2xx < 0)) && non2xx=0
+  local server=${name%@*}
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$server" "$case" "$rep" "$conns" \
+    "$duration_us" "$requests" "$bytes" -1 "${failed:-0}" "$non2xx" "$((cpu1 - cpu0))" "$CLK_TCK" "$rss" "$load" >>"$TSV"
+  log "$(printf '%-16s %-14s rep %s: %6.2f GB/s %9.0f req/s  cpu %5.2f s  failed %s' "$server" "$case" "$rep" \
+    "$(awk -v b="$bytes" -v d="$duration_us" 'BEGIN{print b/d/1000}')" "$(awk -v r="$requests" -v d="$duration_us" 'BEGIN{print r/d*1e6}')" \
+    "$(awk -v c="$((cpu1 - cpu0))" -v t="$CLK_TCK" 'BEGIN{print c/t}')" "${failed:-0}")"
+}
+
 warm_up() { # instance: a short wrk on the small files and the big file, so the JIT has compiled the hot paths
   local name=$1 base="${SCHEME_OF[$1]}://$HOST:${PORT_OF[$1]}"
   ((WARMUP > 0)) || return 0
+  if [[ ${PROTO_OF[$1]} == h2 || ${PROTO_OF[$1]} == h2c ]]; then
+    timeout $((WARMUP + 30)) h2load -c4 -t2 -m1 -D"$WARMUP" "$base/small/f0001.bin" >/dev/null 2>&1 || true
+    timeout $((WARMUP + 30)) h2load -c2 -t1 -m1 -D"$WARMUP" "$base/$BIG_NAME" >/dev/null 2>&1 || true
+    return 0
+  fi
   SMALL_FILES=$SMALL_FILES timeout $((WARMUP + 30)) wrk -t2 -c4 -d"${WARMUP}s" -s "$HERE/rotate.lua" "$base/" >/dev/null 2>&1 || true
   timeout $((WARMUP + 30)) wrk -t1 -c2 -d"${WARMUP}s" --timeout 30s "$base/$BIG_NAME" >/dev/null 2>&1 || true
 }
 
-# Runs every selected case of one protocol (plain or tls) against every server that can run it.
-run_phase() { # tls(0|1)
-  local tls=$1 cases=() c
-  for c in $CASES; do [[ $(case_tls "$c") == "$tls" ]] && cases+=("$c"); done
+# Runs every selected case of one protocol (plain, tls, h2 or h2c) against every server that can run it.
+run_phase() { # plain|tls|h2|h2c
+  local label=$1 cases=() c tls=0 http2=0 offset
+  [[ $label == tls || $label == h2 ]] && tls=1
+  [[ $label == h2 || $label == h2c ]] && http2=1
+  case $label in plain) offset=0 ;; tls) offset=50 ;; h2) offset=100 ;; h2c) offset=150 ;; esac
+  for c in $CASES; do [[ $(case_proto "$c") == "$label" ]] && cases+=("$c"); done
   ((${#cases[@]} > 0)) || return 0
-  local label=plain port i=0 server started=()
-  [[ $tls == 1 ]] && label=tls
+  local port i=0 server started=()
   for server in $SERVERS; do
-    port=$((BASE_PORT + tls * 50 + i)); i=$((i + 1))
-    if [[ -z $(server_command "$server" "$port" "$tls") ]]; then
+    port=$((BASE_PORT + offset + i)); i=$((i + 1))
+    if [[ -z $(server_command "$server" "$port" "$tls" "$http2") ]]; then
       local why="not run"
       [[ $server == ours-* ]] && why="$OURS_CLASS is not built yet"
       [[ $server == nginx-copy ]] && why="under TLS nginx copies with or without sendfile (no kernel TLS): see nginx-sendfile"
+      ((http2 == 1)) && why="no HTTP/2 in this peer"
+      [[ $http2 == 1 && $server == ours-* ]] && ! ours_available && why="$OURS_CLASS is not built yet"
       log "$server ($label) skipped: $why"
       echo -e "$server\t$label\t$why" >>"$RESULTS_DIR/skipped.tsv"
       continue
     fi
-    if start_instance "$server@$label" "$server" "$port" "$tls"; then
+    if start_instance "$server@$label" "$server" "$port" "$label"; then
       started+=("$server@$label")
     else
       echo -e "$server\t$label\tfailed to start" >>"$RESULTS_DIR/skipped.tsv"
@@ -392,7 +478,9 @@ run_phase() { # tls(0|1)
       # Servers take turns within a case (side by side); the order rotates with each repetition.
       for ((k = 0; k < n; k++)); do
         name=${started[$(((k + rep - 1) % n))]}
-        if kill -0 "${PID_OF[$name]}" 2>/dev/null; then run_wrk "$name" "$case" "$rep"; else log "$name died; skipping"; fi
+        if ! kill -0 "${PID_OF[$name]}" 2>/dev/null; then log "$name died; skipping"
+        elif ((http2 == 1)); then run_h2load "$name" "$case" "$rep"
+        else run_wrk "$name" "$case" "$rep"; fi
       done
     done
   done
@@ -420,6 +508,7 @@ main() {
     echo "java_opts=$JAVA_OPTS"
     echo "nginx=$(nginx -v 2>&1)"
     echo "wrk=$(wrk -v 2>&1 | head -1)"
+    echo "h2load=$(h2load --version 2>&1 | head -1)"
     echo "openssl=$(openssl version 2>/dev/null || echo none)"
     echo "duration_s=$DURATION repeat=$REPEAT warmup_s=$WARMUP quick=$QUICK"
     echo "cases=$CASES"
@@ -428,8 +517,10 @@ main() {
   } >"$RESULTS_DIR/environment.txt"
   log "results go to $RESULTS_DIR"
   warm_page_cache
-  run_phase 0
-  run_phase 1
+  run_phase plain
+  run_phase tls
+  run_phase h2
+  run_phase h2c
   echo "loadavg_end=$(cut -d' ' -f1-3 /proc/loadavg)" >>"$RESULTS_DIR/environment.txt"
   "$JAVA" -cp "$REPO/benchmarks/target/classes" io.reactivemmap.benchmarks.http.HttpBenchReport "$RESULTS_DIR"
   log "report: $RESULTS_DIR/report.md, chart: $RESULTS_DIR/chart.svg"

@@ -17,6 +17,15 @@ public final class TestFiles {
         return (byte) ((x >>> 56) ^ (position >>> 12));
     }
 
+    /** Bytes {@code [from, from + length)} of a pattern file. */
+    public static byte[] expected(long from, int length) {
+        byte[] b = new byte[length];
+        for (int i = 0; i < length; i++) {
+            b[i] = byteAt(from + i);
+        }
+        return b;
+    }
+
     public static Path pattern(Path dir, String name, long size) throws IOException {
         Path file = dir.resolve(name);
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,

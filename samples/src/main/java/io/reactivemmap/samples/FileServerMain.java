@@ -13,9 +13,11 @@ import java.util.concurrent.CountDownLatch;
  * Serves a directory over HTTP until Ctrl-C.
  *
  * <pre>
- * FileServerMain [--root DIR] [--host ADDR] [--port N] [--tls] [--window-size BYTES[k|m]] [--body-mode auto|sendfile|mapped] [--stats]
+ * FileServerMain [--root DIR] [--host ADDR] [--port N] [--tls] [--window-size BYTES[k|m]] [--body-mode auto|sendfile|mapped] [--stats] [--no-http2]
  * </pre>
- * Defaults: the current directory on 127.0.0.1:8080, plain HTTP. Try {@code curl -r 0-99 http://127.0.0.1:8080/FILE}.
+ * Defaults: the current directory on 127.0.0.1:8080, plain HTTP, HTTP/2 on (h2 by ALPN with {@code --tls}, h2c with
+ * prior knowledge without). Try {@code curl -r 0-99 http://127.0.0.1:8080/FILE} or
+ * {@code curl --http2-prior-knowledge http://127.0.0.1:8080/FILE}.
  */
 public final class FileServerMain {
     private FileServerMain() {
@@ -33,9 +35,10 @@ public final class FileServerMain {
                 case "--window-size" -> options = options.withWindowSize((int) bytes(value(args, ++i, a)));
                 case "--body-mode" -> options = options.withBodyMode(BodyMode.valueOf(value(args, ++i, a).toUpperCase(Locale.ROOT)));
                 case "--stats" -> options = options.withStatsEndpoint(true);
+                case "--no-http2" -> options = options.withHttp2(false);
                 case "-h", "--help" -> {
                     System.out.println("usage: FileServerMain [--root DIR] [--host ADDR] [--port N] [--tls] "
-                            + "[--window-size BYTES[k|m]] [--body-mode auto|sendfile|mapped] [--stats]");
+                            + "[--window-size BYTES[k|m]] [--body-mode auto|sendfile|mapped] [--stats] [--no-http2]");
                     return;
                 }
                 default -> {
@@ -60,7 +63,8 @@ public final class FileServerMain {
     private static FileServerOptions rooted(FileServerOptions o, Path root) {
         return new FileServerOptions(root, o.host(), o.port(), o.tls(), o.windowSize(), o.maxBytesInFlight(), o.bodyMode(),
                 o.maxConnections(), o.idleTimeout(), o.minRate(), o.minRatePeriod(), o.rangeLimits(),
-                o.followSymlinksOutside(), o.serveHidden(), o.statsEndpoint(), o.ioThreads(), o.preferNativeTransport());
+                o.followSymlinksOutside(), o.serveHidden(), o.statsEndpoint(), o.ioThreads(), o.preferNativeTransport(),
+                o.requestHeadTimeout(), o.http2(), o.maxConcurrentStreams());
     }
 
     private static String value(String[] args, int i, String option) {

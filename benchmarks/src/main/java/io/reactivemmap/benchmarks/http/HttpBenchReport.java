@@ -58,9 +58,12 @@ public final class HttpBenchReport {
             return bytes == 0 ? Double.NaN : cpuSeconds() / (bytes / 1e9);
         }
 
-        /** p99 latency in ms; NaN when no request completed (a 1 GiB TLS response can outlast a short run). */
+        /**
+         * p99 latency in ms; NaN when no request completed (a 1 GiB TLS response can outlast a short run) or the load
+         * generator reports no percentiles (h2load, written as -1).
+         */
         double p99Millis() {
-            return requests == 0 ? Double.NaN : p99Micros / 1000.0;
+            return requests == 0 || p99Micros < 0 ? Double.NaN : p99Micros / 1000.0;
         }
     }
 
@@ -152,19 +155,27 @@ public final class HttpBenchReport {
         String[] p = benchCase.split("-");
         String file = p[1].equals("1g") ? "1 GiB file" : "64 KiB files";
         String conns = p[2].substring(1);
-        return file + ", " + p[0].replace("tls", "TLS") + ", " + conns + (conns.equals("1") ? " connection" : " connections");
+        String protocol = switch (p[0]) {
+            case "tls" -> "TLS";
+            case "h2" -> "HTTP/2 over TLS (h2load)";
+            case "h2c" -> "HTTP/2 plain, prior knowledge (h2load)";
+            default -> p[0];
+        };
+        return file + ", " + protocol + ", " + conns + (conns.equals("1") ? " connection" : " connections");
     }
 
     static String serverTitle(String server, String benchCase) {
-        boolean tls = benchCase.startsWith("tls-");
+        boolean tls = benchCase.startsWith("tls-") || benchCase.startsWith("h2-");
+        boolean http2 = benchCase.startsWith("h2-") || benchCase.startsWith("h2c-");
         return switch (server) {
             case "nginx-sendfile" -> tls ? "nginx 1.22 TLS (OpenSSL)" : "nginx 1.22, sendfile on";
             case "nginx-copy" -> "nginx 1.22, sendfile off";
             case "netty" -> tls ? "Netty 4.2 ChunkedNioFile 8 KiB + SslHandler (JDK)" : "Netty 4.2 DefaultFileRegion";
             case "reactor-netty" -> "Reactor Netty sendFile" + (tls ? " (chunked under TLS)" : "");
             case "spring-webflux" -> "Spring WebFlux 7 Resource";
-            case "ours-windows" -> "reactive-mmap, windows";
-            case "ours-sendfile" -> "reactive-mmap, sendfile";
+            case "ours-windows" -> "reactive-mmap, windows" + (http2 ? " (every body mapped)" : "");
+            case "ours-sendfile" -> http2 ? "reactive-mmap, AUTO mode (HTTP/2: ≤256 KiB copied, larger mapped)"
+                    : "reactive-mmap, sendfile";
             default -> server;
         };
     }
@@ -215,7 +226,8 @@ public final class HttpBenchReport {
             skipped.forEach(l -> md.append("- ").append(l.replace('\t', ' ')).append('\n'));
             md.append('\n');
         }
-        md.append("p99 is \"–\" when no request completed within the run (wrk still counts the bytes read). ")
+        md.append("p99 is \"–\" when no request completed within the run (wrk still counts the bytes read), and for the ")
+                .append("HTTP/2 cases, measured with h2load (one stream at a time per connection), which reports no percentiles. ")
                 .append("CPU s/GB: server user+system CPU seconds (all its processes) divided by the GB wrk read. ")
                 .append("Peak RSS: VmHWM summed over the server's processes, reset before each run. ")
                 .append("Figures are medians over the runs; min–max shows their spread. Load: median 1-minute load ")

@@ -51,6 +51,17 @@ class HttpBenchReportTest {
     }
 
     @Test
+    void http2RowsFromH2loadHaveNoPercentileAndTheirOwnTitles() {
+        List<String> tsv = List.of(TSV.get(0),
+                "ours-windows\th2-64k-c16\t1\t16\t2000000\t20000\t1311000000\t-1\t0\t0\t150\t100\t409600\t1.5");
+        HttpBenchReport.Summary h2 = HttpBenchReport.summarise(HttpBenchReport.parse(tsv)).get("h2-64k-c16").get("ours-windows");
+        assertTrue(Double.isNaN(h2.p99Millis()), "h2load reports no p99");
+        assertEquals(10000.0, h2.primary(), 1e-9);
+        assertEquals("64 KiB files, HTTP/2 over TLS (h2load), 16 connections", HttpBenchReport.caseTitle("h2-64k-c16"));
+        assertEquals("nginx 1.22 TLS (OpenSSL)", HttpBenchReport.serverTitle("nginx-sendfile", "h2-1g-c1"));
+    }
+
+    @Test
     void smallFileCasesAreJudgedByRequestsPerSecondAndReportStatusErrors() {
         Map<String, Map<String, HttpBenchReport.Summary>> s = HttpBenchReport.summarise(HttpBenchReport.parse(TSV));
         HttpBenchReport.Summary small = s.get("plain-64k-c16").get("netty");

@@ -49,6 +49,8 @@ final class ConnectionGuard extends ChannelDuplexHandler {
     private long lastActivity;
     private long periodStart;
     private long periodStartWritten;
+    /** HTTP/2: reads are frames of many streams, not one request head; see {@link #multiplexed()}. */
+    private boolean multiplexed;
 
     ConnectionGuard(Duration idleTimeout, long minRate, Duration period, Duration requestHeadTimeout) {
         this.idleTimeoutNanos = idleTimeout.toNanos();
@@ -79,6 +81,19 @@ final class ConnectionGuard extends ChannelDuplexHandler {
         lastActivity = System.nanoTime();
     }
 
+    /**
+     * The connection switched to HTTP/2. From now on {@link #responseStarted()} and {@link #responseEnded()} mark the
+     * first stream opening and the last one closing, and bytes read no longer count as activity or as a request head:
+     * HTTP/2 clients send frames (pings, window updates, settings) at any time, so a connection with no stream open is
+     * closed {@code idleTimeout} after its last stream ended, whatever it sends, and a request head trickled in is
+     * bounded by that too. Call on the event loop.
+     */
+    void multiplexed() {
+        multiplexed = true;
+        headStart = 0;
+        lastActivity = System.nanoTime();
+    }
+
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         lastActivity = System.nanoTime();
@@ -98,9 +113,11 @@ final class ConnectionGuard extends ChannelDuplexHandler {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
-        lastActivity = System.nanoTime();
-        if (!responding && headStart == 0) {
-            headStart = lastActivity; // the first bytes of the next request head
+        if (!multiplexed) {
+            lastActivity = System.nanoTime();
+            if (!responding && headStart == 0) {
+                headStart = lastActivity; // the first bytes of the next request head
+            }
         }
         super.channelRead(ctx, msg);
     }

@@ -46,8 +46,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * An HTTP/1.1 server for the files under one directory: {@code GET} and {@code HEAD}, validators and conditional
- * requests, single and multipart byte ranges, keep-alive, TLS, and guards against slow, idle and excess clients.
+ * An HTTP/1.1 and HTTP/2 server for the files under one directory: {@code GET} and {@code HEAD}, validators and
+ * conditional requests, single and multipart byte ranges, keep-alive, TLS, and guards against slow, idle and excess
+ * clients. HTTP/2 ({@link FileServerOptions#http2()}, on by default) is negotiated by ALPN over TLS and spoken on plain
+ * connections that start with its preface; its bodies are always mapped windows (see {@code Http2Server}).
  *
  * <pre>{@code
  * try (FileServer server = FileServer.start(FileServerOptions.defaults(Path.of("public")).withPort(0))) {
@@ -135,12 +137,13 @@ public final class FileServer implements AutoCloseable {
         SslContext ssl = null;
         if (options.tls() != null) {
             try {
-                ssl = ServerTls.context(options.tls());
+                ssl = ServerTls.context(options.tls(), options.http2());
             } catch (GeneralSecurityException e) {
                 throw new IOException("could not set up TLS: " + e.getMessage(), e);
             }
         }
         State state = new State(options, root, sender);
+        Http2Server http2 = options.http2() ? new Http2Server(state) : null;
         boolean epoll = options.preferNativeTransport() && Epoll.isAvailable();
         IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
         Class<? extends ServerChannel> channelType = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
@@ -155,7 +158,7 @@ public final class FileServer implements AutoCloseable {
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel ch) {
-                            initConnection(ch, state, sslContext);
+                            initConnection(ch, state, sslContext, http2);
                         }
                     });
             Channel channel = bootstrap.bind(options.host(), options.port()).sync().channel();
@@ -164,7 +167,8 @@ public final class FileServer implements AutoCloseable {
             FileServer server = new FileServer(state, group, channel, transport);
             LOG.log(Level.INFO, () -> "serving " + root.path() + " on " + (sslContext != null ? "https" : "http") + "://"
                     + options.host() + ":" + server.port() + " (" + server.transport + ", "
-                    + (options.usesMappedWindows() ? "mapped windows" : "sendfile") + ")");
+                    + (options.usesMappedWindows() ? "mapped windows" : "sendfile")
+                    + (http2 != null ? (sslContext != null ? ", h2 by ALPN" : ", h2c with prior knowledge") : "") + ")");
             return server;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -176,7 +180,7 @@ public final class FileServer implements AutoCloseable {
         }
     }
 
-    private static void initConnection(SocketChannel ch, State state, @Nullable SslContext ssl) {
+    private static void initConnection(SocketChannel ch, State state, @Nullable SslContext ssl, @Nullable Http2Server http2) {
         FileServerOptions options = state.options;
         int open = state.openConnections.incrementAndGet();
         ch.closeFuture().addListener(f -> state.openConnections.decrementAndGet());
@@ -196,9 +200,18 @@ public final class FileServer implements AutoCloseable {
             p.addLast("tls", ssl.newHandler(ch.alloc()));
             p.addLast("windows", new TlsWindowGuard());
         }
+        boolean overloaded = open > options.maxConnections();
+        if (http2 != null) {
+            p.addLast("protocol", http2.protocolSelector(ssl != null, guard, overloaded, () -> http1(p, state, guard, overloaded)));
+        } else {
+            http1(p, state, guard, overloaded);
+        }
+    }
+
+    private static void http1(ChannelPipeline p, State state, ConnectionGuard guard, boolean overloaded) {
         p.addLast("http", new HttpServerCodec());
-        if (open > options.maxConnections()) {
-            p.addLast("reject", new Overloaded(options.maxConnections()));
+        if (overloaded) {
+            p.addLast("reject", new Overloaded(state.options.maxConnections()));
         } else {
             p.addLast("files", new FileRequestHandler(state, guard));
         }

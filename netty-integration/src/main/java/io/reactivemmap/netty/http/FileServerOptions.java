@@ -30,14 +30,24 @@ import java.util.Objects;
  * @param preferNativeTransport use epoll when it is available (otherwise NIO)
  * @param requestHeadTimeout a client must complete a request's head (request line and headers) within this time of
  *                           sending its first byte; one that trickles it more slowly is disconnected
+ * @param http2 whether HTTP/2 is served besides HTTP/1.1: over TLS when the client offers {@code h2} in ALPN, on plain
+ *              connections when the client starts with the HTTP/2 connection preface ({@code h2c} with prior knowledge).
+ *              Clients that do neither get HTTP/1.1 exactly as with this off. HTTP/2 bodies are always mapped windows
+ *              (or, up to 256 KiB, a copy): {@code sendfile} cannot frame bytes into DATA frames
+ * @param maxConcurrentStreams HTTP/2 streams a client may have open at once on one connection (announced in
+ *                             {@code SETTINGS_MAX_CONCURRENT_STREAMS}); each stream's body is bounded like one
+ *                             HTTP/1.1 connection's ({@code maxBytesInFlight}, two windows mapped)
  */
 public record FileServerOptions(Path root, String host, int port, @Nullable TlsOptions tls, int windowSize,
                                 long maxBytesInFlight, BodyMode bodyMode, int maxConnections, Duration idleTimeout,
                                 long minRate, Duration minRatePeriod, RangeLimits rangeLimits,
                                 boolean followSymlinksOutside, boolean serveHidden, boolean statsEndpoint, int ioThreads,
-                                boolean preferNativeTransport, Duration requestHeadTimeout) {
+                                boolean preferNativeTransport, Duration requestHeadTimeout, boolean http2,
+                                int maxConcurrentStreams) {
     /** The default {@link #requestHeadTimeout()}: a request head is a few hundred bytes. */
     public static final Duration DEFAULT_REQUEST_HEAD_TIMEOUT = Duration.ofSeconds(10);
+    /** The default {@link #maxConcurrentStreams()}: the minimum RFC 9113 §6.5.2 recommends. */
+    public static final int DEFAULT_MAX_CONCURRENT_STREAMS = 100;
 
     public FileServerOptions {
         Objects.requireNonNull(root, "root");
@@ -71,13 +81,27 @@ public record FileServerOptions(Path root, String host, int port, @Nullable TlsO
         if (ioThreads < 0) {
             throw new IllegalArgumentException("ioThreads must be >= 0 (got " + ioThreads + ")");
         }
+        if (maxConcurrentStreams < 1) {
+            throw new IllegalArgumentException("maxConcurrentStreams must be >= 1 (got " + maxConcurrentStreams + ")");
+        }
         if (tls != null && bodyMode == BodyMode.SENDFILE) {
             throw new IllegalArgumentException("bodyMode SENDFILE cannot be used with TLS (the TLS engine needs the bytes "
                     + "as buffers); use AUTO or MAPPED");
         }
     }
 
-    /** All options but {@link #requestHeadTimeout()}, which is {@link #DEFAULT_REQUEST_HEAD_TIMEOUT}. */
+    /** All options but HTTP/2, which is on with {@link #DEFAULT_MAX_CONCURRENT_STREAMS}. */
+    public FileServerOptions(Path root, String host, int port, @Nullable TlsOptions tls, int windowSize,
+                             long maxBytesInFlight, BodyMode bodyMode, int maxConnections, Duration idleTimeout,
+                             long minRate, Duration minRatePeriod, RangeLimits rangeLimits,
+                             boolean followSymlinksOutside, boolean serveHidden, boolean statsEndpoint, int ioThreads,
+                             boolean preferNativeTransport, Duration requestHeadTimeout) {
+        this(root, host, port, tls, windowSize, maxBytesInFlight, bodyMode, maxConnections, idleTimeout, minRate,
+                minRatePeriod, rangeLimits, followSymlinksOutside, serveHidden, statsEndpoint, ioThreads,
+                preferNativeTransport, requestHeadTimeout, true, DEFAULT_MAX_CONCURRENT_STREAMS);
+    }
+
+    /** All options but {@link #requestHeadTimeout()}, which is {@link #DEFAULT_REQUEST_HEAD_TIMEOUT}, and HTTP/2 (on). */
     public FileServerOptions(Path root, String host, int port, @Nullable TlsOptions tls, int windowSize,
                              long maxBytesInFlight, BodyMode bodyMode, int maxConnections, Duration idleTimeout,
                              long minRate, Duration minRatePeriod, RangeLimits rangeLimits,
@@ -85,83 +109,92 @@ public record FileServerOptions(Path root, String host, int port, @Nullable TlsO
                              boolean preferNativeTransport) {
         this(root, host, port, tls, windowSize, maxBytesInFlight, bodyMode, maxConnections, idleTimeout, minRate,
                 minRatePeriod, rangeLimits, followSymlinksOutside, serveHidden, statsEndpoint, ioThreads,
-                preferNativeTransport, DEFAULT_REQUEST_HEAD_TIMEOUT);
+                preferNativeTransport, DEFAULT_REQUEST_HEAD_TIMEOUT, true, DEFAULT_MAX_CONCURRENT_STREAMS);
     }
 
     /**
      * Serves {@code root} on 127.0.0.1:8080, plain HTTP, {@link BodyMode#AUTO}, 4 MiB windows, 8 MiB in flight per
      * connection, 10,000 connections, 60 s idle timeout, at least 1 KiB/s over every 30 s while sending, 10 s to send a
-     * request head.
+     * request head, HTTP/2 on with 100 streams per connection.
      */
     public static FileServerOptions defaults(Path root) {
         return new FileServerOptions(root, "127.0.0.1", 8080, null, 4 << 20, 8L << 20, BodyMode.AUTO, 10_000,
                 Duration.ofSeconds(60), 1024, Duration.ofSeconds(30), RangeLimits.DEFAULT, false, false, false, 0, true,
-                DEFAULT_REQUEST_HEAD_TIMEOUT);
+                DEFAULT_REQUEST_HEAD_TIMEOUT, true, DEFAULT_MAX_CONCURRENT_STREAMS);
     }
 
     public FileServerOptions withHost(String host) {
-        return new FileServerOptions(root, host, port, tls, windowSize, maxBytesInFlight, bodyMode, maxConnections, idleTimeout, minRate, minRatePeriod, rangeLimits, followSymlinksOutside, serveHidden, statsEndpoint, ioThreads, preferNativeTransport, requestHeadTimeout);
+        return new FileServerOptions(root, host, port, tls, windowSize, maxBytesInFlight, bodyMode, maxConnections, idleTimeout, minRate, minRatePeriod, rangeLimits, followSymlinksOutside, serveHidden, statsEndpoint, ioThreads, preferNativeTransport, requestHeadTimeout, http2, maxConcurrentStreams);
     }
 
     public FileServerOptions withPort(int port) {
-        return new FileServerOptions(root, host, port, tls, windowSize, maxBytesInFlight, bodyMode, maxConnections, idleTimeout, minRate, minRatePeriod, rangeLimits, followSymlinksOutside, serveHidden, statsEndpoint, ioThreads, preferNativeTransport, requestHeadTimeout);
+        return new FileServerOptions(root, host, port, tls, windowSize, maxBytesInFlight, bodyMode, maxConnections, idleTimeout, minRate, minRatePeriod, rangeLimits, followSymlinksOutside, serveHidden, statsEndpoint, ioThreads, preferNativeTransport, requestHeadTimeout, http2, maxConcurrentStreams);
     }
 
     public FileServerOptions withTls(@Nullable TlsOptions tls) {
-        return new FileServerOptions(root, host, port, tls, windowSize, maxBytesInFlight, bodyMode, maxConnections, idleTimeout, minRate, minRatePeriod, rangeLimits, followSymlinksOutside, serveHidden, statsEndpoint, ioThreads, preferNativeTransport, requestHeadTimeout);
+        return new FileServerOptions(root, host, port, tls, windowSize, maxBytesInFlight, bodyMode, maxConnections, idleTimeout, minRate, minRatePeriod, rangeLimits, followSymlinksOutside, serveHidden, statsEndpoint, ioThreads, preferNativeTransport, requestHeadTimeout, http2, maxConcurrentStreams);
     }
 
     public FileServerOptions withWindowSize(int windowSize) {
-        return new FileServerOptions(root, host, port, tls, windowSize, maxBytesInFlight, bodyMode, maxConnections, idleTimeout, minRate, minRatePeriod, rangeLimits, followSymlinksOutside, serveHidden, statsEndpoint, ioThreads, preferNativeTransport, requestHeadTimeout);
+        return new FileServerOptions(root, host, port, tls, windowSize, maxBytesInFlight, bodyMode, maxConnections, idleTimeout, minRate, minRatePeriod, rangeLimits, followSymlinksOutside, serveHidden, statsEndpoint, ioThreads, preferNativeTransport, requestHeadTimeout, http2, maxConcurrentStreams);
     }
 
     public FileServerOptions withMaxBytesInFlight(long maxBytesInFlight) {
-        return new FileServerOptions(root, host, port, tls, windowSize, maxBytesInFlight, bodyMode, maxConnections, idleTimeout, minRate, minRatePeriod, rangeLimits, followSymlinksOutside, serveHidden, statsEndpoint, ioThreads, preferNativeTransport, requestHeadTimeout);
+        return new FileServerOptions(root, host, port, tls, windowSize, maxBytesInFlight, bodyMode, maxConnections, idleTimeout, minRate, minRatePeriod, rangeLimits, followSymlinksOutside, serveHidden, statsEndpoint, ioThreads, preferNativeTransport, requestHeadTimeout, http2, maxConcurrentStreams);
     }
 
     public FileServerOptions withBodyMode(BodyMode bodyMode) {
-        return new FileServerOptions(root, host, port, tls, windowSize, maxBytesInFlight, bodyMode, maxConnections, idleTimeout, minRate, minRatePeriod, rangeLimits, followSymlinksOutside, serveHidden, statsEndpoint, ioThreads, preferNativeTransport, requestHeadTimeout);
+        return new FileServerOptions(root, host, port, tls, windowSize, maxBytesInFlight, bodyMode, maxConnections, idleTimeout, minRate, minRatePeriod, rangeLimits, followSymlinksOutside, serveHidden, statsEndpoint, ioThreads, preferNativeTransport, requestHeadTimeout, http2, maxConcurrentStreams);
     }
 
     public FileServerOptions withMaxConnections(int maxConnections) {
-        return new FileServerOptions(root, host, port, tls, windowSize, maxBytesInFlight, bodyMode, maxConnections, idleTimeout, minRate, minRatePeriod, rangeLimits, followSymlinksOutside, serveHidden, statsEndpoint, ioThreads, preferNativeTransport, requestHeadTimeout);
+        return new FileServerOptions(root, host, port, tls, windowSize, maxBytesInFlight, bodyMode, maxConnections, idleTimeout, minRate, minRatePeriod, rangeLimits, followSymlinksOutside, serveHidden, statsEndpoint, ioThreads, preferNativeTransport, requestHeadTimeout, http2, maxConcurrentStreams);
     }
 
     public FileServerOptions withIdleTimeout(Duration idleTimeout) {
-        return new FileServerOptions(root, host, port, tls, windowSize, maxBytesInFlight, bodyMode, maxConnections, idleTimeout, minRate, minRatePeriod, rangeLimits, followSymlinksOutside, serveHidden, statsEndpoint, ioThreads, preferNativeTransport, requestHeadTimeout);
+        return new FileServerOptions(root, host, port, tls, windowSize, maxBytesInFlight, bodyMode, maxConnections, idleTimeout, minRate, minRatePeriod, rangeLimits, followSymlinksOutside, serveHidden, statsEndpoint, ioThreads, preferNativeTransport, requestHeadTimeout, http2, maxConcurrentStreams);
     }
 
     /** Clients reading fewer than {@code bytesPerSecond} over a {@code period} while a response is sent are dropped. */
     public FileServerOptions withMinRate(long bytesPerSecond, Duration period) {
-        return new FileServerOptions(root, host, port, tls, windowSize, maxBytesInFlight, bodyMode, maxConnections, idleTimeout, bytesPerSecond, period, rangeLimits, followSymlinksOutside, serveHidden, statsEndpoint, ioThreads, preferNativeTransport, requestHeadTimeout);
+        return new FileServerOptions(root, host, port, tls, windowSize, maxBytesInFlight, bodyMode, maxConnections, idleTimeout, bytesPerSecond, period, rangeLimits, followSymlinksOutside, serveHidden, statsEndpoint, ioThreads, preferNativeTransport, requestHeadTimeout, http2, maxConcurrentStreams);
     }
 
     public FileServerOptions withRangeLimits(RangeLimits rangeLimits) {
-        return new FileServerOptions(root, host, port, tls, windowSize, maxBytesInFlight, bodyMode, maxConnections, idleTimeout, minRate, minRatePeriod, rangeLimits, followSymlinksOutside, serveHidden, statsEndpoint, ioThreads, preferNativeTransport, requestHeadTimeout);
+        return new FileServerOptions(root, host, port, tls, windowSize, maxBytesInFlight, bodyMode, maxConnections, idleTimeout, minRate, minRatePeriod, rangeLimits, followSymlinksOutside, serveHidden, statsEndpoint, ioThreads, preferNativeTransport, requestHeadTimeout, http2, maxConcurrentStreams);
     }
 
     public FileServerOptions withFollowSymlinksOutside(boolean on) {
-        return new FileServerOptions(root, host, port, tls, windowSize, maxBytesInFlight, bodyMode, maxConnections, idleTimeout, minRate, minRatePeriod, rangeLimits, on, serveHidden, statsEndpoint, ioThreads, preferNativeTransport, requestHeadTimeout);
+        return new FileServerOptions(root, host, port, tls, windowSize, maxBytesInFlight, bodyMode, maxConnections, idleTimeout, minRate, minRatePeriod, rangeLimits, on, serveHidden, statsEndpoint, ioThreads, preferNativeTransport, requestHeadTimeout, http2, maxConcurrentStreams);
     }
 
     public FileServerOptions withServeHidden(boolean on) {
-        return new FileServerOptions(root, host, port, tls, windowSize, maxBytesInFlight, bodyMode, maxConnections, idleTimeout, minRate, minRatePeriod, rangeLimits, followSymlinksOutside, on, statsEndpoint, ioThreads, preferNativeTransport, requestHeadTimeout);
+        return new FileServerOptions(root, host, port, tls, windowSize, maxBytesInFlight, bodyMode, maxConnections, idleTimeout, minRate, minRatePeriod, rangeLimits, followSymlinksOutside, on, statsEndpoint, ioThreads, preferNativeTransport, requestHeadTimeout, http2, maxConcurrentStreams);
     }
 
     public FileServerOptions withStatsEndpoint(boolean on) {
-        return new FileServerOptions(root, host, port, tls, windowSize, maxBytesInFlight, bodyMode, maxConnections, idleTimeout, minRate, minRatePeriod, rangeLimits, followSymlinksOutside, serveHidden, on, ioThreads, preferNativeTransport, requestHeadTimeout);
+        return new FileServerOptions(root, host, port, tls, windowSize, maxBytesInFlight, bodyMode, maxConnections, idleTimeout, minRate, minRatePeriod, rangeLimits, followSymlinksOutside, serveHidden, on, ioThreads, preferNativeTransport, requestHeadTimeout, http2, maxConcurrentStreams);
     }
 
     public FileServerOptions withIoThreads(int ioThreads) {
-        return new FileServerOptions(root, host, port, tls, windowSize, maxBytesInFlight, bodyMode, maxConnections, idleTimeout, minRate, minRatePeriod, rangeLimits, followSymlinksOutside, serveHidden, statsEndpoint, ioThreads, preferNativeTransport, requestHeadTimeout);
+        return new FileServerOptions(root, host, port, tls, windowSize, maxBytesInFlight, bodyMode, maxConnections, idleTimeout, minRate, minRatePeriod, rangeLimits, followSymlinksOutside, serveHidden, statsEndpoint, ioThreads, preferNativeTransport, requestHeadTimeout, http2, maxConcurrentStreams);
     }
 
     public FileServerOptions withPreferNativeTransport(boolean on) {
-        return new FileServerOptions(root, host, port, tls, windowSize, maxBytesInFlight, bodyMode, maxConnections, idleTimeout, minRate, minRatePeriod, rangeLimits, followSymlinksOutside, serveHidden, statsEndpoint, ioThreads, on, requestHeadTimeout);
+        return new FileServerOptions(root, host, port, tls, windowSize, maxBytesInFlight, bodyMode, maxConnections, idleTimeout, minRate, minRatePeriod, rangeLimits, followSymlinksOutside, serveHidden, statsEndpoint, ioThreads, on, requestHeadTimeout, http2, maxConcurrentStreams);
     }
 
     public FileServerOptions withRequestHeadTimeout(Duration requestHeadTimeout) {
-        return new FileServerOptions(root, host, port, tls, windowSize, maxBytesInFlight, bodyMode, maxConnections, idleTimeout, minRate, minRatePeriod, rangeLimits, followSymlinksOutside, serveHidden, statsEndpoint, ioThreads, preferNativeTransport, requestHeadTimeout);
+        return new FileServerOptions(root, host, port, tls, windowSize, maxBytesInFlight, bodyMode, maxConnections, idleTimeout, minRate, minRatePeriod, rangeLimits, followSymlinksOutside, serveHidden, statsEndpoint, ioThreads, preferNativeTransport, requestHeadTimeout, http2, maxConcurrentStreams);
+    }
+
+    /** HTTP/2 on or off (see {@link #http2()}). */
+    public FileServerOptions withHttp2(boolean on) {
+        return new FileServerOptions(root, host, port, tls, windowSize, maxBytesInFlight, bodyMode, maxConnections, idleTimeout, minRate, minRatePeriod, rangeLimits, followSymlinksOutside, serveHidden, statsEndpoint, ioThreads, preferNativeTransport, requestHeadTimeout, on, maxConcurrentStreams);
+    }
+
+    public FileServerOptions withMaxConcurrentStreams(int maxConcurrentStreams) {
+        return new FileServerOptions(root, host, port, tls, windowSize, maxBytesInFlight, bodyMode, maxConnections, idleTimeout, minRate, minRatePeriod, rangeLimits, followSymlinksOutside, serveHidden, statsEndpoint, ioThreads, preferNativeTransport, requestHeadTimeout, http2, maxConcurrentStreams);
     }
 
     /** Whether responses on this server use mapped windows (true) or sendfile (false). */

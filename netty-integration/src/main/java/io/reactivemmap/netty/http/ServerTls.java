@@ -1,8 +1,12 @@
 package io.reactivemmap.netty.http;
 
+import io.netty.handler.codec.http2.Http2SecurityUtil;
+import io.netty.handler.ssl.ApplicationProtocolConfig;
+import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
+import io.netty.handler.ssl.SupportedCipherSuiteFilter;
 
 import javax.net.ssl.KeyManagerFactory;
 import java.io.IOException;
@@ -29,13 +33,30 @@ final class ServerTls {
     }
 
     static SslContext context(TlsOptions tls) throws IOException, GeneralSecurityException {
+        return context(tls, false);
+    }
+
+    /**
+     * @param http2 offer {@code h2} and {@code http/1.1} in ALPN (the JDK provider supports it), and restrict the cipher
+     *              suites to those HTTP/2 allows (RFC 9113 §9.2.2: no CBC suites for TLS 1.2; TLS 1.3 suites are all
+     *              allowed); a client that offers no ALPN gets HTTP/1.1
+     */
+    static SslContext context(TlsOptions tls, boolean http2) throws IOException, GeneralSecurityException {
         SslContextBuilder builder;
         if (tls.isSelfSigned()) {
             builder = SslContextBuilder.forServer(selfSignedKeyManager());
         } else {
             builder = SslContextBuilder.forServer(tls.certificateChain().toFile(), tls.privateKey().toFile());
         }
-        return builder.sslProvider(SslProvider.JDK).build();
+        builder.sslProvider(SslProvider.JDK);
+        if (http2) {
+            builder.ciphers(Http2SecurityUtil.CIPHERS, SupportedCipherSuiteFilter.INSTANCE)
+                    .applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
+                            ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+                            ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
+                            ApplicationProtocolNames.HTTP_2, ApplicationProtocolNames.HTTP_1_1));
+        }
+        return builder.build();
     }
 
     /** Generates an EC P-256 key and a certificate for localhost/127.0.0.1, valid 30 days, in a throwaway PKCS#12 store. */

@@ -103,6 +103,10 @@ public final class TlsWindowGuard extends ChannelDuplexHandler {
         if (holdsWindows) {
             holdsWindows = false;
             Held h;
+            // Mapped bytes written since the last flush: many small mapped writes (HTTP/2 DATA frames of 16 KiB, a body
+            // writer with small chunks) must be flushed every PIECE bytes too, not once after the whole batch, or the
+            // time between a write's check and its encryption grows with the batch.
+            int sinceFlush = 0;
             while ((h = held.poll()) != null) {
                 if (!(h.msg instanceof ByteBuf b) || !MappedByteBufs.isMapped(b)) {
                     ctx.write(h.msg, h.promise);
@@ -122,14 +126,21 @@ public final class TlsWindowGuard extends ChannelDuplexHandler {
                     }
                     ctx.write(b.readRetainedSlice(RECORD), ctx.newPromise()); // a failure fails the last slice too
                     sinceCheck += RECORD;
+                    sinceFlush += RECORD;
                     if (sinceCheck >= PIECE) {
                         ctx.flush(); // encrypts what was checked, before the next check
+                        sinceFlush = 0;
                     }
                 }
                 if (truncated(ctx, b, h.promise)) {
                     return;
                 }
+                sinceFlush += b.readableBytes();
                 ctx.write(b, h.promise);
+                if (sinceFlush >= PIECE) {
+                    ctx.flush();
+                    sinceFlush = 0;
+                }
             }
         }
         ctx.flush();

@@ -35,11 +35,32 @@ class TlsTruncationForkedTest {
     @CsvSource({"1048576,server", "3146962,server", "1048576,route", "3146962,route", "1048576,webflux", "3146962,webflux"})
     void aFileTruncatedDuringATlsDownloadEndsTheConnectionShortAndTheJvmSurvives(long truncateTo, String frontEnd,
                                                                                @TempDir Path dir) throws Exception {
+        assertTheCanarySurvives(TlsTruncationCanary.class, List.of(), truncateTo, frontEnd, dir);
+    }
+
+    /** {@link #assertTheCanarySurvives(Class, List, long, String, Path)} for a canary that takes no front end. */
+    static void assertTheCanarySurvives(Class<?> canary, List<String> jvmOptions, long truncateTo, Path dir) throws Exception {
+        assertTheCanarySurvives(canary, jvmOptions, truncateTo, "", dir);
+    }
+
+    /**
+     * Runs {@code canary} (a main class printing {@link TlsTruncationCanary}'s RESULT line and marker) in a child JVM
+     * with {@code jvmOptions}, and checks that it neither crashed nor logged an error, that the client's download ended
+     * short and that every byte it got was the file's.
+     *
+     * @param frontEnd the canary's third argument ("" for none)
+     */
+    static void assertTheCanarySurvives(Class<?> canary, List<String> jvmOptions, long truncateTo, String frontEnd, Path dir)
+            throws Exception {
         Path served = Files.createDirectory(dir.resolve("served"));
         String java = ProcessHandle.current().info().command().orElseThrow(() -> new IllegalStateException("no java command"));
-        List<String> command = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED", "-Xmx256m", 
-                "-XX:ErrorFile=" + dir.resolve("hs_err_pid%p.log"), "-cp", System.getProperty("java.class.path"),
-                TlsTruncationCanary.class.getName(), served.toString(), Long.toString(truncateTo), frontEnd));
+        List<String> command = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED", "-Xmx256m",
+                "-XX:ErrorFile=" + dir.resolve("hs_err_pid%p.log"), "-cp", System.getProperty("java.class.path")));
+        command.addAll(jvmOptions);
+        command.addAll(List.of(canary.getName(), served.toString(), Long.toString(truncateTo)));
+        if (!frontEnd.isEmpty()) {
+            command.add(frontEnd);
+        }
         Process child = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
         byte[] out = child.getInputStream().readAllBytes();
         if (!child.waitFor(90, TimeUnit.SECONDS)) {

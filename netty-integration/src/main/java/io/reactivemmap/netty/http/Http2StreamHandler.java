@@ -1,0 +1,314 @@
+package io.reactivemmap.netty.http;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOutboundHandlerAdapter;
+import io.netty.channel.ChannelPromise;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
+import io.netty.handler.codec.http2.DefaultHttp2Headers;
+import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
+import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
+import io.netty.handler.codec.http2.Http2DataFrame;
+import io.netty.handler.codec.http2.Http2Error;
+import io.netty.handler.codec.http2.Http2Headers;
+import io.netty.handler.codec.http2.Http2HeadersFrame;
+import io.netty.handler.codec.http2.HttpConversionUtil;
+import io.netty.util.ReferenceCountUtil;
+import io.reactivemmap.MappingStats;
+import org.jspecify.annotations.Nullable;
+
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Map;
+
+/**
+ * Answers the request of one HTTP/2 stream (a child channel of {@link Http2Server}'s connection) the way
+ * {@link FileRequestHandler} answers an HTTP/1.1 request: the same {@link RequestPath}, {@link RootDirectory} and
+ * {@link ResponsePlan}, so the same statuses, validators, conditionals and ranges (multipart included). The body goes
+ * through the server's HTTP/2 {@link BodySender} as buffers that a small handler in front of this one turns into DATA
+ * frames; the frame carrying the planned body's last byte ends the stream.
+ *
+ * <p>A body that cannot be completed (the file shrank, the source failed) resets the stream with
+ * {@code INTERNAL_ERROR}; it never ends the stream short of {@code content-length}. A client reset or a closed
+ * connection closes the stream channel, which cancels the body and releases its windows.
+ */
+final class Http2StreamHandler extends ChannelInboundHandlerAdapter {
+    private static final System.Logger LOG = System.getLogger(Http2StreamHandler.class.getName());
+
+    private final Http2Server http2;
+    private final boolean overloaded;
+    private boolean requestSeen;
+    /** The client's half of the stream ended (its END_STREAM arrived). */
+    private boolean requestEnded;
+
+    Http2StreamHandler(Http2Server http2, boolean overloaded) {
+        this.http2 = http2;
+        this.overloaded = overloaded;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        try {
+            if (msg instanceof Http2HeadersFrame h) {
+                requestEnded |= h.isEndStream();
+                if (!requestSeen) {
+                    requestSeen = true;
+                    handle(ctx, h.headers(), h.isEndStream());
+                }
+            } else if (msg instanceof Http2DataFrame d) {
+                // The body of a request refused with 400 or 405, or the empty end of a bodiless one: not read, released.
+                requestEnded |= d.isEndStream();
+            }
+        } finally {
+            ReferenceCountUtil.release(msg);
+        }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        LOG.log(Level.DEBUG, () -> "closing HTTP/2 stream " + ctx.channel() + " after an error", cause);
+        ctx.close();
+    }
+
+    private void handle(ChannelHandlerContext ctx, Http2Headers headers, boolean endStream) {
+        Request request = new Request(headers.method(), headers.path(), System.nanoTime());
+        FileServer.State server = http2.server;
+        server.requests.increment();
+        if (overloaded) {
+            error(ctx, request, HttpResponseStatus.SERVICE_UNAVAILABLE, "more than " + server.options.maxConnections()
+                    + " connections");
+            return;
+        }
+        if (headers.method() == null || headers.path() == null) {
+            error(ctx, request, HttpResponseStatus.BAD_REQUEST, "a request needs :method and :path");
+            return;
+        }
+        HttpMethod method;
+        try {
+            method = HttpMethod.valueOf(request.method);
+        } catch (IllegalArgumentException e) {
+            error(ctx, request, HttpResponseStatus.BAD_REQUEST, "not a method: " + FileRequestHandler.printable(request.method));
+            return;
+        }
+        if (!method.equals(HttpMethod.GET) && !method.equals(HttpMethod.HEAD)) {
+            error(ctx, request, HttpResponseStatus.METHOD_NOT_ALLOWED, "only GET and HEAD are served");
+            return;
+        }
+        CharSequence length = headers.get(HttpHeaderNames.CONTENT_LENGTH);
+        if (!endStream && (length == null || !"0".contentEquals(length))) {
+            error(ctx, request, HttpResponseStatus.BAD_REQUEST, "a " + method + " request must not carry a body");
+            return;
+        }
+        if (server.options.statsEndpoint() && request.path.equals(FileRequestHandler.STATS_PATH)) {
+            respond(ctx, request, HttpResponseStatus.OK, "application/json", stats(server));
+            return;
+        }
+        HttpHeaders requestHeaders = new DefaultHttpHeaders();
+        RequestPath path;
+        try {
+            for (Map.Entry<CharSequence, CharSequence> e : headers) {
+                if (e.getKey().length() > 0 && e.getKey().charAt(0) != ':') {
+                    requestHeaders.add(e.getKey(), e.getValue());
+                }
+            }
+            path = RequestPath.parse(request.path);
+        } catch (RequestPath.InvalidPathException | IllegalArgumentException e) {
+            error(ctx, request, HttpResponseStatus.BAD_REQUEST, e.getMessage());
+            return;
+        }
+        RootDirectory.Opened file;
+        try {
+            file = server.root.openFile(path);
+        } catch (IOException | SecurityException e) {
+            LOG.log(Level.DEBUG, () -> "cannot open " + request.path + ": " + e);
+            error(ctx, request, HttpResponseStatus.NOT_FOUND, "not found");
+            return;
+        }
+        if (file == null) {
+            error(ctx, request, HttpResponseStatus.NOT_FOUND, "not found");
+            return;
+        }
+        serve(ctx, request, method, requestHeaders, file);
+    }
+
+    private void serve(ChannelHandlerContext ctx, Request request, HttpMethod method, HttpHeaders requestHeaders,
+                       RootDirectory.Opened file) {
+        ResponsePlan plan;
+        try {
+            plan = ResponsePlan.plan(method, requestHeaders, file.representation(), http2.server.options.rangeLimits(),
+                    Instant.now());
+        } catch (RuntimeException e) {
+            closeQuietly(file);
+            LOG.log(Level.WARNING, () -> "could not plan the response to " + request.method + " " + request.path, e);
+            error(ctx, request, HttpResponseStatus.INTERNAL_SERVER_ERROR, "internal error");
+            return;
+        }
+        Http2Headers response = responseHeaders(plan.status(), plan.headers());
+        if (plan.body().isEmpty()) {
+            closeQuietly(file);
+            ctx.writeAndFlush(new DefaultHttp2HeadersFrame(response, true)).addListener((ChannelFutureListener) f ->
+                    finished(ctx, request, plan.status(), 0, f.isSuccess()));
+            return;
+        }
+        long bodyLength = plan.bodyLength();
+        ctx.write(new DefaultHttp2HeadersFrame(response, false));
+        ctx.pipeline().addBefore(ctx.name(), "data-frames", new DataFrames(bodyLength));
+        ChannelFuture body;
+        try {
+            body = http2.bodySender.send(ctx, file, plan.body());
+        } catch (RuntimeException e) {
+            closeQuietly(file);
+            LOG.log(Level.WARNING, () -> "could not start the body of " + file.path(), e);
+            reset(ctx);
+            finished(ctx, request, plan.status(), -1, false);
+            return;
+        }
+        body.addListener((ChannelFutureListener) done -> {
+            closeQuietly(file);
+            if (!done.isSuccess()) {
+                // A body cut short cannot be repaired: the client must see the stream reset, never an END_STREAM
+                // before content-length is reached.
+                LOG.log(Level.DEBUG, () -> "body of " + file.path() + " on " + ctx.channel() + " failed", done.cause());
+                reset(ctx);
+                finished(ctx, request, plan.status(), -1, false);
+                return;
+            }
+            finished(ctx, request, plan.status(), bodyLength, true);
+        });
+    }
+
+    private static Http2Headers responseHeaders(HttpResponseStatus status, HttpHeaders headers) {
+        Http2Headers h = new DefaultHttp2Headers().status(status.codeAsText());
+        HttpConversionUtil.toHttp2Headers(headers, h); // lower-case names, no connection-specific fields
+        h.set(HttpHeaderNames.DATE, HttpDates.now());
+        h.set(HttpHeaderNames.SERVER, "reactive-mmap");
+        return h;
+    }
+
+    private static String stats(FileServer.State server) {
+        MappingStats s = MappingStats.snapshot();
+        return "{\"liveWindows\":" + s.liveWindows() + ",\"mappedBytes\":" + s.mappedBytes()
+                + ",\"peakMappedBytes\":" + s.peakMappedBytes() + ",\"windowsMapped\":" + s.windowsMapped()
+                + ",\"openConnections\":" + server.openConnections.get() + ",\"requests\":" + server.requests.sum()
+                + ",\"bodyMode\":\"mapped\",\"protocol\":\"h2\"}\n";
+    }
+
+    private void error(ChannelHandlerContext ctx, Request request, HttpResponseStatus status, @Nullable String message) {
+        respond(ctx, request, status, "text/plain; charset=utf-8", status + ": " + message + "\n");
+    }
+
+    private void respond(ChannelHandlerContext ctx, Request request, HttpResponseStatus status, String contentType,
+                         String text) {
+        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+        Http2Headers h = new DefaultHttp2Headers().status(status.codeAsText());
+        h.set(HttpHeaderNames.CONTENT_TYPE, contentType);
+        h.setInt(HttpHeaderNames.CONTENT_LENGTH, bytes.length);
+        h.set(HttpHeaderNames.DATE, HttpDates.now());
+        h.set(HttpHeaderNames.SERVER, "reactive-mmap");
+        if (status.equals(HttpResponseStatus.METHOD_NOT_ALLOWED)) {
+            h.set(HttpHeaderNames.ALLOW, "GET, HEAD");
+        }
+        if (status.equals(HttpResponseStatus.SERVICE_UNAVAILABLE)) {
+            h.setInt(HttpHeaderNames.RETRY_AFTER, 1);
+        }
+        boolean head = HttpMethod.HEAD.name().equals(request.method);
+        ChannelFuture f;
+        if (head) {
+            f = ctx.writeAndFlush(new DefaultHttp2HeadersFrame(h, true));
+        } else {
+            ctx.write(new DefaultHttp2HeadersFrame(h, false));
+            f = ctx.writeAndFlush(new DefaultHttp2DataFrame(Unpooled.wrappedBuffer(bytes), true));
+        }
+        long sent = head ? 0 : bytes.length;
+        f.addListener((ChannelFutureListener) done -> finished(ctx, request, status, sent, done.isSuccess()));
+    }
+
+    private void finished(ChannelHandlerContext ctx, Request request, HttpResponseStatus status, long bytes, boolean success) {
+        long micros = (System.nanoTime() - request.start) / 1000;
+        FileRequestHandler.ACCESS.log(Level.INFO, () -> request.method + " " + FileRequestHandler.printable(request.path) + " "
+                + status.code() + " " + (bytes < 0 ? "-" : Long.toString(bytes)) + " " + (micros / 1000) + "."
+                + String.format("%03d", micros % 1000) + "ms h2" + (success ? "" : " aborted"));
+        if (success && !requestEnded && ctx.channel().isActive()) {
+            // The response is complete but the client is still sending (a body we do not read): end its half too
+            // (RFC 9113 §8.1: RST_STREAM with NO_ERROR after a complete response).
+            ctx.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.NO_ERROR));
+        }
+        if (overloaded) {
+            ctx.channel().parent().close(); // GOAWAY, then the connection closes
+        }
+    }
+
+    /** Ends the stream abnormally (RST_STREAM with INTERNAL_ERROR) unless it is already gone. */
+    private static void reset(ChannelHandlerContext ctx) {
+        if (ctx.channel().isActive()) {
+            ctx.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.INTERNAL_ERROR));
+        }
+        ctx.close();
+    }
+
+    private static void closeQuietly(RootDirectory.Opened file) {
+        try {
+            file.close();
+        } catch (IOException ignored) {
+            // a read-only channel has nothing to flush
+        }
+    }
+
+    /** What the access log needs of a request. */
+    private record Request(String method, String path, long start) {
+        Request(@Nullable CharSequence method, @Nullable CharSequence path, long start) {
+            this(method == null ? "-" : method.toString(), path == null ? "-" : path.toString(), start);
+        }
+    }
+
+    /**
+     * Turns the body's buffers into DATA frames on the way out; the frame that carries the planned body's last byte
+     * ends the stream. A buffer beyond the planned length is refused (released, its write failed): that would be a bug
+     * in a body sender, and the stream must not carry more than {@code content-length}. A close before the whole body
+     * was written (the body writer aborting on a source error) resets the stream with {@code INTERNAL_ERROR} rather
+     * than the {@code CANCEL} a stream channel sends when it is closed.
+     */
+    static final class DataFrames extends ChannelOutboundHandlerAdapter {
+        private long remaining;
+
+        DataFrames(long length) {
+            this.remaining = length;
+        }
+
+        @Override
+        public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+            if (!(msg instanceof ByteBuf buf)) {
+                ctx.write(msg, promise);
+                return;
+            }
+            int n = buf.readableBytes();
+            if (n > remaining) {
+                buf.release();
+                promise.setFailure(new IllegalStateException("a body buffer of " + n + " bytes with only " + remaining
+                        + " bytes of the planned body left"));
+                return;
+            }
+            remaining -= n;
+            ctx.write(new DefaultHttp2DataFrame(buf, remaining == 0), promise);
+        }
+
+        @Override
+        public void close(ChannelHandlerContext ctx, ChannelPromise promise) {
+            if (remaining > 0 && ctx.channel().isActive()) {
+                ctx.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.INTERNAL_ERROR));
+            }
+            ctx.close(promise);
+        }
+    }
+}

@@ -1,0 +1,89 @@
+package io.reactivemmap.netty.http;
+
+import io.reactivemmap.MappingStats;
+import io.reactivemmap.netty.TestFiles;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * {@link TlsTruncationCanary} over HTTP/2: the child JVM of {@link Http2TlsTruncationForkedTest} serves a large file to
+ * the JDK {@link HttpClient} over h2 (ALPN), truncates it part-way through, and prints what the client saw. The DATA
+ * frames' payloads are slices of mapped windows read by the JDK TLS engine, so they must pass the same
+ * {@link TlsWindowGuard} checks as HTTP/1.1 bodies.
+ */
+public final class Http2TlsTruncationCanary {
+    /** Held strongly: java.util.logging forgets the level of a logger that is garbage-collected. */
+    private static final java.util.logging.Logger LOGGER = java.util.logging.Logger.getLogger("io.reactivemmap");
+
+    private Http2TlsTruncationCanary() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Path dir = Path.of(args[0]);
+        LOGGER.setLevel(java.util.logging.Level.FINE);
+        java.util.logging.ConsoleHandler handler = new java.util.logging.ConsoleHandler();
+        handler.setLevel(java.util.logging.Level.FINE);
+        LOGGER.addHandler(handler);
+        LOGGER.setUseParentHandlers(false);
+        long truncateTo = Long.parseLong(args[1]);
+        int size = TlsTruncationCanary.SIZE;
+        int readBefore = TlsTruncationCanary.READ_BEFORE;
+        Path file = TestFiles.pattern(dir, "big.bin", size);
+        FileServerOptions options = FileServerOptions.defaults(dir).withPort(0).withIoThreads(1)
+                .withTls(TlsOptions.selfSigned()).withWindowSize(1 << 20).withMaxBytesInFlight(2 << 20);
+        long received = 0;
+        long mismatches = 0;
+        long firstMismatch = -1;
+        String end = "eof";
+        try (FileServer server = FileServer.start(options);
+             HttpClient client = HttpClient.newBuilder().sslContext(TlsServerTest.trustAll())
+                     .version(HttpClient.Version.HTTP_2).build()) {
+            HttpResponse<InputStream> r = client.send(HttpRequest.newBuilder(URI.create("https://localhost:" + server.port()
+                    + "/big.bin")).build(), HttpResponse.BodyHandlers.ofInputStream());
+            System.out.println("HEAD " + r.version() + " " + r.statusCode() + " | content-length: "
+                    + r.headers().firstValue("content-length").orElse("none"));
+            if (r.version() != HttpClient.Version.HTTP_2) {
+                throw new IllegalStateException("expected HTTP/2, got " + r.version());
+            }
+            byte[] buf = new byte[1 << 16];
+            boolean truncated = false;
+            try (InputStream in = r.body()) {
+                for (int n; (n = in.read(buf, 0, (int) Math.min(buf.length, truncated ? buf.length : readBefore - received))) >= 0; ) {
+                    for (int i = 0; i < n; i++) {
+                        if (buf[i] != TestFiles.byteAt(received + i)) {
+                            mismatches++;
+                            if (firstMismatch < 0) {
+                                firstMismatch = received + i;
+                            }
+                        }
+                    }
+                    received += n;
+                    if (!truncated && received == readBefore) {
+                        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+                            ch.truncate(truncateTo);
+                        }
+                        truncated = true;
+                        System.out.println("TRUNCATED to " + truncateTo + " after reading " + received);
+                    }
+                }
+            } catch (IOException e) {
+                end = e.getClass().getSimpleName() + ": " + e.getMessage();
+            }
+        }
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (MappingStats.snapshot().liveWindows() > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        System.out.println("RESULT received=" + received + " size=" + size + " mismatches=" + mismatches + " firstMismatch="
+                + firstMismatch + " liveWindows=" + MappingStats.snapshot().liveWindows() + " end=" + end);
+        System.out.println(TlsTruncationCanary.MARKER);
+    }
+}
