@@ -8,6 +8,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.ChannelPromise;
+import io.netty.util.IllegalReferenceCountException;
 import io.netty.util.concurrent.EventExecutor;
 import io.reactivemmap.internal.NativeAccess;
 import org.jspecify.annotations.Nullable;
@@ -21,6 +22,7 @@ import java.util.NoSuchElementException;
 import java.util.Objects;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -34,6 +36,10 @@ final class BodySubscriber implements CoreSubscriber<ByteBuf> {
     private final long maxBytesInFlight;
     private final int maxChunkSize;
     private final boolean dropWrittenPages;
+    /** How long a buffer is written before its written pages are dropped: see {@link #write}. */
+    private static final long DROP_AFTER_NANOS = 100_000_000L;
+    /** Page dropping for {@link #current}, or null when its pages are not dropped. */
+    private @Nullable Dropping currentDropping;
     private final WritabilityHandler writabilityHandler = new WritabilityHandler();
     /** Close futures notify on the channel's event loop, which need not be {@code ctx.executor()}. */
     private final ChannelFutureListener closeListener = f -> onExecutor(() -> fail(new ClosedChannelException(), false), null);
@@ -237,6 +243,7 @@ final class BodySubscriber implements CoreSubscriber<ByteBuf> {
                     return;
                 }
                 current = c;
+                currentDropping = dropWrittenPages && isMappedWindow(c) ? new Dropping(c) : null;
             }
             int readable = c.readableBytes();
             if (readable == 0) {
@@ -244,7 +251,8 @@ final class BodySubscriber implements CoreSubscriber<ByteBuf> {
                 release(c);
                 continue;
             }
-            long address = dropWrittenPages && isMappedWindow(c) ? c.memoryAddress() + c.readerIndex() : 0;
+            Dropping dropping = currentDropping;
+            long offset = c.readerIndex();
             ByteBuf piece;
             if (readable <= maxChunkSize) {
                 piece = c; // our reference goes to Netty with the write
@@ -255,7 +263,7 @@ final class BodySubscriber implements CoreSubscriber<ByteBuf> {
                 piece = c.retainedSlice(c.readerIndex(), maxChunkSize);
                 c.skipBytes(maxChunkSize);
             }
-            write(piece, address);
+            write(piece, dropping, offset);
         }
     }
 
@@ -269,24 +277,26 @@ final class BodySubscriber implements CoreSubscriber<ByteBuf> {
     }
 
     /**
-     * @param address the piece's first byte in memory when its pages are to be dropped once written, else 0. The
-     *                writer then holds one more reference to the piece until the write's listener has run: Netty
-     *                releases a written buffer before it completes the write's promise, and the pages must still be
-     *                mapped (by this window, not by whatever the address is reused for) when they are dropped.
+     * @param dropping the page-dropping state of the buffer {@code piece} is part of, or null
+     * @param offset where {@code piece} starts in that buffer. When dropping, the writer holds one more reference to
+     *               the piece until the write's listener has run: Netty releases a written buffer before it completes
+     *               the write's promise, and the pages must still be this window's when they are dropped.
      */
-    private void write(ByteBuf piece, long address) {
+    private void write(ByteBuf piece, @Nullable Dropping dropping, long offset) {
         int n = piece.readableBytes();
         inFlight += n;
         unflushed += n;
-        if (address != 0) {
+        if (dropping != null) {
             piece.retain();
         }
         ChannelFuture f = ctx.write(piece);
         f.addListener(done -> {
             inFlight -= n;
-            if (address != 0) {
+            if (dropping != null) {
                 try {
-                    dropPages(address, n);
+                    if (done.isSuccess()) {
+                        dropping.written(offset + n);
+                    }
                 } finally {
                     piece.release();
                 }
@@ -342,19 +352,68 @@ final class BodySubscriber implements CoreSubscriber<ByteBuf> {
         }
     }
 
-    /** Drops the whole pages inside {@code [address, address + length)}; the partial pages at either end stay. */
-    private static void dropPages(long address, int length) {
-        long page = NativeAccess.pageSize();
-        long from = (address + page - 1) & -page;
-        long to = (address + length) & -page;
-        if (to > from) {
-            NativeAccess.madvise(from, to - from, NativeAccess.MADV_DONTNEED);
-        }
-    }
-
     private static void release(ByteBuf buf) {
         if (buf.refCnt() > 0) {
             buf.release();
+        }
+    }
+
+    /**
+     * Drops the written pages of one mapped buffer, but only while it is still being written {@value
+     * #DROP_AFTER_NANOS} ns after the writer took it: a slow reader. A fast reader's window is unmapped within
+     * milliseconds anyway, and dropping its pages cost measurable throughput; a slow reader's first megabytes complete
+     * at once too (the kernel's socket buffer takes them), so what was written before that moment is dropped by a
+     * task scheduled for it, which only touches the window if it is still alive ({@code retain} fails once the last
+     * reference is gone, so the address cannot belong to another mapping by then). Executor-confined.
+     */
+    private final class Dropping {
+        private final ByteBuf buf;
+        private final long base;
+        private final long started = System.nanoTime();
+        private long writtenEnd;
+        private long droppedEnd;
+        private boolean scheduled;
+
+        Dropping(ByteBuf buf) {
+            this.buf = buf;
+            this.base = buf.memoryAddress();
+        }
+
+        /** Bytes {@code [0, end)} of the buffer have been written; the caller holds a reference. */
+        void written(long end) {
+            writtenEnd = Math.max(writtenEnd, end);
+            long age = System.nanoTime() - started;
+            if (age >= DROP_AFTER_NANOS) {
+                dropWritten();
+            } else if (!scheduled) {
+                scheduled = true;
+                executor.schedule(this::dropIfStillAlive, DROP_AFTER_NANOS - age, TimeUnit.NANOSECONDS);
+            }
+        }
+
+        private void dropIfStillAlive() {
+            try {
+                buf.retain();
+            } catch (IllegalReferenceCountException unmapped) {
+                return; // written and released before the deadline: a fast reader
+            }
+            try {
+                dropWritten();
+            } finally {
+                buf.release();
+            }
+        }
+
+        private void dropWritten() {
+            // From the page holding droppedEnd (its head was written before, its tail since; the mapping begins at or
+            // before the window's first page) to the last whole page written.
+            long page = NativeAccess.pageSize();
+            long from = (base + droppedEnd) & -page;
+            long to = (base + writtenEnd) & -page;
+            if (to > from) {
+                NativeAccess.madvise(from, to - from, NativeAccess.MADV_DONTNEED);
+                droppedEnd = to - base;
+            }
         }
     }
 

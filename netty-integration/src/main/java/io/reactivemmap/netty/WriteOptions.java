@@ -17,13 +17,14 @@ package io.reactivemmap.netty;
  *                         piece, so a budget smaller than a piece still makes progress
  * @param maxChunkSize the largest single write, {@code >= 1}; larger buffers are written as retained slices of at
  *                     most this many bytes (one mapping, several writes)
- * @param dropWrittenPages when a piece of a mapped window ({@link MappedByteBufs}) has been written, remove its whole
- *                     pages from this process's page tables ({@code madvise(MADV_DONTNEED)}; the page cache keeps
- *                     them, a later reader of the same window faults them in again from there). A slow download then
- *                     holds about one piece of resident memory instead of a whole window: the pages the kernel
- *                     copied into the socket count in the process's RSS until unmapped. (Write completion cannot
- *                     tell a slow reader from a fast one: the kernel takes the first megabytes of any connection
- *                     into its socket buffer at once.) One system call per piece; off by default. Never applies to buffers that are not mapped windows.
+ * @param dropWrittenPages remove the written pages of a mapped window ({@link MappedByteBufs}) from this process's
+ *                     page tables ({@code madvise(MADV_DONTNEED)}; the page cache keeps them, a later reader of the
+ *                     same window faults them in again from there) once the window has been written for 100 ms:
+ *                     a slow download then holds about one piece of resident memory instead of everything sent of
+ *                     its window (the pages the kernel copied into the socket count in the process's RSS until
+ *                     unmapped), while a fast one, whose window is unmapped within milliseconds anyway, pays nothing.
+ *                     Never applies to buffers that are not mapped windows (on other memory it would discard data).
+ *                     Off by default.
  */
 public record WriteOptions(long maxBytesInFlight, int maxChunkSize, boolean dropWrittenPages) {
     private static final WriteOptions DEFAULTS = new WriteOptions(2L << 20, 1 << 20, false);

@@ -100,10 +100,12 @@ class ChannelBodyWriterTest {
     }
 
     @Test
-    void writtenPagesOfAMappedWindowLeaveTheProcessOnlyWhenAsked() throws Exception {
+    void writtenPagesOfAMappedWindowLeaveTheProcessWhenAskedAndTheReaderIsSlow() throws Exception {
         int window = 4 << 20;
         Path file = TestFiles.pattern(dir, "resident", window);
-        for (boolean drop : new boolean[] {false, true}) {
+        // {drop, slow reader}: only a slow reader's window (written for over 100 ms) has its written pages dropped.
+        for (boolean[] c : new boolean[][] {{false, true}, {true, true}, {true, false}}) {
+            boolean drop = c[0], slow = c[1];
             java.util.concurrent.atomic.AtomicReference<io.reactivemmap.MappedWindow> kept = new java.util.concurrent.atomic.AtomicReference<>();
             // The test keeps one more reference, so the window is still mapped when the body is done and its resident
             // pages can be counted.
@@ -112,9 +114,14 @@ class ChannelBodyWriterTest {
             SlowPeer peer = new SlowPeer(Long.MAX_VALUE, 0); // reads every byte of a write before completing it
             App app = new App();
             EmbeddedChannel ch = new EmbeddedChannel(peer, app);
-            ChannelFuture f = ChannelBodyWriter.write(app.ctx, body, new WriteOptions(Long.MAX_VALUE, 256 * 1024, drop));
+            ChannelFuture f = ChannelBodyWriter.write(app.ctx, body, new WriteOptions(256 * 1024, 256 * 1024, drop)); // a piece at a time
             while (!f.isDone()) {
-                peer.deliverAll();
+                if (slow) {
+                    Thread.sleep(10); // 16 pieces, one per 10 ms: the window is written for about 160 ms
+                    peer.deliver(256 * 1024);
+                } else {
+                    peer.deliverAll();
+                }
             }
             assertTrue(f.isSuccess(), () -> String.valueOf(f.cause()));
             assertPattern(peer.received.toByteArray(), window);
@@ -124,13 +131,40 @@ class ChannelBodyWriterTest {
             } finally {
                 kept.get().release();
             }
-            if (drop) {
-                assertTrue(resident <= 64, "written pages dropped: " + resident + " KiB still resident of 4096");
+            String what = "drop " + drop + ", slow " + slow + ": " + resident + " KiB of 4096 resident";
+            if (drop && slow) {
+                assertTrue(resident <= 64, what);
             } else {
-                assertTrue(resident >= 4000, "without dropping, the written window stays resident: " + resident + " KiB");
+                assertTrue(resident >= 4000, what);
             }
             ch.finishAndReleaseAll();
         }
+    }
+
+    @Test
+    void whatASlowReaderTookAtOnceIsDroppedWhenItsWindowOutlivesTheDeadline() throws Exception {
+        // The kernel's socket buffer takes a slow reader's first megabytes at once: those writes complete young, and
+        // are dropped by the task scheduled for the deadline if the window is still being written then.
+        int window = 4 << 20;
+        Path file = TestFiles.pattern(dir, "stalled", window);
+        Flux<ByteBuf> body = MappedByteBufs.byteBufs(MappedFile.windows(file, MapOptions.defaults()
+                .withWindowSize(window).withPopulateAhead(false)));
+        SlowPeer peer = new SlowPeer(Long.MAX_VALUE, 0);
+        App app = new App();
+        EmbeddedChannel ch = new EmbeddedChannel(peer, app);
+        ChannelFuture f = ChannelBodyWriter.write(app.ctx, body, new WriteOptions(Long.MAX_VALUE, 256 * 1024, true));
+        peer.deliver(2 << 20); // half the window, at once
+        long atOnce = residentKiB(file);
+        Thread.sleep(150);
+        ch.runScheduledPendingTasks();
+        long afterDeadline = residentKiB(file);
+        assertTrue(atOnce >= 2000, "what was read at once is resident until the deadline: " + atOnce + " KiB");
+        assertTrue(afterDeadline <= 64, "dropped at the deadline, the window still being written: " + afterDeadline + " KiB");
+        peer.deliverAll();
+        assertTrue(f.isSuccess(), () -> String.valueOf(f.cause()));
+        assertPattern(peer.received.toByteArray(), window);
+        ch.runScheduledPendingTasks();
+        ch.finishAndReleaseAll();
     }
 
     @Test
