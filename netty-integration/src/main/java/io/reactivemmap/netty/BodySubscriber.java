@@ -7,6 +7,9 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
+import io.netty.channel.ChannelProgressiveFuture;
+import io.netty.channel.ChannelProgressiveFutureListener;
+import io.netty.channel.ChannelProgressivePromise;
 import io.netty.channel.ChannelPromise;
 import io.netty.util.IllegalReferenceCountException;
 import io.netty.util.concurrent.EventExecutor;
@@ -286,10 +289,29 @@ final class BodySubscriber implements CoreSubscriber<ByteBuf> {
         int n = piece.readableBytes();
         inFlight += n;
         unflushed += n;
+        ChannelFuture f;
         if (dropping != null) {
             piece.retain();
+            // Progress (bytes of this piece the transport has written so far) lets a slow reader's pages go as the
+            // socket takes them, not only when a whole piece is done.
+            ChannelProgressivePromise progressive = ctx.newProgressivePromise();
+            progressive.addListener(new ChannelProgressiveFutureListener() {
+                @Override
+                public void operationProgressed(ChannelProgressiveFuture future, long progress, long total) {
+                    if (progress > 0 && progress < n) {
+                        dropping.written(offset + progress);
+                    }
+                }
+
+                @Override
+                public void operationComplete(ChannelProgressiveFuture future) {
+                    // handled by the listener below
+                }
+            });
+            f = ctx.write(piece, progressive);
+        } else {
+            f = ctx.write(piece);
         }
-        ChannelFuture f = ctx.write(piece);
         f.addListener(done -> {
             inFlight -= n;
             if (dropping != null) {

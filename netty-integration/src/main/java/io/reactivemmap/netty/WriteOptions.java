@@ -19,10 +19,13 @@ package io.reactivemmap.netty;
  *                     most this many bytes (one mapping, several writes)
  * @param dropWrittenPages remove the written pages of a mapped window ({@link MappedByteBufs}) from this process's
  *                     page tables ({@code madvise(MADV_DONTNEED)}; the page cache keeps them, a later reader of the
- *                     same window faults them in again from there) once the window has been written for 100 ms:
- *                     a slow download then holds about one piece of resident memory instead of everything sent of
- *                     its window (the pages the kernel copied into the socket count in the process's RSS until
- *                     unmapped), while a fast one, whose window is unmapped within milliseconds anyway, pays nothing.
+ *                     same window faults them in again from there) once the window has been written for 100 ms,
+ *                     and from then on as the transport reports progress: a slow download then holds almost nothing
+ *                     resident instead of everything sent of its window (the pages the kernel copied into the socket
+ *                     count in the process's RSS until unmapped), while a fast one, whose window is unmapped within
+ *                     milliseconds anyway, pays nothing. Progress reaches the writer through handlers that pass its
+ *                     promise on (an HTTP encoder does; an {@code SslHandler} does not: under TLS pages go when each
+ *                     piece completes).
  *                     Never applies to buffers that are not mapped windows (on other memory it would discard data).
  *                     Off by default.
  */

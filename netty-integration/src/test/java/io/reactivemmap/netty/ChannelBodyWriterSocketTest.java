@@ -155,6 +155,49 @@ class ChannelBodyWriterSocketTest {
         }
     }
 
+    /** Resident KiB of this process's mappings of {@code file}, from /proc/self/smaps. */
+    private static long residentKiB(Path file) throws java.io.IOException {
+        long kib = 0;
+        boolean inFile = false;
+        for (String line : java.nio.file.Files.readAllLines(Path.of("/proc/self/smaps"))) {
+            if (line.matches("^[0-9a-f]+-[0-9a-f]+ .*")) {
+                inFile = line.endsWith(" " + file.toRealPath());
+            } else if (inFile && line.startsWith("Rss:")) {
+                kib += Long.parseLong(line.replaceAll("[^0-9]", ""));
+            }
+        }
+        return kib;
+    }
+
+    @ParameterizedTest
+    @EnumSource(Transports.Kind.class)
+    void aStalledReaderHoldsNoWrittenPagesWhenTheyAreDropped(Transports.Kind kind) throws Exception {
+        // The socket takes megabytes at once; a reader then stalls. Those pages were copied from the mapping, so they
+        // stay resident until the window is unmapped, unless the writer drops them.
+        Path f = file();
+        for (boolean drop : new boolean[] {false, true}) {
+            // One 32 MiB window, so everything read so far is still mapped; without populate-ahead, which faults
+            // read-ahead windows in on purpose (the file server turns it off).
+            Flux<ByteBuf> body = MappedByteBufs.byteBufs(MappedFile.windows(f, OPTIONS.withWindowSize(32 << 20)
+                    .withMaxLiveBytes(64 << 20).withPopulateAhead(false)));
+            try (Server server = Server.start(kind, ctx -> body, WriteOptions.defaults().withDropWrittenPages(drop));
+                 SocketChannel client = SocketChannel.open(server.address())) {
+                // Reading 6 MiB quickly lets the socket buffers grow (autotuning) before the reader stalls.
+                ByteBuffer buf = ByteBuffer.allocate(6 << 20);
+                while (buf.hasRemaining()) {
+                    client.read(buf);
+                }
+                Thread.sleep(400); // past the 100 ms after which a window still being written counts as slow
+                long resident = residentKiB(f);
+                if (drop) {
+                    assertTrue(resident <= 1024, "stalled with dropping: " + resident + " KiB resident");
+                } else {
+                    assertTrue(resident >= 6 * 1024, "stalled without dropping: " + resident + " KiB resident");
+                }
+            }
+        }
+    }
+
     @Test
     void preferredTransportIsEpollWhenItsNativeLibraryLoads() {
         Transports.Kind preferred = Transports.preferred();

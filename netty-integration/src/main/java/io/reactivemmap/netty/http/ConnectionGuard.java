@@ -137,6 +137,9 @@ final class ConnectionGuard extends ChannelDuplexHandler {
                 // ChannelOutboundBuffer reports progress cumulatively per message
                 written += progress - seen;
                 seen = progress;
+                if (promise instanceof ChannelProgressivePromise writer) {
+                    writer.tryProgress(progress, total); // the writer drops pages as the socket takes them
+                }
             }
 
             @Override
