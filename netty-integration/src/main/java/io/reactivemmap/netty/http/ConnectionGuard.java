@@ -1,13 +1,14 @@
 package io.reactivemmap.netty.http;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufHolder;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelProgressiveFuture;
-import io.netty.channel.ChannelProgressiveFutureListener;
-import io.netty.channel.ChannelProgressivePromise;
+import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.ChannelPromise;
+import io.netty.channel.FileRegion;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -15,6 +16,7 @@ import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.concurrent.ScheduledFuture;
+import org.jspecify.annotations.Nullable;
 
 import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
@@ -28,10 +30,10 @@ import java.util.concurrent.TimeUnit;
  * close) and slow readers (fewer than
  * {@code minRate * period} bytes taken off the socket during a {@code period} while a response is being sent).
  *
- * <p>Sits next to the socket, so it counts the bytes the transport actually wrote — partial writes included — by
- * giving every write a progressive promise: Netty reports progress of both buffers and file regions
- * ({@code sendfile}) through it, while a write's completion alone would say nothing during a 1 GiB region. Netty's
- * own idle handler is no use here: it treats a long-running write as idleness, and watermarks only signal.
+ * <p>Sits next to the socket, so it counts the bytes the transport actually wrote — partial writes included — as the
+ * bytes it passed on minus those the channel's outbound buffer still holds (Netty counts file regions there by their
+ * length too), while a write's completion alone would say nothing during a 1 GiB region. Netty's own idle handler is
+ * no use here: it treats a long-running write as idleness, and watermarks only signal.
  */
 final class ConnectionGuard extends ChannelDuplexHandler {
     private static final System.Logger LOG = System.getLogger(ConnectionGuard.class.getName());
@@ -44,7 +46,8 @@ final class ConnectionGuard extends ChannelDuplexHandler {
     private final long periodNanos;
     private final long checkNanos;
     private ScheduledFuture<?> timer;
-    private long written;
+    /** Bytes handed to the transport (queued in its outbound buffer) so far. */
+    private long queued;
     private boolean responding;
     private long lastActivity;
     private long periodStart;
@@ -62,9 +65,12 @@ final class ConnectionGuard extends ChannelDuplexHandler {
         this.checkNanos = Math.max(TimeUnit.MILLISECONDS.toNanos(10), shortest / 4);
     }
 
-    /** Bytes the transport has written to this connection's socket so far. */
+    private @Nullable ChannelHandlerContext context;
+
+    /** Bytes the transport has written to this connection's socket so far. Call on the event loop. */
     long written() {
-        return written;
+        ChannelHandlerContext ctx = context;
+        return ctx == null ? 0 : transferred(ctx);
     }
 
     /** A request head is complete and its response starts: slow-reader periods count from now. Call on the event loop. */
@@ -72,7 +78,7 @@ final class ConnectionGuard extends ChannelDuplexHandler {
         responding = true;
         headStart = 0;
         periodStart = System.nanoTime();
-        periodStartWritten = written;
+        periodStartWritten = written();
     }
 
     /** The response ended: idleness counts from now. Call on the event loop. */
@@ -96,6 +102,7 @@ final class ConnectionGuard extends ChannelDuplexHandler {
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
+        context = ctx;
         lastActivity = System.nanoTime();
         timer = ctx.executor().scheduleAtFixedRate(() -> check(ctx), checkNanos, checkNanos, TimeUnit.NANOSECONDS);
     }
@@ -124,34 +131,24 @@ final class ConnectionGuard extends ChannelDuplexHandler {
 
     @Override
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
-        if (promise.isVoid()) {
-            ctx.write(msg, promise);
-            return;
+        // Counted when queued; written() subtracts what the channel's outbound buffer still holds. No promise of our
+        // own per write: a 64 KiB response makes three writes, and wrapping each in a progressive promise was a
+        // measurable part of a small response's cost.
+        if (msg instanceof ByteBuf b) {
+            queued += b.readableBytes();
+        } else if (msg instanceof ByteBufHolder h) {
+            queued += h.content().readableBytes();
+        } else if (msg instanceof FileRegion r) {
+            queued += r.count() - r.transferred();
         }
-        ChannelProgressivePromise progressive = ctx.newProgressivePromise();
-        progressive.addListener(new ChannelProgressiveFutureListener() {
-            private long seen;
+        ctx.write(msg, promise);
+    }
 
-            @Override
-            public void operationProgressed(ChannelProgressiveFuture future, long progress, long total) {
-                // ChannelOutboundBuffer reports progress cumulatively per message
-                written += progress - seen;
-                seen = progress;
-                if (promise instanceof ChannelProgressivePromise writer) {
-                    writer.tryProgress(progress, total); // the writer drops pages as the socket takes them
-                }
-            }
-
-            @Override
-            public void operationComplete(ChannelProgressiveFuture future) {
-                if (future.isSuccess()) {
-                    promise.trySuccess();
-                } else {
-                    promise.tryFailure(future.cause());
-                }
-            }
-        });
-        ctx.write(msg, progressive);
+    /** Bytes the transport has taken off this connection's outbound buffer (written to the socket) so far. */
+    private long transferred(ChannelHandlerContext ctx) {
+        ChannelOutboundBuffer buffer = ctx.channel().unsafe().outboundBuffer();
+        long pending = buffer == null ? 0 : buffer.totalPendingWriteBytes();
+        return queued - pending;
     }
 
     private static FullHttpResponse requestTimeout() {
@@ -173,7 +170,7 @@ final class ConnectionGuard extends ChannelDuplexHandler {
         long now = System.nanoTime();
         if (responding) {
             if (minRate > 0 && periodNanos > 0 && now - periodStart >= periodNanos) {
-                long progressed = written - periodStartWritten;
+                long progressed = written() - periodStartWritten;
                 double seconds = (now - periodStart) / 1e9;
                 if (progressed < minRate * seconds) {
                     LOG.log(Level.INFO, () -> "closing " + ctx.channel().remoteAddress() + ": read " + progressed
@@ -182,7 +179,7 @@ final class ConnectionGuard extends ChannelDuplexHandler {
                     return;
                 }
                 periodStart = now;
-                periodStartWritten = written;
+                periodStartWritten = written();
             }
         } else if (headStart != 0 && now - headStart >= headTimeoutNanos) {
             LOG.log(Level.INFO, () -> "closing " + ctx.channel().remoteAddress() + ": no complete request head within "
