@@ -8,6 +8,7 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.ssl.SslHandler;
 import io.reactivemmap.MapOptions;
+import io.reactivemmap.MappedFile;
 import io.reactivemmap.netty.ReactorNettyWindows;
 import io.reactivemmap.netty.http.BodyMode;
 import io.reactivemmap.netty.http.BodyPart;
@@ -81,9 +82,11 @@ import java.util.function.BiFunction;
  * <h2>Ownership</h2>
  * Each mapped window is owned by the {@code ByteBuf} that wraps it and released by Reactor Netty when its write has
  * completed; a client that disconnects mid-download cancels the body, which closes every window mapped for it (see
- * {@link ReactorNettyWindows}). The file is opened and checked when the response is planned and closed again at once;
- * the body maps (or {@code sendfile}s) it afresh by path, so a file replaced in between is served as the new file up
- * to the planned length, and a shorter one ends the connection early.
+ * {@link ReactorNettyWindows}). The file is opened and checked when Reactor Netty subscribes to the response, and
+ * that channel is closed when the response ends (complete, error or cancel). Mapped windows come from it, so they are
+ * the checked file whatever happens to the path; {@code sendfile} goes by path (Reactor Netty's {@code sendFile}
+ * opens the file itself), so there a file replaced in between is served as the new file up to the planned length, and
+ * a shorter one ends the connection early.
  *
  * <h2>Threads</h2>
  * Planning runs where Reactor Netty subscribes to the returned publisher (the connection's event loop): a few
@@ -169,27 +172,51 @@ public final class FileRoute implements BiFunction<HttpServerRequest, HttpServer
         if (below == null) {
             return error(response, head, HttpResponseStatus.NOT_FOUND, "not found");
         }
-        ResponsePlan plan;
-        Path file;
-        // Open, check that the file opened is the file found, and plan; the channel is closed again at once: the body
-        // maps (or sendfiles) the file by path, and a channel held across the send would have to be closed on every
-        // path Reactor Netty can take (cancel, error, a handler that never subscribes).
-        try (RootDirectory.Opened opened = root.openFile(below)) {
-            if (opened == null) {
-                return error(response, head, HttpResponseStatus.NOT_FOUND, "not found");
-            }
-            file = opened.path();
-            plan = ResponsePlan.plan(head ? HttpMethod.HEAD : HttpMethod.GET, request.requestHeaders(),
-                    opened.representation(), options.rangeLimits(), Instant.now());
+        // Opened when Reactor Netty subscribes and closed when the response ends (complete, error or cancel): mapped
+        // windows come from this checked channel, never from the path again. Sendfile goes by path (Reactor Netty's
+        // sendFile opens it itself).
+        return Mono.using(() -> open(below), opening -> respond(request, response, head, opening), FileRoute::close);
+    }
+
+    /** The outcome of opening: the file, or why not (absent: {@code file} null and no error). */
+    private record Opening(RootDirectory.@Nullable Opened file, @Nullable Exception error) {
+    }
+
+    private Opening open(RequestPath below) {
+        try {
+            return new Opening(root.openFile(below), null);
         } catch (IOException | SecurityException e) {
-            LOG.log(Level.DEBUG, () -> "cannot open " + request.uri() + ": " + e);
+            return new Opening(null, e);
+        }
+    }
+
+    private static void close(Opening opening) {
+        RootDirectory.Opened file = opening.file();
+        if (file != null) {
+            try {
+                file.close();
+            } catch (IOException ignored) {
+                // a read-only channel has nothing to flush
+            }
+        }
+    }
+
+    private Mono<Void> respond(HttpServerRequest request, HttpServerResponse response, boolean head, Opening opening) {
+        RootDirectory.Opened opened = opening.file();
+        if (opened == null) {
+            Exception e = opening.error();
+            if (e != null) {
+                LOG.log(Level.DEBUG, () -> "cannot open " + request.uri() + ": " + e);
+            }
             return error(response, head, HttpResponseStatus.NOT_FOUND, "not found");
         }
+        ResponsePlan plan = ResponsePlan.plan(head ? HttpMethod.HEAD : HttpMethod.GET, request.requestHeaders(),
+                opened.representation(), options.rangeLimits(), Instant.now());
         response.status(plan.status());
         response.responseHeaders().setAll(plan.headers());
         response.header(HttpHeaderNames.DATE, HttpDates.now());
         if (plan.body().isEmpty()) {
-            return response.send();
+            return response.send().then();
         }
         boolean mapped = sendsMappedWindows(response);
         // Headers first, then each part once the previous one's writes have completed: framing as small buffers, file
@@ -198,19 +225,19 @@ public final class FileRoute implements BiFunction<HttpServerRequest, HttpServer
         // chained (Reactor Netty 1.3.7: response.send(a).send(b).send(c) wrote a, b, a, c).
         Mono<Void> body = response.sendHeaders().then();
         for (BodyPart part : plan.body()) {
-            body = body.then(Mono.defer(() -> sendPart(response, part, file, mapped).then()));
+            body = body.then(Mono.defer(() -> sendPart(response, part, opened, mapped).then()));
         }
         return body;
     }
 
-    private NettyOutbound sendPart(HttpServerResponse response, BodyPart part, Path file, boolean mapped) {
+    private NettyOutbound sendPart(HttpServerResponse response, BodyPart part, RootDirectory.Opened file, boolean mapped) {
         return switch (part) {
             // A Flux, not a Mono: Reactor Netty 1.3.7 silently drops a Mono body (and sendObject) written after
             // sendHeaders(), while a Flux goes through the same path as the windows.
             case BodyPart.Bytes b -> response.send(Flux.defer(() -> Flux.just(Unpooled.wrappedBuffer(b.bytes()))));
             case BodyPart.FileRange r -> mapped
-                    ? ReactorNettyWindows.send(response, file, r.offset(), r.length(), mapOptions)
-                    : response.sendFile(file, r.offset(), r.length());
+                    ? ReactorNettyWindows.send(response, MappedFile.windows(file.channel(), file.path(), r.offset(), r.length(), mapOptions))
+                    : response.sendFile(file.path(), r.offset(), r.length());
         };
     }
 
