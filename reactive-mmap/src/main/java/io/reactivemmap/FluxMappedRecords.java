@@ -273,7 +273,7 @@ final class FluxMappedRecords extends Flux<MappedRecord> {
                 // A read of mapped memory faulted (file truncated under us, or a device error): Reactor would treat the
                 // Error as fatal, so it becomes an IOException that can travel through onError.
                 MappedWindow w = current;
-                fail(w != null ? MappedFile.fault(w, fault)
+                fail(w != null ? w.faulted(fault)
                         : new IOException("reading " + path + " faulted: " + fault.getMessage(), fault));
             } catch (Throwable t) {
                 // Errors of our own (a too-long record, a failed read) are signalled, never thrown out of request().

@@ -3,7 +3,6 @@ package io.reactivemmap;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Flux;
 
-import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.util.Objects;
@@ -156,7 +155,7 @@ public final class MappedFile {
                     return;
                 }
             } catch (InternalError fault) {
-                sink.error(fault(window, fault));
+                sink.error(window.faulted(fault));
                 return;
             } catch (RuntimeException e) {
                 sink.error(e);
@@ -164,20 +163,6 @@ public final class MappedFile {
             }
             sink.next(result);
         });
-    }
-
-    /**
-     * Turns the JVM's report of a fault in mapped memory ({@code InternalError}, which Reactor would rethrow as fatal)
-     * into an exception that can travel through {@code onError}.
-     */
-    static IOException fault(MappedWindow window, InternalError fault) {
-        Optional<FileTruncatedException> truncated = window.checkIntact();
-        if (truncated.isPresent()) {
-            truncated.get().initCause(fault);
-            return truncated.get();
-        }
-        return new IOException("reading " + window.path() + " at [" + window.offset() + ", " + window.end()
-                + ") faulted (an I/O error on the device, or the file changed under the mapping): " + fault.getMessage(), fault);
     }
 
     static void checkRange(long offset, long length) {

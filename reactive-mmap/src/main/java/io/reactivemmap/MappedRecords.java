@@ -126,7 +126,7 @@ public final class MappedRecords {
                 result = Objects.requireNonNull(reader.apply(record), "the reader returned null");
             } catch (InternalError fault) {
                 MappedWindow window = record.window();
-                sink.error(window != null ? MappedFile.fault(window, fault)
+                sink.error(window != null ? window.faulted(fault)
                         : new java.io.IOException("reading " + record + " faulted: " + fault.getMessage(), fault));
                 return;
             } catch (RuntimeException e) {

@@ -3,6 +3,7 @@ package io.reactivemmap;
 import io.reactivemmap.internal.Background;
 import io.reactivemmap.internal.Metrics;
 
+import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandles;
@@ -220,6 +221,23 @@ public final class MappedWindow implements AutoCloseable {
             return Optional.of(new FileTruncatedException(file.path, offset, file.size, now));
         }
         return Optional.empty();
+    }
+
+    /**
+     * The exception to report for {@code fault}, the {@link InternalError} the JVM raises when a read of this window
+     * faults (Reactor would rethrow the error itself as fatal): the {@link FileTruncatedException} of
+     * {@link #checkIntact()}, with {@code fault} as its cause, if the file is now shorter than the window; otherwise an
+     * {@link IOException} naming the file and the range (an I/O error on the device, or a file changed under the
+     * mapping).
+     */
+    public IOException faulted(InternalError fault) {
+        Optional<FileTruncatedException> truncated = checkIntact();
+        if (truncated.isPresent()) {
+            truncated.get().initCause(fault);
+            return truncated.get();
+        }
+        return new IOException("reading " + path() + " at [" + offset + ", " + end() + ") faulted (an I/O error on the "
+                + "device, or the file changed under the mapping): " + fault.getMessage(), fault);
     }
 
     /** The page-aligned address and size of the whole mapping, for advice. Valid while the window is retained. */

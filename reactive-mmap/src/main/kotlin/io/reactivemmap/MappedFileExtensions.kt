@@ -211,7 +211,7 @@ private fun <R> Flow<MappedWindow>.readEach(block: suspend (MappedWindow) -> R):
             block(window)
         } catch (fault: InternalError) {
             // SIGBUS on a truncated mapping: the JVM reports it as an Error Reactor and coroutines would treat as fatal.
-            throw MappedFile.fault(window, fault)
+            throw window.faulted(fault)
         }
         // The block may have read bytes past a new end of file (zeros, or garbage until a late InternalError):
         // its result is not trusted if the file shrank under the window.

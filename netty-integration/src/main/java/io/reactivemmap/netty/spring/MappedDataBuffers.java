@@ -14,7 +14,6 @@ import reactor.core.Exceptions;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
-import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Objects;
 import java.util.Optional;
@@ -193,7 +192,7 @@ public final class MappedDataBuffers {
             } catch (InternalError fault) {
                 // SIGBUS on a truncated file surfaces as InternalError, which Reactor would rethrow as fatal: turn it
                 // into an exception that travels through onError.
-                throw Exceptions.propagate(faulted(window, fault)); // unwrapped again by Reactor: onError gets the IOException
+                throw Exceptions.propagate(window.faulted(fault)); // unwrapped again by Reactor: onError gets the IOException
             }
             // A truncation to a size that is not page-aligned reads zeros without faulting: check after copying, so
             // the bytes sent are the file's or the stream fails.
@@ -206,15 +205,5 @@ public final class MappedDataBuffers {
             release(buffer);
             throw e;
         }
-    }
-
-    private static IOException faulted(MappedWindow window, InternalError fault) {
-        Optional<FileTruncatedException> truncated = window.checkIntact();
-        if (truncated.isPresent()) {
-            truncated.get().initCause(fault);
-            return truncated.get();
-        }
-        return new IOException("reading " + window.path() + " at [" + window.offset() + ", " + window.end()
-                + ") faulted (an I/O error on the device, or the file changed under the mapping): " + fault.getMessage(), fault);
     }
 }
