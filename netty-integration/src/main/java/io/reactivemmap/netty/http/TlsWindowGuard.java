@@ -1,12 +1,17 @@
 package io.reactivemmap.netty.http;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.ChannelPromise;
+import io.netty.channel.ServerChannel;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.reactivemmap.FileTruncatedException;
 import io.reactivemmap.netty.MappedByteBufs;
+import org.jspecify.annotations.Nullable;
 
 import java.io.IOException;
 import java.lang.System.Logger.Level;
@@ -50,10 +55,40 @@ public final class TlsWindowGuard extends ChannelDuplexHandler {
      * code, so that mapped windows may be given to it behind a guard. OpenSSL (netty-tcnative) and Conscrypt read raw
      * addresses from native code, where a truncated file kills the JVM: they must be given copies.
      */
-    public static boolean readsWithJava(io.netty.handler.ssl.SslHandler ssl) {
+    public static boolean readsWithJava(SslHandler ssl) {
         String engine = ssl.engine().getClass().getName();
         return engine.startsWith("sun.security.ssl.") || engine.equals("io.netty.handler.ssl.JdkSslEngine")
                 || engine.equals("io.netty.handler.ssl.JdkAlpnSslEngine");
+    }
+
+    /**
+     * The pipeline that holds {@code channel}'s {@code SslHandler}: its own, or for an HTTP/2 (or HTTP/3) stream, a
+     * child channel, its connection's; {@code null} when the connection has no TLS.
+     */
+    public static @Nullable ChannelPipeline tlsPipeline(Channel channel) {
+        if (channel.pipeline().get(SslHandler.class) != null) {
+            return channel.pipeline();
+        }
+        Channel parent = channel.parent();
+        if (parent != null && !(parent instanceof ServerChannel)
+                && parent.pipeline().get(SslHandler.class) != null) {
+            return parent.pipeline();
+        }
+        return null;
+    }
+
+    /**
+     * Makes {@code channel} ready for mapped windows and says whether it is: on a plain connection there is nothing to
+     * do ({@code true}); under the JDK engine the guard is installed ({@code true}); under a native engine, which must
+     * be given copies, {@code false}. Call on the channel's event loop.
+     */
+    public static boolean guardForWindows(Channel channel) {
+        ChannelPipeline tls = tlsPipeline(channel);
+        if (tls == null) {
+            return true;
+        }
+        SslHandler ssl = tls.get(SslHandler.class);
+        return ssl != null && readsWithJava(ssl) && install(tls);
     }
 
     /**
@@ -62,11 +97,11 @@ public final class TlsWindowGuard extends ChannelDuplexHandler {
      *
      * @return whether the pipeline now has a guard (false when it has no {@code SslHandler})
      */
-    public static boolean install(io.netty.channel.ChannelPipeline pipeline) {
+    public static boolean install(ChannelPipeline pipeline) {
         if (pipeline.get(TlsWindowGuard.class) != null) {
             return true;
         }
-        ChannelHandlerContext ssl = pipeline.context(io.netty.handler.ssl.SslHandler.class);
+        ChannelHandlerContext ssl = pipeline.context(SslHandler.class);
         if (ssl == null) {
             return false;
         }

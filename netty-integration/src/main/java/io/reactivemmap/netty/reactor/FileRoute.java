@@ -264,20 +264,11 @@ public final class FileRoute implements BiFunction<HttpServerRequest, HttpServer
         // An HTTP/2 (or HTTP/3) stream is a child channel of the connection's channel, which holds the SslHandler.
         Channel parent = channel.parent();
         boolean stream = parent != null && !(parent instanceof ServerChannel);
-        SslHandler ssl = channel.pipeline().get(SslHandler.class);
-        if (ssl == null && stream) {
-            ssl = parent.pipeline().get(SslHandler.class);
-        }
-        if (ssl != null && !TlsWindowGuard.readsWithJava(ssl)) {
-            return false; // native code must never read mapped memory: a truncated file would crash the JVM
-        }
-        boolean mapped = options.bodyMode() == BodyMode.MAPPED || ssl != null || stream;
-        if (mapped && ssl != null) {
-            // The JDK engine reads windows with Java code: a file truncated under one would send the zeros of the
-            // last page's tail, or fault. The guard checks each piece before it is encrypted (see TlsWindowGuard).
-            TlsWindowGuard.install(channel.pipeline().get(SslHandler.class) != null ? channel.pipeline() : parent.pipeline());
-        }
-        return mapped;
+        boolean mapped = options.bodyMode() == BodyMode.MAPPED || TlsWindowGuard.tlsPipeline(channel) != null || stream;
+        // Under the JDK engine the guard checks each piece before it is encrypted (a file truncated under a window
+        // would otherwise send the zeros of the last page's tail, or fault); a native engine must never read mapped
+        // memory (a truncated file would crash the JVM): it gets sendfile's copies.
+        return mapped && TlsWindowGuard.guardForWindows(channel);
     }
 
     private static Mono<Void> error(HttpServerResponse response, boolean head, HttpResponseStatus status, String message) {

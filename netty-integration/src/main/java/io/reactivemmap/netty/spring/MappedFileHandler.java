@@ -244,18 +244,7 @@ public final class MappedFileHandler implements HandlerFunction<ServerResponse> 
             return true;
         }
         boolean[] mappable = {true};
-        r.withConnection(c -> {
-            io.netty.channel.Channel ch = c.channel();
-            io.netty.channel.ChannelPipeline pipeline = ch.pipeline();
-            if (pipeline.get(io.netty.handler.ssl.SslHandler.class) == null && ch.parent() != null
-                    && !(ch.parent() instanceof io.netty.channel.ServerChannel)) {
-                pipeline = ch.parent().pipeline(); // an HTTP/2 stream: TLS is on the connection
-            }
-            io.netty.handler.ssl.SslHandler ssl = pipeline.get(io.netty.handler.ssl.SslHandler.class);
-            if (ssl != null) {
-                mappable[0] = TlsWindowGuard.readsWithJava(ssl) && TlsWindowGuard.install(pipeline);
-            }
-        });
+        r.withConnection(c -> mappable[0] = TlsWindowGuard.guardForWindows(c.channel())); // runs at once, here
         return mappable[0];
     }
 
