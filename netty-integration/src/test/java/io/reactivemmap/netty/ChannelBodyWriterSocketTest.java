@@ -155,20 +155,6 @@ class ChannelBodyWriterSocketTest {
         }
     }
 
-    /** Resident KiB of this process's mappings of {@code file}, from /proc/self/smaps. */
-    private static long residentKiB(Path file) throws java.io.IOException {
-        long kib = 0;
-        boolean inFile = false;
-        for (String line : java.nio.file.Files.readAllLines(Path.of("/proc/self/smaps"))) {
-            if (line.matches("^[0-9a-f]+-[0-9a-f]+ .*")) {
-                inFile = line.endsWith(" " + file.toRealPath());
-            } else if (inFile && line.startsWith("Rss:")) {
-                kib += Long.parseLong(line.replaceAll("[^0-9]", ""));
-            }
-        }
-        return kib;
-    }
-
     @ParameterizedTest
     @EnumSource(Transports.Kind.class)
     void aStalledReaderHoldsNoWrittenPagesWhenTheyAreDropped(Transports.Kind kind) throws Exception {
@@ -188,7 +174,7 @@ class ChannelBodyWriterSocketTest {
                     client.read(buf);
                 }
                 Thread.sleep(400); // past the 100 ms after which a window still being written counts as slow
-                long resident = residentKiB(f);
+                long resident = TestFiles.residentKiB(f);
                 if (drop) {
                     assertTrue(resident <= 1024, "stalled with dropping: " + resident + " KiB resident");
                 } else {

@@ -85,20 +85,6 @@ class ChannelBodyWriterTest {
         ch.finishAndReleaseAll();
     }
 
-    /** Resident KiB of this process's mappings of {@code file}, from /proc/self/smaps. */
-    private static long residentKiB(Path file) throws IOException {
-        long kib = 0;
-        boolean inFile = false;
-        for (String line : java.nio.file.Files.readAllLines(Path.of("/proc/self/smaps"))) {
-            if (line.matches("^[0-9a-f]+-[0-9a-f]+ .*")) {
-                inFile = line.endsWith(" " + file.toRealPath());
-            } else if (inFile && line.startsWith("Rss:")) {
-                kib += Long.parseLong(line.replaceAll("[^0-9]", ""));
-            }
-        }
-        return kib;
-    }
-
     @Test
     void writtenPagesOfAMappedWindowLeaveTheProcessWhenAskedAndTheReaderIsSlow() throws Exception {
         int window = 4 << 20;
@@ -127,7 +113,7 @@ class ChannelBodyWriterTest {
             assertPattern(peer.received.toByteArray(), window);
             long resident;
             try {
-                resident = residentKiB(file);
+                resident = TestFiles.residentKiB(file);
             } finally {
                 kept.get().release();
             }
@@ -154,10 +140,10 @@ class ChannelBodyWriterTest {
         EmbeddedChannel ch = new EmbeddedChannel(peer, app);
         ChannelFuture f = ChannelBodyWriter.write(app.ctx, body, new WriteOptions(Long.MAX_VALUE, 256 * 1024, true));
         peer.deliver(2 << 20); // half the window, at once
-        long atOnce = residentKiB(file);
+        long atOnce = TestFiles.residentKiB(file);
         Thread.sleep(150);
         ch.runScheduledPendingTasks();
-        long afterDeadline = residentKiB(file);
+        long afterDeadline = TestFiles.residentKiB(file);
         assertTrue(atOnce >= 2000, "what was read at once is resident until the deadline: " + atOnce + " KiB");
         assertTrue(afterDeadline <= 64, "dropped at the deadline, the window still being written: " + afterDeadline + " KiB");
         peer.deliverAll();

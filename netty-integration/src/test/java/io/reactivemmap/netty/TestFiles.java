@@ -59,4 +59,18 @@ public final class TestFiles {
         }
         return file;
     }
+
+    /** Resident KiB of this process's mappings of {@code file}, from /proc/self/smaps. */
+    static long residentKiB(Path file) throws IOException {
+        long kib = 0;
+        boolean inFile = false;
+        for (String line : java.nio.file.Files.readAllLines(Path.of("/proc/self/smaps"))) {
+            if (line.matches("^[0-9a-f]+-[0-9a-f]+ .*")) {
+                inFile = line.endsWith(" " + file.toRealPath());
+            } else if (inFile && line.startsWith("Rss:")) {
+                kib += Long.parseLong(line.replaceAll("[^0-9]", ""));
+            }
+        }
+        return kib;
+    }
 }

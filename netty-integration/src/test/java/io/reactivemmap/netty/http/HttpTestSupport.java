@@ -20,6 +20,11 @@ public final class HttpTestSupport {
         return RootDirectoryTest.build(dir);
     }
 
+    /** A client context that trusts any certificate (the servers' are self-signed); see {@code TlsServerTest}. */
+    public static javax.net.ssl.SSLContext trustAll() throws java.security.GeneralSecurityException {
+        return TlsServerTest.trustAll();
+    }
+
     /** A key manager with a self-signed certificate for localhost, made by keytool (as {@code TlsOptions.selfSigned()}). */
     public static KeyManagerFactory selfSignedKeyManager() throws Exception {
         return ServerTls.selfSignedKeyManager();

@@ -44,8 +44,8 @@ public final class RawHttp implements AutoCloseable {
         return read(method.equals("HEAD"));
     }
 
-    /** Reads the status line and headers only. */
-    public Response readHead() throws IOException {
+    /** Reads a response head, status line to the blank line, byte by byte (nothing past it is consumed). */
+    public static String headText(InputStream in) throws IOException {
         ByteArrayOutputStream head = new ByteArrayOutputStream();
         int state = 0;
         while (state < 4) {
@@ -56,7 +56,12 @@ public final class RawHttp implements AutoCloseable {
             head.write(c);
             state = (c == '\r' && (state == 0 || state == 2)) || (c == '\n' && (state == 1 || state == 3)) ? state + 1 : 0;
         }
-        String[] lines = head.toString(StandardCharsets.ISO_8859_1).split("\r\n");
+        return head.toString(StandardCharsets.ISO_8859_1);
+    }
+
+    /** Reads the status line and headers only. */
+    public Response readHead() throws IOException {
+        String[] lines = headText(in).split("\r\n");
         int status = Integer.parseInt(lines[0].split(" ")[1]);
         Map<String, String> headers = new LinkedHashMap<>();
         for (int i = 1; i < lines.length; i++) {

@@ -4,7 +4,6 @@ import io.reactivemmap.MappingStats;
 import io.reactivemmap.netty.TestFiles;
 
 import javax.net.ssl.SSLSocket;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.channels.FileChannel;
@@ -56,7 +55,7 @@ public final class TlsTruncationCanary {
             socket.getOutputStream().write("GET /big.bin HTTP/1.1\r\nHost: localhost\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
             socket.getOutputStream().flush();
             InputStream in = socket.getInputStream();
-            String head = readHead(in);
+            String head = RawHttp.headText(in);
             System.out.println("HEAD " + head.lines().findFirst().orElse("") + " | " + head.lines()
                     .filter(l -> l.toLowerCase().startsWith("content-length")).findFirst().orElse("no content-length"));
             byte[] buf = new byte[1 << 16];
@@ -132,17 +131,4 @@ public final class TlsTruncationCanary {
                 .bindNow());
     }
 
-    private static String readHead(InputStream in) throws IOException {
-        ByteArrayOutputStream head = new ByteArrayOutputStream();
-        int state = 0;
-        while (state < 4) {
-            int c = in.read();
-            if (c < 0) {
-                throw new IOException("connection closed before the end of the headers: " + head);
-            }
-            head.write(c);
-            state = (c == '\r' && (state == 0 || state == 2)) || (c == '\n' && (state == 1 || state == 3)) ? state + 1 : 0;
-        }
-        return head.toString(StandardCharsets.ISO_8859_1);
-    }
 }

@@ -16,10 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 import reactor.netty.DisposableServer;
 import reactor.netty.http.server.HttpServer;
 
-import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509TrustManager;
 import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -27,7 +24,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.security.cert.X509Certificate;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -50,25 +46,6 @@ class FileRouteAutoModeTest {
         FileRouteOptions options = FileRouteOptions.defaults(dir).withWindowSize(WINDOW);
         assertEquals(BodyMode.AUTO, options.bodyMode());
         return FileRoute.of(options);
-    }
-
-    private static SSLContext trustAll() throws Exception {
-        SSLContext context = SSLContext.getInstance("TLS");
-        context.init(null, new TrustManager[] {new X509TrustManager() {
-            @Override
-            public void checkClientTrusted(X509Certificate[] c, String a) {
-            }
-
-            @Override
-            public void checkServerTrusted(X509Certificate[] c, String a) {
-            }
-
-            @Override
-            public X509Certificate[] getAcceptedIssuers() {
-                return new X509Certificate[0];
-            }
-        }}, null);
-        return context;
     }
 
     @Test
@@ -97,7 +74,7 @@ class FileRouteAutoModeTest {
                 .secure(spec -> spec.sslContext(tls))
                 .route(routes -> routes.get("/**", files).head("/**", files))
                 .bindNow();
-        try (HttpClient client = HttpClient.newBuilder().sslContext(trustAll()).version(HttpClient.Version.HTTP_1_1).build()) {
+        try (HttpClient client = HttpClient.newBuilder().sslContext(HttpTestSupport.trustAll()).version(HttpClient.Version.HTTP_1_1).build()) {
             URI uri = URI.create("https://localhost:" + server.port() + "/data.bin");
             long before = MappingStats.snapshot().windowsMapped();
             HttpResponse<byte[]> r = client.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofByteArray());
@@ -118,7 +95,7 @@ class FileRouteAutoModeTest {
             assertEquals(0, head.body().length);
         }
         // A client that goes away mid-download under TLS leaves nothing mapped either.
-        try (SSLSocket socket = (SSLSocket) trustAll().getSocketFactory().createSocket("localhost", server.port())) {
+        try (SSLSocket socket = (SSLSocket) HttpTestSupport.trustAll().getSocketFactory().createSocket("localhost", server.port())) {
             socket.setReceiveBufferSize(64 << 10);
             socket.getOutputStream().write("GET /big.bin HTTP/1.1\r\nHost: localhost\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
             InputStream in = socket.getInputStream();
