@@ -1,17 +1,13 @@
 package io.reactivemmap.netty.http;
 
-import io.reactivemmap.MappingStats;
 import io.reactivemmap.netty.TestFiles;
 
-import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.channels.FileChannel;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 
 /**
  * {@link TlsTruncationCanary} over HTTP/2: the child JVM of {@link Http2TlsTruncationForkedTest} serves a large file to
@@ -39,10 +35,7 @@ public final class Http2TlsTruncationCanary {
         Path file = TestFiles.pattern(dir, "big.bin", size);
         FileServerOptions options = FileServerOptions.defaults(dir).withPort(0).withIoThreads(1)
                 .withTls(TlsOptions.selfSigned()).withWindowSize(1 << 20).withMaxBytesInFlight(2 << 20);
-        long received = 0;
-        long mismatches = 0;
-        long firstMismatch = -1;
-        String end = "eof";
+        TlsTruncationCanary.Download download;
         try (FileServer server = FileServer.start(options);
              HttpClient client = HttpClient.newBuilder().sslContext(TlsServerTest.trustAll())
                      .version(HttpClient.Version.HTTP_2).build()) {
@@ -53,37 +46,10 @@ public final class Http2TlsTruncationCanary {
             if (r.version() != HttpClient.Version.HTTP_2) {
                 throw new IllegalStateException("expected HTTP/2, got " + r.version());
             }
-            byte[] buf = new byte[1 << 16];
-            boolean truncated = false;
             try (InputStream in = r.body()) {
-                for (int n; (n = in.read(buf, 0, (int) Math.min(buf.length, truncated ? buf.length : readBefore - received))) >= 0; ) {
-                    for (int i = 0; i < n; i++) {
-                        if (buf[i] != TestFiles.byteAt(received + i)) {
-                            mismatches++;
-                            if (firstMismatch < 0) {
-                                firstMismatch = received + i;
-                            }
-                        }
-                    }
-                    received += n;
-                    if (!truncated && received == readBefore) {
-                        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
-                            ch.truncate(truncateTo);
-                        }
-                        truncated = true;
-                        System.out.println("TRUNCATED to " + truncateTo + " after reading " + received);
-                    }
-                }
-            } catch (IOException e) {
-                end = e.getClass().getSimpleName() + ": " + e.getMessage();
+                download = TlsTruncationCanary.Download.read(in, file, readBefore, truncateTo);
             }
         }
-        long deadline = System.nanoTime() + 5_000_000_000L;
-        while (MappingStats.snapshot().liveWindows() > 0 && System.nanoTime() < deadline) {
-            Thread.sleep(10);
-        }
-        System.out.println("RESULT received=" + received + " size=" + size + " mismatches=" + mismatches + " firstMismatch="
-                + firstMismatch + " liveWindows=" + MappingStats.snapshot().liveWindows() + " end=" + end);
-        System.out.println(TlsTruncationCanary.MARKER);
+        download.report(size);
     }
 }

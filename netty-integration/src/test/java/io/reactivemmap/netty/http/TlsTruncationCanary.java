@@ -41,10 +41,7 @@ public final class TlsTruncationCanary {
         Path file = TestFiles.pattern(dir, "big.bin", SIZE);
         String frontEnd = args.length > 2 ? args[2] : "server";
         System.out.println("FRONT END " + frontEnd);
-        long received;
-        long mismatches = 0;
-        long firstMismatch = -1;
-        String end;
+        Download download;
         try (AutoCloseable server = frontEnd.equals("route") ? routeServer(dir) : frontEnd.equals("webflux") ? webFluxServer(dir)
                 : FileServer.start(FileServerOptions.defaults(dir).withPort(0)
                 .withIoThreads(1).withTls(TlsOptions.selfSigned()).withWindowSize(1 << 20).withMaxBytesInFlight(2 << 20));
@@ -58,12 +55,26 @@ public final class TlsTruncationCanary {
             String head = RawHttp.headText(in);
             System.out.println("HEAD " + head.lines().findFirst().orElse("") + " | " + head.lines()
                     .filter(l -> l.toLowerCase().startsWith("content-length")).findFirst().orElse("no content-length"));
+            download = Download.read(in, file, READ_BEFORE, truncateTo);
+        }
+        download.report(SIZE);
+    }
+
+    /** What the client saw of the body: bytes, bytes that were not the file's, and how the stream ended. */
+    record Download(long received, long mismatches, long firstMismatch, String end) {
+        /**
+         * Reads {@code in} to its end, checking every byte against the pattern, and truncates {@code file} to
+         * {@code truncateTo} once {@code readBefore} bytes have arrived.
+         */
+        static Download read(InputStream in, Path file, long readBefore, long truncateTo) throws IOException {
             byte[] buf = new byte[1 << 16];
-            received = 0;
-            end = "eof";
+            long received = 0;
+            long mismatches = 0;
+            long firstMismatch = -1;
+            String end = "eof";
             boolean truncated = false;
             try {
-                for (int n; (n = in.read(buf, 0, (int) Math.min(buf.length, truncated ? buf.length : READ_BEFORE - received))) >= 0; ) {
+                for (int n; (n = in.read(buf, 0, (int) Math.min(buf.length, truncated ? buf.length : readBefore - received))) >= 0; ) {
                     for (int i = 0; i < n; i++) {
                         if (buf[i] != TestFiles.byteAt(received + i)) {
                             mismatches++;
@@ -73,27 +84,31 @@ public final class TlsTruncationCanary {
                         }
                     }
                     received += n;
-                    if (!truncated && received == READ_BEFORE) {
+                    if (!truncated && received == readBefore) {
                         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
                             ch.truncate(truncateTo);
                         }
                         truncated = true;
- System.err.println("TRUNCATED to " + truncateTo + " after reading " + received);
+                        System.out.println("TRUNCATED to " + truncateTo + " after reading " + received);
                     }
                 }
             } catch (IOException e) {
                 end = e.getClass().getSimpleName() + ": " + e.getMessage();
             }
+            return new Download(received, mismatches, firstMismatch, end);
         }
-        long deadline = System.nanoTime() + 5_000_000_000L;
-        while (MappingStats.snapshot().liveWindows() > 0 && System.nanoTime() < deadline) {
-            Thread.sleep(10);
-        }
-        System.out.println("RESULT received=" + received + " size=" + SIZE + " mismatches=" + mismatches + " firstMismatch="
-                + firstMismatch + " liveWindows=" + MappingStats.snapshot().liveWindows() + " end=" + end);
-        System.out.println(MARKER);
-    }
 
+        /** Waits (up to 5 s) for every window to be unmapped, then prints the RESULT line and the marker. */
+        void report(long size) throws InterruptedException {
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            while (MappingStats.snapshot().liveWindows() > 0 && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            System.out.println("RESULT received=" + received + " size=" + size + " mismatches=" + mismatches
+                    + " firstMismatch=" + firstMismatch + " liveWindows=" + MappingStats.snapshot().liveWindows() + " end=" + end);
+            System.out.println(MARKER);
+        }
+    }
     /** The Reactor Netty front end: {@code FileRoute} in mapped mode under JDK TLS. */
     private record RouteServer(reactor.netty.DisposableServer server) implements AutoCloseable {
         int port() {
