@@ -223,8 +223,8 @@ public final class NativeAccess {
      * elsewhere are kept by the kernel.
      */
     public static void dropCache(Path file, long offset, long length) {
-        MethodHandle open = OPEN, fadvise = FADVISE, close = CLOSE;
-        if (open == null || fadvise == null || close == null || length <= 0) {
+        MethodHandle open = OPEN, fadvise = FADVISE;
+        if (open == null || fadvise == null || CLOSE == null || length <= 0) {
             return;
         }
         try (Arena arena = Arena.ofConfined()) {
@@ -241,7 +241,7 @@ public final class NativeAccess {
                     Metrics.ADVICE_FAILURES.increment();
                 }
             } finally {
-                int ignored = (int) close.invokeExact(fd);
+                closeFd(fd);
             }
         } catch (Throwable t) {
             Metrics.ADVICE_FAILURES.increment();
@@ -262,6 +262,7 @@ public final class NativeAccess {
     private static final long STATX_SIZE = 256;
     /** errno values used by callers of {@link #openNoSymlinks}. */
     public static final int ENOENT = 2, EACCES = 13, ENOTDIR = 20, ELOOP = 40, ENOSYS = 38;
+    private static final int EPERM = 1, E2BIG = 7;
     private static final int S_IFMT = 0170000, S_IFREG = 0100000, S_IFDIR = 0040000;
 
     private static volatile boolean openat2Supported = true;
@@ -329,7 +330,6 @@ public final class NativeAccess {
         }
     }
 
-    private static final int EPERM = 1, E2BIG = 7;
 
     /**
      * {@code statx(fd, "", AT_EMPTY_PATH)}: the attributes of an open descriptor.
