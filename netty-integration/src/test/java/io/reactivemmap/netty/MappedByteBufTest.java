@@ -41,14 +41,6 @@ class MappedByteBufTest {
     @TempDir
     Path dir;
 
-    private static byte[] expected(long offset, int length) {
-        byte[] b = new byte[length];
-        for (int i = 0; i < length; i++) {
-            b[i] = TestFiles.byteAt(offset + i);
-        }
-        return b;
-    }
-
     private static MappedWindow first(Path file, MapOptions options) {
         return MappedFile.windows(file, options).take(1).blockFirst();
     }
@@ -59,7 +51,7 @@ class MappedByteBufTest {
         MappedWindow w = MappedFile.windows(file, 70_000, 65_000, SMALL).take(1).blockFirst();
         ByteBuf buf = MappedByteBufs.wrap(w);
         try {
-            byte[] want = expected(70_000, 65_000);
+            byte[] want = TestFiles.expected(70_000, 65_000);
             assertEquals(65_000, buf.readableBytes());
             assertEquals(65_000, buf.capacity());
             assertEquals(65_000, buf.maxCapacity());
@@ -250,7 +242,7 @@ class MappedByteBufTest {
             try {
                 byte[] got = new byte[b.readableBytes()];
                 b.readBytes(got);
-                assertArrayEquals(expected(position.get(), got.length), got);
+                assertArrayEquals(TestFiles.expected(position.get(), got.length), got);
                 position.addAndGet(got.length);
             } finally {
                 b.release();

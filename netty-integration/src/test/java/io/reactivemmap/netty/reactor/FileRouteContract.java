@@ -115,11 +115,7 @@ abstract class FileRouteContract {
     }
 
     static byte[] expected(long from, long length) {
-        byte[] b = new byte[(int) length];
-        for (int i = 0; i < length; i++) {
-            b[i] = TestFiles.byteAt(from + i);
-        }
-        return b;
+        return TestFiles.expected(from, Math.toIntExact(length));
     }
 
     @Test
