@@ -182,12 +182,17 @@ final class FileRequestHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void stats(ChannelHandlerContext ctx, HttpRequest request, long start, boolean keepAlive) {
+        String json = statsJson(server, server.options.usesMappedWindows() ? "mapped" : "sendfile", "");
+        respond(ctx, request, start, HttpResponseStatus.OK, "application/json", json, keepAlive);
+    }
+
+    /** The {@code /_stats} body; {@code moreFields} is appended inside the object (empty, or starting with a comma). */
+    static String statsJson(FileServer.State server, String bodyMode, String moreFields) {
         MappingStats s = MappingStats.snapshot();
-        String json = "{\"liveWindows\":" + s.liveWindows() + ",\"mappedBytes\":" + s.mappedBytes()
+        return "{\"liveWindows\":" + s.liveWindows() + ",\"mappedBytes\":" + s.mappedBytes()
                 + ",\"peakMappedBytes\":" + s.peakMappedBytes() + ",\"windowsMapped\":" + s.windowsMapped()
                 + ",\"openConnections\":" + server.openConnections.get() + ",\"requests\":" + server.requests.sum()
-                + ",\"bodyMode\":\"" + (server.options.usesMappedWindows() ? "mapped" : "sendfile") + "\"}\n";
-        respond(ctx, request, start, HttpResponseStatus.OK, "application/json", json, keepAlive);
+                + ",\"bodyMode\":\"" + bodyMode + "\"" + moreFields + "}\n";
     }
 
     private void error(ChannelHandlerContext ctx, HttpRequest request, long start, HttpResponseStatus status, String message,

@@ -23,7 +23,6 @@ import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2HeadersFrame;
 import io.netty.handler.codec.http2.HttpConversionUtil;
 import io.netty.util.ReferenceCountUtil;
-import io.reactivemmap.MappingStats;
 import org.jspecify.annotations.Nullable;
 
 import java.io.IOException;
@@ -111,7 +110,8 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         if (server.options.statsEndpoint() && request.path.equals(FileRequestHandler.STATS_PATH)) {
-            respond(ctx, request, HttpResponseStatus.OK, "application/json", stats(server));
+            respond(ctx, request, HttpResponseStatus.OK, "application/json",
+                    FileRequestHandler.statsJson(server, "mapped", ",\"protocol\":\"h2\""));
             return;
         }
         HttpHeaders requestHeaders = new DefaultHttpHeaders();
@@ -194,14 +194,6 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter {
         h.set(HttpHeaderNames.DATE, HttpDates.now());
         h.set(HttpHeaderNames.SERVER, "reactive-mmap");
         return h;
-    }
-
-    private static String stats(FileServer.State server) {
-        MappingStats s = MappingStats.snapshot();
-        return "{\"liveWindows\":" + s.liveWindows() + ",\"mappedBytes\":" + s.mappedBytes()
-                + ",\"peakMappedBytes\":" + s.peakMappedBytes() + ",\"windowsMapped\":" + s.windowsMapped()
-                + ",\"openConnections\":" + server.openConnections.get() + ",\"requests\":" + server.requests.sum()
-                + ",\"bodyMode\":\"mapped\",\"protocol\":\"h2\"}\n";
     }
 
     private void error(ChannelHandlerContext ctx, Request request, HttpResponseStatus status, @Nullable String message) {
