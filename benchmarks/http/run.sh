@@ -7,12 +7,14 @@
 #   netty           classic Netty 4.2 handler: DefaultFileRegion; TLS: ChunkedNioFile 8 KiB + SslHandler (JDK)
 #   reactor-netty   Reactor Netty HttpServer sendFile (TLS: its chunked fallback)
 #   spring-webflux  Spring WebFlux 7 RouterFunctions.resources (FileSystemResource) on Reactor Netty
-#   ours-windows    samples' FileServerMain --body-mode windows   } skipped while FileServerMain is not built
-#   ours-sendfile   samples' FileServerMain --body-mode sendfile  }
+#   ours-windows    samples' FileServerMain --body-mode mapped    } skipped while FileServerMain is not built
+#   ours-sendfile   samples' FileServerMain --body-mode sendfile  } (plain HTTP/1.1 only: sendfile cannot pass TLS)
+#   ours-auto       samples' FileServerMain (default, AUTO)       } (plain: <=64 KiB copied, larger sendfile; under
+#                                                                    TLS AUTO is the ours-windows path, not run twice)
 # HTTP/2 cases (h2: TLS with ALPN; h2c: plain, prior knowledge) are loaded by h2load (one stream per connection at a
 # time, -m 1, like wrk's one request per connection) against the servers that speak HTTP/2: nginx (http2 on the
-# listen socket) and ours: ours-windows maps every body; the ours-sendfile row runs the default mode (AUTO) instead,
-# since sendfile cannot frame DATA: under HTTP/2 it copies bodies up to 256 KiB and maps larger ones.
+# listen socket) and ours: ours-windows maps every body; ours-auto (the default) copies bodies up to 256 KiB and maps
+# larger ones (sendfile cannot frame DATA).
 # and measures, per server and case: GB/s and requests/s (wrk), p99 latency (wrk), server CPU seconds per GB
 # (utime+stime from /proc before/after, divided by the bytes wrk read) and peak server RSS (VmHWM, reset before
 # each run through /proc/PID/clear_refs when permitted).
@@ -41,7 +43,7 @@ else
   CASES=${CASES:-"plain-1g-c1 plain-1g-c16 plain-64k-c16 tls-1g-c1 tls-1g-c16 tls-64k-c16 h2-1g-c1 h2-64k-c16 h2c-1g-c1 h2c-64k-c16"}
 fi
 REPEAT=${REPEAT:-1}
-SERVERS=${SERVERS:-"nginx-sendfile nginx-copy netty reactor-netty spring-webflux ours-windows ours-sendfile"}
+SERVERS=${SERVERS:-"nginx-sendfile nginx-copy netty reactor-netty spring-webflux ours-windows ours-sendfile ours-auto"}
 DATA_DIR=${DATA_DIR:-$HERE/bench-data}
 RESULTS_DIR=${RESULTS_DIR:-$HERE/results/$(date -u +%Y%m%d-%H%M%S)}
 JAVA_OPTS=${JAVA_OPTS:-"-Xmx1g"}
@@ -62,7 +64,7 @@ done
 ((DURATION >= 1 && DURATION <= 600)) || die "DURATION must be 1-600 seconds, got $DURATION"
 ((REPEAT >= 1 && REPEAT <= 10)) || die "REPEAT must be 1-10, got $REPEAT"
 ((SMALL_FILES >= 1 && SMALL_FILES <= 4096)) || die "SMALL_FILES must be 1-4096, got $SMALL_FILES"
-KNOWN_SERVERS=" nginx-sendfile nginx-copy netty reactor-netty spring-webflux ours-windows ours-sendfile "
+KNOWN_SERVERS=" nginx-sendfile nginx-copy netty reactor-netty spring-webflux ours-windows ours-sendfile ours-auto "
 for s in $SERVERS; do [[ $KNOWN_SERVERS == *" $s "* ]] || die "unknown server '$s' in SERVERS (known:$KNOWN_SERVERS)"; done
 for c in $CASES; do
   [[ $c =~ ^(plain|tls|h2|h2c)-(1g|64k)-c[0-9]+$ ]] || die "unknown case '$c' in CASES (form: plain|tls|h2|h2c - 1g|64k - cN, e.g. tls-1g-c16)"
@@ -252,9 +254,8 @@ server_command() { # server port tls [http2(0|1)]
     case $server in
       nginx-sendfile) echo "nginx_peer on $port $tls 1" ;;
       ours-windows) ours_available && echo "ours_server mapped $port $tls" ;;
-      # sendfile cannot frame DATA (nor pass TLS): the row runs the default mode, AUTO, which under HTTP/2 copies
-      # bodies up to 256 KiB and maps larger ones
-      ours-sendfile) ours_available && echo "ours_server auto $port $tls" ;;
+      # AUTO under HTTP/2 copies bodies up to 256 KiB and maps larger ones; sendfile cannot frame DATA
+      ours-auto) ours_available && echo "ours_server auto $port $tls" ;;
       *) ;; # the Java peers here speak HTTP/1.1 only
     esac
     return 0
@@ -266,7 +267,8 @@ server_command() { # server port tls [http2(0|1)]
     reactor-netty) echo "java_peer ReactorNettyFileServer $port $tls" ;;
     spring-webflux) echo "java_peer SpringWebFluxFileServer $port $tls" ;;
     ours-windows) ours_available && echo "ours_server mapped $port $tls" ;;
-    ours-sendfile) ours_available && echo "ours_server sendfile $port $tls" ;;
+    ours-sendfile) [[ $tls == 1 ]] || { ours_available && echo "ours_server sendfile $port $tls"; } ;;
+    ours-auto) [[ $tls == 1 ]] || { ours_available && echo "ours_server auto $port $tls"; } ;;
     *) return 1 ;;
   esac
   return 0
@@ -457,7 +459,10 @@ run_phase() { # plain|tls|h2|h2c
       local why="not run"
       [[ $server == ours-* ]] && why="$OURS_CLASS is not built yet"
       [[ $server == nginx-copy ]] && why="under TLS nginx copies with or without sendfile (no kernel TLS): see nginx-sendfile"
+      [[ $server == ours-sendfile && $tls == 1 ]] && why="sendfile cannot pass TLS (the server refuses the mode)"
+      [[ $server == ours-auto && $tls == 1 && $http2 == 0 ]] && why="under TLS AUTO is the ours-windows path (copy <=256 KiB, map larger)"
       ((http2 == 1)) && why="no HTTP/2 in this peer"
+      [[ $http2 == 1 && $server == ours-sendfile ]] && why="sendfile cannot frame HTTP/2 DATA: see ours-auto"
       [[ $http2 == 1 && $server == ours-* ]] && ! ours_available && why="$OURS_CLASS is not built yet"
       log "$server ($label) skipped: $why"
       echo -e "$server\t$label\t$why" >>"$RESULTS_DIR/skipped.tsv"

@@ -3,8 +3,11 @@ package io.reactivemmap.netty;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /** (A copy of the core module's test helper.) Files with known content: byte {@code i} of a pattern file is {@link #byteAt(long)}. */
 public final class TestFiles {
@@ -72,5 +75,27 @@ public final class TestFiles {
             }
         }
         return kib;
+    }
+
+    /** Descriptors of this process open on {@code file}, from /proc/self/fd. */
+    public static long openDescriptors(Path file) throws IOException {
+        Path real = file.toRealPath();
+        try (var fds = Files.list(Path.of("/proc/self/fd"))) {
+            return fds.filter(fd -> {
+                try {
+                    return Files.readSymbolicLink(fd).equals(real);
+                } catch (IOException | UnsupportedOperationException gone) {
+                    return false; // closed while listing, or not a link
+                }
+            }).count();
+        }
+    }
+
+    public static void awaitNoDescriptors(Path file) throws Exception {
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (openDescriptors(file) > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertEquals(0, openDescriptors(file), "descriptors left open on " + file);
     }
 }

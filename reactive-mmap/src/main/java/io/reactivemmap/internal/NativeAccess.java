@@ -43,6 +43,7 @@ public final class NativeAccess {
     private static final int O_RDONLY = 0;
     private static final int O_CLOEXEC = 0x80000;
     private static final int EINVAL = 22;
+    private static final int EINTR = 4;
     private static final int EFAULT = 14;
     private static final int ENOMEM = 12;
 
@@ -54,6 +55,7 @@ public final class NativeAccess {
     private static final @org.jspecify.annotations.Nullable MethodHandle CLOSE;
     private static final @org.jspecify.annotations.Nullable MethodHandle SYSCALL;
     private static final @org.jspecify.annotations.Nullable MethodHandle STATX;
+    private static final @org.jspecify.annotations.Nullable MethodHandle PREAD;
     private static final StructLayout CAPTURE_LAYOUT = Linker.Option.captureStateLayout();
     private static final VarHandle ERRNO = CAPTURE_LAYOUT.varHandle(MemoryLayout.PathElement.groupElement("errno"));
     private static final @org.jspecify.annotations.Nullable String UNAVAILABLE;
@@ -62,7 +64,7 @@ public final class NativeAccess {
     private static volatile boolean populateSupported = true;
 
     static {
-        MethodHandle madvise = null, fadvise = null, open = null, close = null, syscall = null, statx = null;
+        MethodHandle madvise = null, fadvise = null, open = null, close = null, syscall = null, statx = null, pread = null;
         String why = null;
         int pageSize = 4096;
         String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
@@ -97,11 +99,15 @@ public final class NativeAccess {
                         FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT,
                                 ValueLayout.JAVA_INT, ValueLayout.ADDRESS),
                         errno);
+                pread = linker.downcallHandle(find(libc, "pread64"),
+                        FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG,
+                                ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG),
+                        errno);
                 MethodHandle getpagesize = linker.downcallHandle(find(libc, "getpagesize"),
                         FunctionDescriptor.of(ValueLayout.JAVA_INT));
                 pageSize = (int) getpagesize.invokeExact();
             } catch (Throwable t) {
-                madvise = fadvise = open = close = syscall = statx = null;
+                madvise = fadvise = open = close = syscall = statx = pread = null;
                 why = "the native linker could not bind libc: " + t;
             }
         }
@@ -111,6 +117,7 @@ public final class NativeAccess {
         CLOSE = close;
         SYSCALL = syscall;
         STATX = statx;
+        PREAD = pread;
         UNAVAILABLE = why;
         PAGE_SIZE = pageSize > 0 && Integer.bitCount(pageSize) == 1 ? pageSize : 4096;
         if (why != null) {
@@ -285,7 +292,7 @@ public final class NativeAccess {
 
     /** Whether {@link #openNoSymlinks} can work here (Linux 5.6+, native access enabled, not refused before). */
     public static boolean openNoSymlinksAvailable() {
-        return SYSCALL != null && STATX != null && openat2Supported;
+        return SYSCALL != null && STATX != null && PREAD != null && openat2Supported;
     }
 
     /**
@@ -360,6 +367,40 @@ public final class NativeAccess {
             return new FileStat(mode, size, dev, ino, mtimeSec, mtimeNanos);
         } catch (Throwable t) {
             return null;
+        }
+    }
+
+    /**
+     * {@code pread(fd, address, length, position)}, repeated on {@code EINTR}: reads file bytes into native memory
+     * the caller owns (a direct buffer it keeps alive for the call) without moving any file offset, so descriptors
+     * opened with {@link #openNoSymlinks} can be read without a {@code FileChannel}.
+     *
+     * @return the number of bytes read (0 at or past the end of the file), or {@code -errno}; {@code -ENOSYS} when
+     *         native access is off
+     */
+    public static long pread(int fd, long address, long length, long position) {
+        MethodHandle mh = PREAD;
+        if (mh == null) {
+            return -ENOSYS;
+        }
+        if (fd < 0 || address == 0 || length < 0 || position < 0) {
+            throw new IllegalArgumentException("pread(fd=" + fd + ", address=0x" + Long.toHexString(address) + ", length="
+                    + length + ", position=" + position + "): a descriptor, an address and non-negative numbers are needed");
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CAPTURE_LAYOUT);
+            while (true) {
+                long n = (long) mh.invokeExact(state, fd, address, length, position);
+                if (n >= 0) {
+                    return n;
+                }
+                int err = (int) ERRNO.get(state, 0L);
+                if (err != EINTR) {
+                    return -err;
+                }
+            }
+        } catch (Throwable t) {
+            return -ENOSYS;
         }
     }
 

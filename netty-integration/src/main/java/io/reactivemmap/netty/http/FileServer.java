@@ -58,8 +58,9 @@ import java.util.concurrent.atomic.LongAdder;
  * } // closes the listening socket, every connection and the event loops
  * }</pre>
  *
- * <p>Bytes reach the socket by {@code sendfile} or as mapped windows ({@link BodyMode}); under TLS always as mapped
- * windows, which the JDK TLS engine reads without a copy into a heap buffer. A request for a path outside the root,
+ * <p>Bytes reach the socket by {@code sendfile}, as mapped windows, or (small bodies) copied with one {@code pread}
+ * ({@link BodyMode}); under TLS large bodies always go as mapped windows, which the JDK TLS engine reads without a
+ * copy into a heap buffer. A request for a path outside the root,
  * hidden, or not a regular file is a {@code 404}; a malformed one a {@code 400}; a method other than {@code GET}
  * or {@code HEAD} a {@code 405}. A client that has not sent a complete request head within
  * {@link FileServerOptions#requestHeadTimeout()} of connecting (or of its previous response) is disconnected. Each
@@ -128,10 +129,12 @@ public final class FileServer implements AutoCloseable {
     public static FileServer start(FileServerOptions options) throws IOException {
         Objects.requireNonNull(options, "options");
         BodySender mapped = new MappedBodySender(mapOptions(options), writeOptions(options));
-        // Under TLS the bytes are copied into the TLS engine anyway, and for a small file the fixed cost of a mapping
-        // exceeds a copy (see SmallBodySender); an explicit MAPPED mode on plain HTTP always maps.
-        BodySender sender = !options.usesMappedWindows() ? new SendfileBodySender()
-                : options.tls() != null ? new SmallBodySender(SmallBodySender.DEFAULT_THRESHOLD, mapped)
+        // Small bodies are copied with one pread (see SmallBodySender): under TLS the bytes pass through the engine
+        // anyway and a mapping's fixed cost exceeds a copy; on plain AUTO a copy beats sendfile up to
+        // PLAIN_THRESHOLD. Explicit SENDFILE and MAPPED modes on plain HTTP never copy.
+        BodySender sender = options.tls() != null ? new SmallBodySender(SmallBodySender.DEFAULT_THRESHOLD, mapped)
+                : options.bodyMode() == BodyMode.AUTO ? new SmallBodySender(SmallBodySender.PLAIN_THRESHOLD, new SendfileBodySender())
+                : options.bodyMode() == BodyMode.SENDFILE ? new SendfileBodySender()
                 : mapped;
         RootDirectory root = RootDirectory.of(options.root(), options.followSymlinksOutside(), options.serveHidden());
         SslContext ssl = null;
@@ -167,7 +170,11 @@ public final class FileServer implements AutoCloseable {
             FileServer server = new FileServer(state, group, channel, transport);
             LOG.log(Level.INFO, () -> "serving " + root.path() + " on " + (sslContext != null ? "https" : "http") + "://"
                     + options.host() + ":" + server.port() + " (" + server.transport + ", "
-                    + (options.usesMappedWindows() ? "mapped windows" : "sendfile")
+                    + switch (options.bodyMode()) {
+                        case AUTO -> sslContext != null ? "small bodies copied, large mapped" : "small bodies copied, large by sendfile";
+                        case MAPPED -> "mapped windows";
+                        case SENDFILE -> "sendfile";
+                    }
                     + (http2 != null ? (sslContext != null ? ", h2 by ALPN" : ", h2c with prior knowledge") : "") + ")");
             return server;
         } catch (InterruptedException e) {

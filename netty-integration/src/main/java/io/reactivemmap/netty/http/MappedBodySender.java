@@ -13,6 +13,7 @@ import io.reactivemmap.netty.WriteOptions;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
+import java.io.IOException;
 import java.util.List;
 
 /**
@@ -41,7 +42,13 @@ final class MappedBodySender implements BodySender {
         Flux<ByteBuf> body = Flux.fromIterable(parts)
                 .concatMap(part -> switch (part) {
                     case BodyPart.Bytes b -> Mono.fromSupplier(() -> Unpooled.wrappedBuffer(b.bytes()));
-                    case BodyPart.FileRange r -> MappedByteBufs.byteBufs(MappedFile.windows(file.channel(), file.path(), r.offset(), r.length(), mapOptions));
+                    case BodyPart.FileRange r -> Flux.defer(() -> {
+                        try {
+                            return MappedByteBufs.byteBufs(MappedFile.windows(file.channel(), file.path(), r.offset(), r.length(), mapOptions));
+                        } catch (IOException e) {
+                            return Flux.error(e);
+                        }
+                    });
                 }, 0)
                 .doOnDiscard(ByteBuf.class, ReferenceCountUtil::safeRelease);
         return ChannelBodyWriter.write(ctx, body, writeOptions);

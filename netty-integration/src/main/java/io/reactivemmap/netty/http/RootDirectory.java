@@ -1,9 +1,12 @@
 package io.reactivemmap.netty.http;
 
+import io.netty.buffer.ByteBuf;
 import io.reactivemmap.internal.NativeAccess;
 import org.jspecify.annotations.Nullable;
 
+import java.io.EOFException;
 import java.io.IOException;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -30,6 +33,8 @@ import java.util.Objects;
  */
 public final class RootDirectory {
     private static final String INDEX = "index.html";
+    /** Whether a descriptor can be adopted as a channel (see {@link Opened#channel()}); without /proc the portable route is taken. */
+    private static final boolean PROC_FD = Files.isDirectory(Path.of("/proc/self/fd"));
 
     private final Path root;
     private final boolean followSymlinksOutside;
@@ -109,7 +114,7 @@ public final class RootDirectory {
         if (!serveHidden && request.hasHiddenSegment()) {
             return null;
         }
-        if (NativeAccess.openNoSymlinksAvailable()) {
+        if (PROC_FD && NativeAccess.openNoSymlinksAvailable()) {
             StringBuilder path = new StringBuilder(root.toString());
             for (String segment : request.segments()) {
                 path.append('/').append(segment);
@@ -152,14 +157,11 @@ public final class RootDirectory {
                 return FastResult.ABSENT; // FIFO, socket, device, a directory's directory index, or "/a.txt/"
             }
             Path path = Path.of(absolutePath);
-            // The JDK cannot adopt a descriptor, so the channel re-opens the very file the descriptor holds through
-            // /proc/self/fd: no path walk of the served tree happens again.
-            FileChannel channel = FileChannel.open(Path.of("/proc/self/fd/" + fd), StandardOpenOption.READ);
             Instant mtime = Instant.ofEpochSecond(stat.mtimeSeconds(), stat.mtimeNanos());
             String identity = Long.toHexString(stat.dev()) + "." + Long.toHexString(stat.ino());
-            return new FastResult(new Opened(path, channel, Representation.of(path, stat.size(), mtime, identity)), false);
-        } catch (NoSuchFileException e) {
-            return FastResult.FALL_BACK; // no /proc mounted: the portable route works without it
+            Opened opened = new Opened(path, fd, Representation.of(path, stat.size(), mtime, identity));
+            fd = -1; // the Opened owns it now
+            return new FastResult(opened, false);
         } finally {
             NativeAccess.closeFd(fd);
         }
@@ -191,11 +193,124 @@ public final class RootDirectory {
         return new Found(real, attrs);
     }
 
-    /** An open regular file with the attributes it had when checked. The caller closes {@code channel}. */
-    public record Opened(Path path, FileChannel channel, Representation representation) implements AutoCloseable {
+    /**
+     * An open regular file with the attributes it had when it was checked.
+     *
+     * <p><b>Ownership:</b> the caller of {@link #openFile} or {@link #open} owns it and {@link #close closes} it once
+     * the response is done with the file; closing is idempotent and may happen on any thread. A file opened by the
+     * {@code openat2} route holds a bare descriptor: small bodies are {@link #read read} from it with {@code pread},
+     * and {@link #channel()} adopts it as a {@link FileChannel} only when one is needed (sendfile, mapping). The JDK
+     * cannot wrap a descriptor, so that channel re-opens the very file the descriptor holds through
+     * {@code /proc/self/fd}, without walking the served tree again.
+     */
+    public static final class Opened implements AutoCloseable {
+        private final Path path;
+        private final Representation representation;
+        private final Object lock = new Object();
+        /** The descriptor from {@code openat2}, or -1 when the file was opened as a channel (or once closed). */
+        private int fd;
+        private @Nullable FileChannel channel;
+        private boolean closed;
+
+        Opened(Path path, int fd, Representation representation) {
+            this.path = path;
+            this.fd = fd;
+            this.representation = representation;
+        }
+
+        Opened(Path path, FileChannel channel, Representation representation) {
+            this.path = path;
+            this.fd = -1;
+            this.channel = channel;
+            this.representation = representation;
+        }
+
+        /** The real path of the file (below the root unless links outside it are followed). */
+        public Path path() {
+            return path;
+        }
+
+        /** Size, modification time and identity as they were when the file was opened. */
+        public Representation representation() {
+            return representation;
+        }
+
+        /**
+         * The file as a channel, opened at the first call (from the descriptor, see the class comment) and closed with
+         * this object. The caller must not close it.
+         *
+         * @throws ClosedChannelException if this file was already closed
+         * @throws IOException if the descriptor could not be adopted
+         */
+        public FileChannel channel() throws IOException {
+            synchronized (lock) {
+                if (closed) {
+                    throw new ClosedChannelException();
+                }
+                FileChannel c = channel;
+                if (c == null) {
+                    c = FileChannel.open(Path.of("/proc/self/fd/" + fd), StandardOpenOption.READ);
+                    channel = c;
+                }
+                return c;
+            }
+        }
+
+        /**
+         * Reads {@code length} bytes of the file at {@code position} into {@code buf} (a direct buffer with room for
+         * them), with {@code pread} on the descriptor when there is one, else through the channel.
+         *
+         * @throws EOFException if the file ends before them: it was truncated since it was opened
+         */
+        void read(ByteBuf buf, long position, int length) throws IOException {
+            long end = position + length;
+            synchronized (lock) {
+                if (closed) {
+                    throw new ClosedChannelException();
+                }
+                while (position < end) {
+                    int want = (int) (end - position);
+                    long n;
+                    if (fd >= 0 && buf.hasMemoryAddress()) {
+                        buf.ensureWritable(want);
+                        n = NativeAccess.pread(fd, buf.memoryAddress() + buf.writerIndex(), want, position);
+                        if (n < 0) {
+                            throw new IOException("reading " + path + " at " + position + " failed (errno " + -n + ")");
+                        }
+                        buf.writerIndex(buf.writerIndex() + (int) n);
+                    } else {
+                        n = buf.writeBytes(channel(), position, want);
+                    }
+                    if (n <= 0) {
+                        throw new EOFException(path + " ended at " + position + " while " + end
+                                + " bytes were promised: it was truncated while being served");
+                    }
+                    position += n;
+                }
+            }
+        }
+
         @Override
         public void close() throws IOException {
-            channel.close();
+            FileChannel c;
+            synchronized (lock) {
+                if (closed) {
+                    return;
+                }
+                closed = true;
+                c = channel;
+                channel = null;
+                NativeAccess.closeFd(fd);
+                fd = -1;
+            }
+            if (c != null) {
+                c.close();
+            }
+        }
+
+        @Override
+        public String toString() {
+            return "Opened[" + path + "]";
         }
     }
 

@@ -5,6 +5,8 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.DefaultFileRegion;
 
+import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.util.List;
 
 /**
@@ -17,10 +19,19 @@ final class SendfileBodySender implements BodySender {
     public ChannelFuture send(ChannelHandlerContext ctx, RootDirectory.Opened file, List<BodyPart> parts) {
         ChannelFuture last = null;
         for (BodyPart part : parts) {
-            last = switch (part) {
-                case BodyPart.Bytes b -> ctx.write(Unpooled.wrappedBuffer(b.bytes()));
-                case BodyPart.FileRange r -> ctx.write(new SharedChannelRegion(file, r.offset(), r.length()));
-            };
+            if (part instanceof BodyPart.FileRange r) {
+                FileChannel channel;
+                try {
+                    channel = file.channel();
+                } catch (IOException e) {
+                    ctx.flush();
+                    ctx.close();
+                    return ctx.newFailedFuture(e);
+                }
+                last = ctx.write(new SharedChannelRegion(channel, r.offset(), r.length()));
+            } else if (part instanceof BodyPart.Bytes b) {
+                last = ctx.write(Unpooled.wrappedBuffer(b.bytes()));
+            }
         }
         ctx.flush();
         if (last == null) {
@@ -37,8 +48,8 @@ final class SendfileBodySender implements BodySender {
      * channel once its last write completes. Still a {@code DefaultFileRegion}, so epoll uses {@code sendfile}.
      */
     private static final class SharedChannelRegion extends DefaultFileRegion {
-        SharedChannelRegion(RootDirectory.Opened file, long position, long count) {
-            super(file.channel(), position, count);
+        SharedChannelRegion(FileChannel channel, long position, long count) {
+            super(channel, position, count);
         }
 
         @Override

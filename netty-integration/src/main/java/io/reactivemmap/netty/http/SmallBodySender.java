@@ -5,7 +5,6 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 
-import java.io.EOFException;
 import java.io.IOException;
 import java.util.List;
 
@@ -23,6 +22,8 @@ import java.util.List;
 final class SmallBodySender implements BodySender {
     /** Bodies with at most this many file bytes are copied. */
     static final long DEFAULT_THRESHOLD = 256 << 10;
+    /** Plain HTTP in AUTO mode: bodies up to this size are copied rather than sent with sendfile. */
+    static final long PLAIN_THRESHOLD = 64 << 10;
 
     private final long threshold;
     private final BodySender large;
@@ -71,16 +72,7 @@ final class SmallBodySender implements BodySender {
         ByteBuf buf = ctx.alloc().directBuffer((int) r.length());
         boolean ok = false;
         try {
-            long position = r.offset();
-            long end = r.offset() + r.length();
-            while (position < end) {
-                int n = buf.writeBytes(file.channel(), position, (int) (end - position));
-                if (n < 0) {
-                    throw new EOFException(file.path() + " ended at " + position + " while " + end
-                            + " bytes were promised: it was truncated while being served");
-                }
-                position += n;
-            }
+            file.read(buf, r.offset(), (int) r.length());
             ok = true;
             return buf;
         } finally {

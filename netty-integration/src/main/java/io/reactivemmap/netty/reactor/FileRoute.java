@@ -236,7 +236,13 @@ public final class FileRoute implements BiFunction<HttpServerRequest, HttpServer
             // sendHeaders(), while a Flux goes through the same path as the windows.
             case BodyPart.Bytes b -> response.send(Flux.defer(() -> Flux.just(Unpooled.wrappedBuffer(b.bytes()))));
             case BodyPart.FileRange r -> mapped
-                    ? ReactorNettyWindows.send(response, MappedFile.windows(file.channel(), file.path(), r.offset(), r.length(), mapOptions))
+                    ? ReactorNettyWindows.send(response, Flux.defer(() -> {
+                        try {
+                            return MappedFile.windows(file.channel(), file.path(), r.offset(), r.length(), mapOptions);
+                        } catch (IOException e) {
+                            return Flux.error(e);
+                        }
+                    }))
                     : response.sendFile(file.path(), r.offset(), r.length());
         };
     }

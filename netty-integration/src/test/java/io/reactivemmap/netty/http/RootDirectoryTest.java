@@ -11,7 +11,10 @@ import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -179,5 +182,66 @@ class RootDirectoryTest {
     void theRootMustBeADirectory() {
         assertThrows(NotDirectoryException.class, () -> RootDirectory.of(root.resolve("a.txt"), false, false));
         assertThrows(NoSuchFileException.class, () -> RootDirectory.of(root.resolve("nope"), false, false));
+    }
+
+    @Test
+    void anOpenedFileReadsWithoutAChannelAndClosesEveryDescriptorOnce() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(io.reactivemmap.internal.NativeAccess.openNoSymlinksAvailable(),
+                "openat2 is not usable here: only the portable route runs (covered below)");
+        byte[] content = new byte[200_000];
+        new java.util.Random(7).nextBytes(content);
+        Path file = Files.write(root.resolve("big.bin"), content);
+        RootDirectory r = RootDirectory.of(root, false, false);
+        RootDirectory.Opened opened = r.openFile(RequestPath.parse("/big.bin"));
+        assertNotNull(opened);
+        io.netty.buffer.ByteBuf buf = io.netty.buffer.UnpooledByteBufAllocator.DEFAULT.directBuffer(content.length);
+        try {
+            assertTrue(buf.hasMemoryAddress(), "Netty exposes direct buffer addresses here; without them reads take the channel");
+            opened.read(buf, 1000, content.length - 1000);
+            assertEquals(1, io.reactivemmap.netty.TestFiles.openDescriptors(file), "the read used the descriptor: no channel yet");
+            byte[] read = new byte[buf.readableBytes()];
+            buf.readBytes(read);
+            assertArrayEquals(java.util.Arrays.copyOfRange(content, 1000, content.length), read);
+        } finally {
+            buf.release();
+        }
+        assertEquals(content.length, opened.channel().size());
+        assertEquals(2, io.reactivemmap.netty.TestFiles.openDescriptors(file), "descriptor + adopted channel");
+        assertSame(opened.channel(), opened.channel(), "adopted once");
+        opened.close();
+        opened.close();
+        assertEquals(0, io.reactivemmap.netty.TestFiles.openDescriptors(file));
+        io.netty.buffer.ByteBuf after = io.netty.buffer.Unpooled.directBuffer(10);
+        try {
+            assertThrows(java.nio.channels.ClosedChannelException.class, () -> opened.read(after, 0, 10));
+            assertThrows(java.nio.channels.ClosedChannelException.class, opened::channel);
+        } finally {
+            after.release();
+        }
+    }
+
+    @Test
+    void aFileTruncatedAfterOpeningEndsItsReadWithAnErrorNamingIt() throws Exception {
+        Path file = Files.write(root.resolve("shrinks.bin"), new byte[100_000]);
+        RootDirectory r = RootDirectory.of(root, false, false);
+        for (boolean fast : new boolean[] {true, false}) {
+            Files.write(file, new byte[100_000]);
+            RequestPath path = RequestPath.parse("/shrinks.bin");
+            try (RootDirectory.Opened opened = fast ? r.openFile(path) : r.open(r.find(path))) {
+                assertNotNull(opened);
+                try (var ch = java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.WRITE)) {
+                    ch.truncate(60_000);
+                }
+                io.netty.buffer.ByteBuf buf = io.netty.buffer.Unpooled.directBuffer(100_000);
+                try {
+                    java.io.EOFException e = assertThrows(java.io.EOFException.class, () -> opened.read(buf, 0, 100_000));
+                    assertTrue(e.getMessage().contains(file.getFileName().toString()) && e.getMessage().contains("truncated"),
+                            e.getMessage());
+                } finally {
+                    buf.release();
+                }
+            }
+        }
+        assertEquals(0, io.reactivemmap.netty.TestFiles.openDescriptors(file));
     }
 }

@@ -375,28 +375,6 @@ abstract class FileRouteContract {
         assertEquals(200, get("/files/a.txt").statusCode(), "the server goes on serving");
     }
 
-    /** Descriptors of this process open on {@code file}, from /proc/self/fd. */
-    static long openDescriptors(Path file) throws IOException {
-        Path real = file.toRealPath();
-        try (var fds = Files.list(Path.of("/proc/self/fd"))) {
-            return fds.filter(fd -> {
-                try {
-                    return Files.readSymbolicLink(fd).equals(real);
-                } catch (IOException | UnsupportedOperationException gone) {
-                    return false; // closed while listing, or not a link
-                }
-            }).count();
-        }
-    }
-
-    static void awaitNoDescriptors(Path file) throws Exception {
-        long deadline = System.nanoTime() + 5_000_000_000L;
-        while (openDescriptors(file) > 0 && System.nanoTime() < deadline) {
-            Thread.sleep(10);
-        }
-        assertEquals(0, openDescriptors(file), "descriptors left open on " + file);
-    }
-
     @Test
     void everyResponseClosesTheFileItOpenedCompletedNotModifiedHeadOrAborted() throws Exception {
         Path data = root.resolve("data.bin");
@@ -407,7 +385,7 @@ abstract class FileRouteContract {
         HttpResponse<Void> head = client.send(HttpRequest.newBuilder(uri("/files/data.bin"))
                 .method("HEAD", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.discarding());
         assertEquals(200, head.statusCode());
-        awaitNoDescriptors(data);
+        TestFiles.awaitNoDescriptors(data);
         Path big = TestFiles.pattern(root, "big.bin", BIG);
         try (RawHttp raw = new RawHttp(server.port())) {
             raw.socket.setReceiveBufferSize(64 << 10);
@@ -415,7 +393,7 @@ abstract class FileRouteContract {
             assertEquals(200, raw.readHead().status());
             assertEquals(1 << 20, raw.in.readNBytes(1 << 20).length);
         }
-        awaitNoDescriptors(big);
+        TestFiles.awaitNoDescriptors(big);
     }
 
     @Test
