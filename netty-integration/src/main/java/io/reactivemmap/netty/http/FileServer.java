@@ -150,7 +150,8 @@ public final class FileServer implements AutoCloseable {
         boolean epoll = options.preferNativeTransport() && Epoll.isAvailable();
         IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
         Class<? extends ServerChannel> channelType = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
-        EventLoopGroup group = new MultiThreadIoEventLoopGroup(options.ioThreads(), io);
+        int threads = options.ioThreads() > 0 ? options.ioThreads() : Runtime.getRuntime().availableProcessors();
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(threads, io);
         try {
             SslContext sslContext = ssl;
             ServerBootstrap bootstrap = new ServerBootstrap()
