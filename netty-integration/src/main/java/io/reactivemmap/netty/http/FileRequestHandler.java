@@ -40,7 +40,14 @@ import java.util.ArrayDeque;
 final class FileRequestHandler extends ChannelInboundHandlerAdapter {
     private static final System.Logger LOG = System.getLogger(FileRequestHandler.class.getName());
     static final System.Logger ACCESS = System.getLogger("io.reactivemmap.netty.http.access");
-    private static final int MAX_PIPELINED = 16;
+    /**
+     * Requests queued behind the one being answered. Reading stops (auto-read off) as soon as one is queued, so the queue
+     * only ever holds what the last read or two already brought in (at most a few hundred KiB of request heads); the
+     * cap is a backstop against a flood of tiny requests in those bytes, not the flow control. It was 16, which closed
+     * the connection of an ordinary pipelining client (17+ requests in one packet) as soon as one response had to wait
+     * for the socket.
+     */
+    static final int MAX_PIPELINED = 1024;
     static final String STATS_PATH = "/_stats";
 
     private final FileServer.State server;

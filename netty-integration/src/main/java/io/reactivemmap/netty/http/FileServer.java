@@ -22,6 +22,7 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpRequest;
@@ -217,7 +218,9 @@ public final class FileServer implements AutoCloseable {
     }
 
     private static void http1(ChannelPipeline p, State state, ConnectionGuard guard, boolean overloaded) {
-        p.addLast("http", new HttpServerCodec());
+        // Netty's codec refuses more than 128 pipelined requests in flight (an error that closes the connection); ours
+        // queues requests while one is answered, so its bound has to cover our queue (see FileRequestHandler).
+        p.addLast("http", new HttpServerCodec(new HttpDecoderConfig(), FileRequestHandler.MAX_PIPELINED + 1));
         if (overloaded) {
             p.addLast("reject", new Overloaded(state.options.maxConnections()));
         } else {

@@ -21,6 +21,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -236,6 +237,42 @@ abstract class FileServerContract {
             RawHttp.Response head = raw.read(true);
             assertEquals("11", head.header("content-length"));
         }
+    }
+
+    /**
+     * A pipelining client that sends 500 requests in one go and reads nothing for a while fills the socket: the
+     * responses that meet a full send buffer must wait, and every one must then arrive whole and in order. (Until the
+     * cap on queued requests went from 16 to 1024, the server closed such a connection after ~60 responses.)
+     */
+    @Test
+    @Timeout(60)
+    void smallBodiesMeetingAFullSocketArriveWholeAndInOrder() throws Exception {
+        Path small = TestFiles.pattern(root, "small.bin", 60_000);
+        StringBuilder requests = new StringBuilder();
+        List<long[]> ranges = new ArrayList<>();
+        for (int i = 0; i < 500; i++) {
+            long from = (i * 7919L) % 50_000;
+            long length = i % 3 == 0 ? 60_000 : 1 + (i * 104_729L) % (60_000 - from);
+            if (i % 3 == 0) {
+                from = 0;
+                requests.append("GET /small.bin HTTP/1.1\r\nHost: x\r\n\r\n");
+            } else {
+                requests.append("GET /small.bin HTTP/1.1\r\nHost: x\r\nRange: bytes=").append(from).append('-')
+                        .append(from + length - 1).append("\r\n\r\n");
+            }
+            ranges.add(new long[] {from, length});
+        }
+        try (RawHttp raw = new RawHttp(server.port())) {
+            raw.send(requests.toString());
+            Thread.sleep(500); // 30 MB of responses: the server writes until the socket is full, then waits for us
+            for (int i = 0; i < ranges.size(); i++) {
+                RawHttp.Response r = raw.read(false);
+                long[] range = ranges.get(i);
+                assertEquals(i % 3 == 0 ? 200 : 206, r.status(), "response " + i);
+                assertArrayEquals(TestFiles.expected(range[0], (int) range[1]), r.body(), "response " + i);
+            }
+        }
+        assertEquals(0, TestFiles.openDescriptors(small), "every response closed its descriptor");
     }
 
     @Test
