@@ -56,6 +56,7 @@ public final class NativeAccess {
     private static final @org.jspecify.annotations.Nullable MethodHandle SYSCALL;
     private static final @org.jspecify.annotations.Nullable MethodHandle STATX;
     private static final @org.jspecify.annotations.Nullable MethodHandle PREAD;
+    private static final @org.jspecify.annotations.Nullable MethodHandle SENDFILE;
     private static final StructLayout CAPTURE_LAYOUT = Linker.Option.captureStateLayout();
     private static final VarHandle ERRNO = CAPTURE_LAYOUT.varHandle(MemoryLayout.PathElement.groupElement("errno"));
     private static final @org.jspecify.annotations.Nullable String UNAVAILABLE;
@@ -64,7 +65,7 @@ public final class NativeAccess {
     private static volatile boolean populateSupported = true;
 
     static {
-        MethodHandle madvise = null, fadvise = null, open = null, close = null, syscall = null, statx = null, pread = null;
+        MethodHandle madvise = null, fadvise = null, open = null, close = null, syscall = null, statx = null, pread = null, sendfile = null;
         String why = null;
         int pageSize = 4096;
         String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
@@ -103,11 +104,15 @@ public final class NativeAccess {
                         FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG,
                                 ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG),
                         errno);
+                sendfile = linker.downcallHandle(find(libc, "sendfile64"),
+                        FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
+                                ValueLayout.ADDRESS, ValueLayout.JAVA_LONG),
+                        errno);
                 MethodHandle getpagesize = linker.downcallHandle(find(libc, "getpagesize"),
                         FunctionDescriptor.of(ValueLayout.JAVA_INT));
                 pageSize = (int) getpagesize.invokeExact();
             } catch (Throwable t) {
-                madvise = fadvise = open = close = syscall = statx = pread = null;
+                madvise = fadvise = open = close = syscall = statx = pread = sendfile = null;
                 why = "the native linker could not bind libc: " + t;
             }
         }
@@ -118,6 +123,7 @@ public final class NativeAccess {
         SYSCALL = syscall;
         STATX = statx;
         PREAD = pread;
+        SENDFILE = sendfile;
         UNAVAILABLE = why;
         PAGE_SIZE = pageSize > 0 && Integer.bitCount(pageSize) == 1 ? pageSize : 4096;
         if (why != null) {
@@ -268,7 +274,7 @@ public final class NativeAccess {
     private static final long OPEN_HOW_SIZE = 24;
     private static final long STATX_SIZE = 256;
     /** errno values used by callers of {@link #openNoSymlinks}. */
-    public static final int ENOENT = 2, EACCES = 13, ENOTDIR = 20, ELOOP = 40, ENOSYS = 38;
+    public static final int ENOENT = 2, EACCES = 13, ENOTDIR = 20, ELOOP = 40, ENOSYS = 38, EAGAIN = 11;
     private static final int EPERM = 1, E2BIG = 7;
     private static final int S_IFMT = 0170000, S_IFREG = 0100000, S_IFDIR = 0040000;
 
@@ -391,6 +397,42 @@ public final class NativeAccess {
             MemorySegment state = arena.allocate(CAPTURE_LAYOUT);
             while (true) {
                 long n = (long) mh.invokeExact(state, fd, address, length, position);
+                if (n >= 0) {
+                    return n;
+                }
+                int err = (int) ERRNO.get(state, 0L);
+                if (err != EINTR) {
+                    return -err;
+                }
+            }
+        } catch (Throwable t) {
+            return -ENOSYS;
+        }
+    }
+
+    /**
+     * {@code sendfile(socket, fd, &position, length)}, repeated on {@code EINTR}: file bytes into a socket inside the
+     * kernel, with no copy through user space. On a non-blocking socket, fewer bytes than asked or {@code -EAGAIN}
+     * mean its send buffer is full.
+     *
+     * @return the number of bytes sent (0 when {@code position} is at or past the end of the file), or {@code -errno};
+     *         {@code -ENOSYS} when native access is off
+     */
+    public static long sendfile(int socket, int fd, long position, long length) {
+        MethodHandle mh = SENDFILE;
+        if (mh == null) {
+            return -ENOSYS;
+        }
+        if (socket < 0 || fd < 0 || length < 0 || position < 0) {
+            throw new IllegalArgumentException("sendfile(socket=" + socket + ", fd=" + fd + ", position=" + position
+                    + ", length=" + length + "): descriptors and non-negative numbers are needed");
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CAPTURE_LAYOUT);
+            MemorySegment offset = arena.allocate(ValueLayout.JAVA_LONG);
+            offset.set(ValueLayout.JAVA_LONG, 0, position);
+            while (true) {
+                long n = (long) mh.invokeExact(state, socket, fd, offset, length);
                 if (n >= 0) {
                     return n;
                 }

@@ -47,7 +47,7 @@ class NativeAccessTest {
     }
 
     @Test
-    void preadOfAClosedDescriptorIsAnErrnoAndBadArgumentsAreRefused() throws Exception {
+    void readsFromAClosedDescriptorAreAnErrnoAndBadArgumentsAreRefused() throws Exception {
         Path file = Files.write(dir.resolve("x.bin"), new byte[16]);
         int fd = NativeAccess.openNoSymlinks(file.toRealPath().toString());
         NativeAccess.closeFd(fd);
@@ -59,6 +59,9 @@ class NativeAccessTest {
             assertTrue(e.getMessage().contains("position=-1"), e.getMessage());
             assertThrows(IllegalArgumentException.class, () -> NativeAccess.pread(3, 0, 16, 0));
         }
+        assertEquals(-9, NativeAccess.sendfile(fd, fd, 0, 16), "sendfile from a closed descriptor: EBADF");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> NativeAccess.sendfile(-1, 3, 0, 1));
+        assertTrue(e.getMessage().contains("socket=-1"), e.getMessage());
     }
 
     @Test

@@ -176,7 +176,7 @@ public final class HttpBenchReport {
             case "ours-windows" -> "reactive-mmap, windows" + (http2 ? " (every body mapped)" : "");
             case "ours-sendfile" -> "reactive-mmap, sendfile";
             case "ours-auto" -> "reactive-mmap, AUTO (" + (tls || http2 ? "≤256 KiB copied, larger mapped)"
-                    : "≤64 KiB copied, larger sendfile)");
+                    : "≤64 KiB corked sendfile or copy, larger Netty sendfile)");
             default -> server;
         };
     }

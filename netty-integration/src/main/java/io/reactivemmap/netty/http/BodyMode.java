@@ -3,9 +3,10 @@ package io.reactivemmap.netty.http;
 /** How a file's bytes reach the socket. */
 public enum BodyMode {
     /**
-     * The default. Plain HTTP/1.1: bodies up to 64 KiB are read with one {@code pread} into a pooled buffer and
-     * written with the headers (fewer system calls than {@code sendfile}, and no {@code FileChannel} at all),
-     * larger ones go by {@code sendfile} ({@code DefaultFileRegion}). Under TLS and HTTP/2, where bytes pass through
+     * The default. Plain HTTP/1.1 on epoll: a body up to 64 KiB goes with {@code sendfile(2)} straight from the
+     * descriptor the server opened, headers and body corked into one push (no {@code FileChannel}, no copy; a
+     * {@code pread} copy when Netty still has bytes queued or the body has several parts), larger ones by
+     * {@code sendfile} through {@code DefaultFileRegion}. Under TLS and HTTP/2, where bytes pass through
      * user space anyway: bodies up to 256 KiB are copied the same way, larger ones are sent as mapped windows. The
      * thresholds come from {@code benchmarks/http} (see docs/http-benchmarks.md).
      */

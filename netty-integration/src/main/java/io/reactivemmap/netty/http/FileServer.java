@@ -131,10 +131,11 @@ public final class FileServer implements AutoCloseable {
         Objects.requireNonNull(options, "options");
         BodySender mapped = new MappedBodySender(mapOptions(options), writeOptions(options));
         // Small bodies are copied with one pread (see SmallBodySender): under TLS the bytes pass through the engine
-        // anyway and a mapping's fixed cost exceeds a copy; on plain AUTO a copy beats sendfile up to
-        // PLAIN_THRESHOLD. Explicit SENDFILE and MAPPED modes on plain HTTP never copy.
+        // anyway and a mapping's fixed cost exceeds a copy. On plain AUTO, bodies up to PLAIN_THRESHOLD go by a
+        // corked sendfile from the descriptor (or the copy when that cannot be used). Explicit SENDFILE and MAPPED
+        // modes on plain HTTP never copy.
         BodySender sender = options.tls() != null ? new SmallBodySender(SmallBodySender.DEFAULT_THRESHOLD, mapped)
-                : options.bodyMode() == BodyMode.AUTO ? new SmallBodySender(SmallBodySender.PLAIN_THRESHOLD, new SendfileBodySender())
+                : options.bodyMode() == BodyMode.AUTO ? new SmallBodySender(SmallBodySender.PLAIN_THRESHOLD, new SendfileBodySender(), true)
                 : options.bodyMode() == BodyMode.SENDFILE ? new SendfileBodySender()
                 : mapped;
         RootDirectory root = RootDirectory.of(options.root(), options.followSymlinksOutside(), options.serveHidden());

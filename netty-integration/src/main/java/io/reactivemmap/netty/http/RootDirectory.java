@@ -290,6 +290,25 @@ public final class RootDirectory {
             }
         }
 
+        /**
+         * {@code sendfile} of {@code [position, position + length)} straight from the descriptor into {@code socket}.
+         *
+         * @return bytes sent (possibly fewer than asked on a full non-blocking socket), or {@code -errno};
+         *         {@code -ENOSYS} when this file holds no bare descriptor (opened as a channel)
+         * @throws ClosedChannelException if this file was already closed
+         */
+        long sendTo(int socket, long position, long length) throws ClosedChannelException {
+            synchronized (lock) {
+                if (closed) {
+                    throw new ClosedChannelException();
+                }
+                if (fd < 0) {
+                    return -NativeAccess.ENOSYS;
+                }
+                return NativeAccess.sendfile(socket, fd, position, length);
+            }
+        }
+
         @Override
         public void close() throws IOException {
             FileChannel c;

@@ -272,7 +272,7 @@ abstract class FileServerContract {
                 assertArrayEquals(TestFiles.expected(range[0], (int) range[1]), r.body(), "response " + i);
             }
         }
-        assertEquals(0, TestFiles.openDescriptors(small), "every response closed its descriptor");
+        TestFiles.awaitNoDescriptors(small); // closed as each write completes, which may trail the client's last read
     }
 
     @Test
