@@ -35,6 +35,9 @@ import java.util.Optional;
  * <p>A truncation between a check and the encryption cannot be ruled out. The fault then surfaces as an
  * {@code InternalError} from the {@code SslHandler}'s flush, which Netty routes to {@code exceptionCaught}: this
  * handler turns it into closing the connection (the error is not passed on, so no later handler treats it as fatal).
+ * The piece being encrypted is then lost part-way: over HTTP/1.1 the client sees the body end short; over HTTP/2 a
+ * DATA frame can end short, and the bytes of the frames written after it, up to the close, are read by the client as
+ * its payload (seen once, 35 bytes, in the forked canary under heavy CPU contention). Replace files atomically.
  *
  * <p>{@link FileServer} installs one on every TLS connection that sends windows; other front ends (the Reactor Netty
  * {@code FileRoute}, an application's own pipeline) call {@link #install} once per connection, on its event loop.
