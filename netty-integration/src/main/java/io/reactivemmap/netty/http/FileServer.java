@@ -174,7 +174,8 @@ public final class FileServer implements AutoCloseable {
             LOG.log(Level.INFO, () -> "serving " + root.path() + " on " + (sslContext != null ? "https" : "http") + "://"
                     + options.host() + ":" + server.port() + " (" + server.transport + ", "
                     + switch (options.bodyMode()) {
-                        case AUTO -> sslContext != null ? "small bodies copied, large mapped" : "small bodies copied, large by sendfile";
+                        case AUTO -> sslContext != null ? "small bodies copied, large mapped"
+                                : "small bodies by corked sendfile, large by sendfile";
                         case MAPPED -> "mapped windows";
                         case SENDFILE -> "sendfile";
                     }
