@@ -290,6 +290,13 @@ public final class RootDirectory {
             }
         }
 
+        /** Whether this file holds a bare descriptor ({@code openat2} route) that {@link #sendTo} can send from. */
+        boolean hasDescriptor() {
+            synchronized (lock) {
+                return fd >= 0;
+            }
+        }
+
         /**
          * {@code sendfile} of {@code [position, position + length)} straight from the descriptor into {@code socket}.
          *
