@@ -393,21 +393,7 @@ public final class NativeAccess {
             throw new IllegalArgumentException("pread(fd=" + fd + ", address=0x" + Long.toHexString(address) + ", length="
                     + length + ", position=" + position + "): a descriptor, an address and non-negative numbers are needed");
         }
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(CAPTURE_LAYOUT);
-            while (true) {
-                long n = (long) mh.invokeExact(state, fd, address, length, position);
-                if (n >= 0) {
-                    return n;
-                }
-                int err = (int) ERRNO.get(state, 0L);
-                if (err != EINTR) {
-                    return -err;
-                }
-            }
-        } catch (Throwable t) {
-            return -ENOSYS;
-        }
+        return retryingOnEintr((arena, state) -> (long) mh.invokeExact(state, fd, address, length, position));
     }
 
     /**
@@ -427,12 +413,22 @@ public final class NativeAccess {
             throw new IllegalArgumentException("sendfile(socket=" + socket + ", fd=" + fd + ", position=" + position
                     + ", length=" + length + "): descriptors and non-negative numbers are needed");
         }
+        return retryingOnEintr((arena, state) ->
+                (long) mh.invokeExact(state, socket, fd, arena.allocateFrom(ValueLayout.JAVA_LONG, position), length));
+    }
+
+    /** One system call with errno captured into {@code state}; allocations it needs come from {@code arena}. */
+    @FunctionalInterface
+    private interface Syscall {
+        long call(Arena arena, MemorySegment state) throws Throwable;
+    }
+
+    /** Runs {@code syscall} again while it fails with {@code EINTR}: its result, or {@code -errno}. */
+    private static long retryingOnEintr(Syscall syscall) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CAPTURE_LAYOUT);
-            MemorySegment offset = arena.allocate(ValueLayout.JAVA_LONG);
-            offset.set(ValueLayout.JAVA_LONG, 0, position);
             while (true) {
-                long n = (long) mh.invokeExact(state, socket, fd, offset, length);
+                long n = syscall.call(arena, state);
                 if (n >= 0) {
                     return n;
                 }
