@@ -16,19 +16,12 @@ import java.nio.file.Path;
  * {@link TlsWindowGuard} checks as HTTP/1.1 bodies.
  */
 public final class Http2TlsTruncationCanary {
-    /** Held strongly: java.util.logging forgets the level of a logger that is garbage-collected. */
-    private static final java.util.logging.Logger LOGGER = java.util.logging.Logger.getLogger("io.reactivemmap");
-
     private Http2TlsTruncationCanary() {
     }
 
     public static void main(String[] args) throws Exception {
         Path dir = Path.of(args[0]);
-        LOGGER.setLevel(java.util.logging.Level.FINE);
-        java.util.logging.ConsoleHandler handler = new java.util.logging.ConsoleHandler();
-        handler.setLevel(java.util.logging.Level.FINE);
-        LOGGER.addHandler(handler);
-        LOGGER.setUseParentHandlers(false);
+        TlsTruncationCanary.logServerDebugLines();
         long truncateTo = Long.parseLong(args[1]);
         int size = TlsTruncationCanary.SIZE;
         int readBefore = TlsTruncationCanary.READ_BEFORE;

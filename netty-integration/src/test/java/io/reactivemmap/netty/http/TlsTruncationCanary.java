@@ -28,14 +28,18 @@ public final class TlsTruncationCanary {
     private TlsTruncationCanary() {
     }
 
-    public static void main(String[] args) throws Exception {
-        Path dir = Path.of(args[0]);
-        // The server's DEBUG lines show how each response ended (and any error that reached a handler, with its trace).
+    /** The server's DEBUG lines show how each response ended (and any error that reached a handler, with its trace). */
+    static void logServerDebugLines() {
         LOGGER.setLevel(java.util.logging.Level.FINE);
         java.util.logging.ConsoleHandler handler = new java.util.logging.ConsoleHandler();
         handler.setLevel(java.util.logging.Level.FINE);
         LOGGER.addHandler(handler);
         LOGGER.setUseParentHandlers(false);
+    }
+
+    public static void main(String[] args) throws Exception {
+        Path dir = Path.of(args[0]);
+        logServerDebugLines();
         // Not page-aligned: the tail of the last page reads as zeros without any fault, which must not reach the client.
         long truncateTo = Long.parseLong(args[1]);
         Path file = TestFiles.pattern(dir, "big.bin", SIZE);
