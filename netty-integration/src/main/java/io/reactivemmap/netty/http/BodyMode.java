@@ -5,7 +5,7 @@ public enum BodyMode {
     /**
      * The default. Plain HTTP/1.1 on epoll: a body up to 64 KiB goes with {@code sendfile(2)} straight from the
      * descriptor the server opened, headers and body corked into one push (no {@code FileChannel}, no copy; a
-     * {@code pread} copy when Netty still has bytes queued or the body has several parts), larger ones by
+     * {@code pread} copy when the body has several parts), larger ones by
      * {@code sendfile} through {@code DefaultFileRegion}. Under TLS and HTTP/2, where bytes pass through
      * user space anyway: bodies up to 256 KiB are copied the same way, larger ones are sent as mapped windows. The
      * thresholds come from {@code benchmarks/http} (see docs/http-benchmarks.md).
