@@ -389,7 +389,7 @@ final class FluxMappedRecords extends Flux<MappedRecord> {
         }
 
         private static void readFully(MappedWindow w, long position, byte[] into, int length) throws IOException {
-            FileChannel channel = w.file().channel;
+            FileChannel channel = w.file().channel();
             ByteBuffer buffer = ByteBuffer.wrap(into, 0, length);
             while (buffer.hasRemaining()) {
                 int n = channel.read(buffer, position + buffer.position());

@@ -28,6 +28,9 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayDeque;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import java.nio.channels.ClosedByInterruptException;
+import java.nio.channels.ClosedChannelException;
 
 /**
  * The source behind {@link MappedFile#windows}: maps one window per unit of demand, at most
@@ -85,7 +88,7 @@ final class FluxMappedWindows extends Flux<MappedWindow> {
 
     private long resolveEnd(SharedFile file) throws IOException {
         long size = file.size;
-        if (size == 0 && looksLikePseudoFile(file.channel)) {
+        if (size == 0 && looksLikePseudoFile(file.channel())) {
             throw new FileSystemException(path.toString(), null,
                     "reports a size of 0 but has content (a /proc or /sys style file): it cannot be mapped; "
                             + "read it with Files.readAllBytes or a FileChannel instead");
@@ -106,7 +109,7 @@ final class FluxMappedWindows extends Flux<MappedWindow> {
 
     private static boolean looksLikePseudoFile(FileChannel channel) throws IOException {
         ByteBuffer one = ByteBuffer.allocate(1);
-        return channel.read(one, 0) > 0;
+        return SharedFile.withInterruptSetAside(() -> channel.read(one, 0)) > 0;
     }
 
     /** Opens a regular file for reading, with errors that say what is wrong and what to do. */
@@ -129,6 +132,9 @@ final class FluxMappedWindows extends Flux<MappedWindow> {
                     "cannot map: not a regular file (a FIFO, socket or device, whose size is not known in advance); "
                             + "only regular files can be mapped, read this one with a stream instead");
         }
+        if (NativeAccess.mappingAvailable()) {
+            return openDescriptor(path);
+        }
         FileChannel channel;
         try {
             channel = FileChannel.open(path, StandardOpenOption.READ);
@@ -148,12 +154,42 @@ final class FluxMappedWindows extends Flux<MappedWindow> {
         }
     }
 
+    /**
+     * Opens {@code path} as a bare descriptor, so windows are mapped with {@code mmap} (which no interrupt can break)
+     * and the type and size come from the descriptor itself: what is checked is what is mapped.
+     */
+    private static SharedFile openDescriptor(Path path) throws IOException {
+        int fd = NativeAccess.openReadOnly(path.toAbsolutePath().toString());
+        if (fd < 0) {
+            if (fd == -NativeAccess.EACCES) {
+                throw new AccessDeniedException(path.toString(), null, "cannot map: permission denied opening it for reading");
+            }
+            if (fd == -NativeAccess.ENOENT || fd == -NativeAccess.ENOTDIR) {
+                throw new NoSuchFileException(path.toString(), null, "cannot map: it disappeared while being opened");
+            }
+            throw new FileSystemException(path.toString(), null, "cannot map: open failed with errno " + (-fd));
+        }
+        try {
+            NativeAccess.FileStat stat = NativeAccess.fstat(fd);
+            if (stat == null) {
+                throw new FileSystemException(path.toString(), null, "cannot map: its attributes could not be read once open");
+            }
+            if (!stat.isRegularFile()) {
+                throw new FileSystemException(path.toString(), null, "cannot map: no longer a regular file");
+            }
+            return new SharedFile(path, fd, stat.size());
+        } catch (IOException | RuntimeException e) {
+            NativeAccess.closeFd(fd);
+            throw e;
+        }
+    }
+
     private static SharedFile borrow(Path path, FileChannel channel) throws IOException {
         if (!channel.isOpen()) {
             throw new FileSystemException(path.toString(), null, "cannot map: the channel it was given is closed; keep the "
                     + "channel open until the windows' Flux terminates");
         }
-        return new SharedFile(path, channel, channel.size(), true);
+        return new SharedFile(path, channel, SharedFile.withInterruptSetAside(channel::size), true);
     }
 
     @Override
@@ -161,15 +197,59 @@ final class FluxMappedWindows extends Flux<MappedWindow> {
         return "MappedFile.windows(" + path + ")";
     }
 
+    /**
+     * One subscription's state machine.
+     *
+     * <h2>Who runs what</h2>
+     * All mapping, emitting and terminating happens in the drain loop, which one thread at a time runs (the classic
+     * work-in-progress counter {@code wip}): the thread calling {@code request} or {@code cancel}, the thread whose
+     * {@code close()} freed capacity, or the thread that released budget this subscription was queued for. Everything
+     * the loop touches ({@code next}, {@code ahead}, {@code actual}, {@code terminated}) is confined to it.
+     *
+     * <h2>Cancellation against emission</h2>
+     * {@code state} holds two bits, {@code CANCELLED} and {@code EMITTING}, changed only by compare-and-set:
+     * <ul>
+     *   <li>Before each {@code onNext(window)} the loop <em>claims</em> the emission: it sets {@code EMITTING} only if
+     *   {@code CANCELLED} is clear, and clears it when {@code onNext} returns. If {@code CANCELLED} is set, the window
+     *   is closed by the source instead, so every window the source mapped is either emitted exactly once or unmapped
+     *   by the source, on every interleaving.</li>
+     *   <li>{@code cancel()} sets {@code CANCELLED}. If it finds {@code EMITTING} set by <em>another</em> thread, it
+     *   waits until that {@code onNext} has returned (spinning briefly, then parking). So once {@code cancel()} has
+     *   returned, no {@code onNext} is running or will start: an operator that cancels and then discards what it
+     *   queued sees every window it will ever get. A {@code cancel()} from inside {@code onNext} on the emitting
+     *   thread itself (as {@code take(n)} does) returns at once. The cost: a cancel from another thread waits for the
+     *   one {@code onNext} in progress, however long the subscriber takes in it.</li>
+     *   <li>The cancelling thread then drains: the loop (on whichever thread holds it) closes the windows read ahead,
+     *   leaves the budget queue, gives back a share reserved for it and releases the file.</li>
+     * </ul>
+     *
+     * <h2>Budget</h2>
+     * A demanded window that the budget cannot give now queues this subscription's {@link MappingBudget.Waiter}
+     * (once); the budget reserves the share for it when one is released and drains this subscription again, through
+     * its trampoline (never recursively). Windows read ahead never queue.
+     *
+     * <h2>Mapping and interrupts</h2>
+     * A mapping is counted in the statistics from the moment {@code mmap} returns. Files the library opened itself
+     * (with native access on) are mapped with {@code mmap} on a bare descriptor, which thread interrupts cannot
+     * affect: mapping on an interruptible thread (a {@code subscribeOn}/{@code publishOn} worker, which Reactor
+     * interrupts on cancel) is supported there, and the interrupt status is left alone. Borrowed channels, and all
+     * files when native access is off, are mapped with {@code FileChannel.map}: a pending interrupt is set aside for
+     * the call and restored after it, and an interrupt that arrives <em>during</em> the call closes the channel (JDK
+     * behaviour) and fails the stream with an {@link java.io.InterruptedIOException} that says so.
+     */
     static final class WindowSubscription implements Subscription, Scannable, MappedWindow.Owner {
         private static final VarHandle WIP;
         private static final VarHandle REQUESTED;
+        private static final VarHandle STATE;
+        private static final int CANCELLED = 1;
+        private static final int EMITTING = 2;
 
         static {
             try {
                 MethodHandles.Lookup lookup = MethodHandles.lookup();
                 WIP = lookup.findVarHandle(WindowSubscription.class, "wip", int.class);
                 REQUESTED = lookup.findVarHandle(WindowSubscription.class, "requested", long.class);
+                STATE = lookup.findVarHandle(WindowSubscription.class, "state", int.class);
             } catch (ReflectiveOperationException e) {
                 throw new ExceptionInInitializerError(e);
             }
@@ -185,12 +265,8 @@ final class FluxMappedWindows extends Flux<MappedWindow> {
         private final long end;
         private final MapOptions options;
         private final MappingBudget budget;
-        private final java.util.concurrent.atomic.AtomicBoolean waitingForBudget = new java.util.concurrent.atomic.AtomicBoolean();
-        /** Registered with the budget at most once at a time (see {@link #waitingForBudget}). */
-        private final Runnable budgetWaiter = () -> {
-            waitingForBudget.set(false);
-            drain();
-        };
+        /** This subscription's place in its budget's queue. */
+        private final MappingBudget.Waiter budgetWaiter = new MappingBudget.Waiter(this::drain);
         /** Bytes mapped by this subscription and not yet unmapped (read ahead, or emitted and not yet closed). */
         private final AtomicLong liveBytes = new AtomicLong();
 
@@ -201,7 +277,9 @@ final class FluxMappedWindows extends Flux<MappedWindow> {
 
         @SuppressWarnings("unused") private volatile int wip;
         @SuppressWarnings("unused") private volatile long requested;
-        private volatile boolean cancelled;
+        @SuppressWarnings("unused") private volatile int state;
+        /** The thread inside {@code onNext} while {@code EMITTING} is set; written before the bit is set. */
+        private volatile @Nullable Thread emitter;
         private volatile @Nullable Throwable badRequest;
 
         WindowSubscription(CoreSubscriber<? super MappedWindow> actual, SharedFile file, long start, long end,
@@ -227,8 +305,61 @@ final class FluxMappedWindows extends Flux<MappedWindow> {
 
         @Override
         public void cancel() {
-            cancelled = true;
+            int s;
+            do {
+                s = (int) STATE.getVolatile(this);
+            } while ((s & CANCELLED) == 0 && !STATE.compareAndSet(this, s, s | CANCELLED));
+            if ((s & EMITTING) != 0 && emitter != Thread.currentThread()) {
+                awaitEmissionEnd();
+            }
             drain();
+        }
+
+        private boolean isCancelled() {
+            return ((int) STATE.getVolatile(this) & CANCELLED) != 0;
+        }
+
+        /** Waits until the {@code onNext} running on another thread returns; keeps an interrupt for the caller. */
+        private void awaitEmissionEnd() {
+            boolean interrupted = false;
+            long parkNanos = 1_000;
+            for (int spins = 0; ((int) STATE.getVolatile(this) & EMITTING) != 0; spins++) {
+                if (spins < 64) {
+                    Thread.onSpinWait();
+                } else if (spins < 128) {
+                    Thread.yield();
+                } else {
+                    LockSupport.parkNanos(this, parkNanos);
+                    parkNanos = Math.min(parkNanos * 2, 1_000_000);
+                    interrupted |= Thread.interrupted();
+                }
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        /** Sets {@code EMITTING} unless cancelled; {@code false} if cancelled (the caller must close the window). */
+        private boolean claimEmission() {
+            emitter = Thread.currentThread();
+            for (;;) {
+                int s = (int) STATE.getVolatile(this);
+                if ((s & CANCELLED) != 0) {
+                    emitter = null;
+                    return false;
+                }
+                if (STATE.compareAndSet(this, s, s | EMITTING)) {
+                    return true;
+                }
+            }
+        }
+
+        private void endEmission() {
+            int s;
+            do {
+                s = (int) STATE.getVolatile(this);
+            } while (!STATE.compareAndSet(this, s, s & ~EMITTING));
+            emitter = null;
         }
 
         @Override
@@ -261,7 +392,7 @@ final class FluxMappedWindows extends Flux<MappedWindow> {
 
         private void drainLoop() {
             try {
-                if (cancelled) {
+                if (isCancelled()) {
                     terminate();
                     return;
                 }
@@ -273,7 +404,7 @@ final class FluxMappedWindows extends Flux<MappedWindow> {
                 long r = (long) REQUESTED.getVolatile(this);
                 long e = 0;
                 while (e != r) {
-                    if (cancelled) {
+                    if (isCancelled()) {
                         terminate();
                         return;
                     }
@@ -284,7 +415,7 @@ final class FluxMappedWindows extends Flux<MappedWindow> {
                         }
                         w = mapNext(true);
                         if (w == null) {
-                            break; // waiting for capacity or budget; a close() or budget release drains again
+                            break; // waiting for capacity or budget; a close() or budget grant drains again
                         }
                     }
                     Throwable truncated = truncation(w);
@@ -303,19 +434,29 @@ final class FluxMappedWindows extends Flux<MappedWindow> {
                         w.close();
                         throw t;
                     }
-                    actual.onNext(w);
+                    if (!claimEmission()) {
+                        // Cancelled since the check above, perhaps while w was being mapped: w never leaves the source.
+                        w.close();
+                        terminate();
+                        return;
+                    }
+                    try {
+                        actual.onNext(w);
+                    } finally {
+                        endEmission();
+                    }
                     e++;
                 }
                 if (e != 0 && r != Long.MAX_VALUE) {
                     REQUESTED.getAndAdd(this, -e);
                 }
-                if (cancelled) {
+                if (isCancelled()) {
                     terminate();
                     return;
                 }
                 if (next >= end && ahead.isEmpty()) {
                     terminated = true;
-                    stopWaitingForBudget();
+                    budget.withdraw(budgetWaiter);
                     file.release();
                     CoreSubscriber<? super MappedWindow> a = actual;
                     actual = Operators.emptySubscriber();
@@ -347,7 +488,7 @@ final class FluxMappedWindows extends Flux<MappedWindow> {
         }
 
         private void readAhead() throws IOException {
-            while (ahead.size() < options.readAhead() && next < end) {
+            while (ahead.size() < options.readAhead() && next < end && !isCancelled()) {
                 MappedWindow w = mapNext(false);
                 if (w == null) {
                     return;
@@ -415,25 +556,20 @@ final class FluxMappedWindows extends Flux<MappedWindow> {
             if (live > 0 && live + mapSize > options.maxLiveBytes()) {
                 return null; // the subscriber holds enough: unmapping one of its windows drains again
             }
-            if (!budget.tryAcquire(mapSize)) {
-                if (options.failWhenBudgetExhausted()) {
-                    if (!demanded) {
-                        // Reading ahead is optional: skip it, as the waiting mode does, rather than fail a stream
-                        // whose demanded windows still fit. The next drain tries again.
-                        return null;
-                    }
+            if (!demanded) {
+                // Reading ahead is optional: it never queues, and never takes budget while anyone is queued for it.
+                if (!budget.tryAcquire(mapSize, budgetWaiter)) {
+                    return null;
+                }
+            } else if (options.failWhenBudgetExhausted()) {
+                if (!budget.tryAcquire(mapSize, budgetWaiter)) {
                     Metrics.BUDGET_REJECTIONS.increment();
                     throw new MappingBudgetExhaustedException("cannot map " + file.path + " at offset " + start + ": " + budget
                             + " is spent and failWhenBudgetExhausted is set; close windows sooner, raise the budget "
                             + "(MappingBudget.of, or -Dreactivemmap.budget.maxWindows / maxBytes), or let sources wait");
                 }
-                if (!waitingForBudget.getAndSet(true)) {
-                    budget.await(budgetWaiter); // once: a drain that finds the budget still spent does not queue again
-                }
-                if (!budget.tryAcquire(mapSize)) {
-                    return null; // a release will run budgetWaiter
-                }
-                stopWaitingForBudget();
+            } else if (!budget.acquire(mapSize, budgetWaiter)) {
+                return null; // queued: the budget drains this subscription again once it has reserved the share
             }
             long nowSize = file.currentSize();
             if (nowSize >= 0 && nowSize < start + len) {
@@ -443,14 +579,26 @@ final class FluxMappedWindows extends Flux<MappedWindow> {
             Arena arena = Arena.ofShared();
             MemorySegment mapping;
             try {
-                mapping = file.channel.map(FileChannel.MapMode.READ_ONLY, mapStart, mapSize, arena);
+                if (file.fd >= 0) {
+                    // Counted in the statistics by mapReadOnly the moment mmap returns.
+                    mapping = NativeAccess.mapReadOnly(file.fd, mapStart, mapSize, arena);
+                } else {
+                    mapping = mapThroughChannel(mapStart, mapSize, arena);
+                    Metrics.mapped(mapSize);
+                }
             } catch (IOException | RuntimeException | OutOfMemoryError e) {
                 arena.close();
                 budget.release(mapSize);
+                if (e instanceof ClosedByInterruptException) {
+                    throw interrupted(start, e);
+                }
+                if (e instanceof ClosedChannelException) {
+                    throw new ClosedChannelIOException(file.path + " cannot be mapped at offset " + start + ": its channel "
+                            + "was closed (by its owner, or by the JDK when a thread blocked in it was interrupted)", e);
+                }
                 throw mapFailed(start, mapSize, e);
             }
             liveBytes.addAndGet(mapSize);
-            Metrics.mapped(mapSize);
             file.retain();
             next = start + len;
             MappedWindow w = new MappedWindow(file, start, len, arena, mapping, mapStart, this);
@@ -460,22 +608,42 @@ final class FluxMappedWindows extends Flux<MappedWindow> {
             return w;
         }
 
+        /**
+         * {@code FileChannel.map} with a pending interrupt set aside for the call: the JDK would otherwise close the
+         * channel (a borrowed one included) before mapping. The interrupt status is restored as it was found.
+         */
+        private MemorySegment mapThroughChannel(long mapStart, long mapSize, Arena arena) throws IOException {
+            FileChannel channel = file.channel();
+            return SharedFile.withInterruptSetAside(() -> channel.map(FileChannel.MapMode.READ_ONLY, mapStart, mapSize, arena));
+        }
+
+        private java.io.InterruptedIOException interrupted(long start, Throwable cause) {
+            java.io.InterruptedIOException e = new java.io.InterruptedIOException("mapping " + file.path + " at offset "
+                    + start + " was interrupted: thread " + Thread.currentThread().getName() + " was interrupted during "
+                    + "FileChannel.map, which closes the channel (JDK behaviour). Map on a thread that is not interrupted "
+                    + "(Reactor interrupts subscribeOn/publishOn workers on cancel), or let the library open the file "
+                    + "itself with native access enabled, where interrupts do not affect mapping");
+            e.initCause(cause);
+            return e;
+        }
+
+        /** An I/O error that says the channel is closed; a plain {@link IOException} subtype with a clear message. */
+        static final class ClosedChannelIOException extends IOException {
+            ClosedChannelIOException(String message, Throwable cause) {
+                super(message, cause);
+            }
+        }
+
         private IOException mapFailed(long start, long mapSize, Throwable cause) {
             return new IOException("mmap of " + file.path + " at offset " + start + " (" + mapSize + " bytes) failed: " + cause
                     + ". The process may be out of mappings (vm.max_map_count, now " + io.reactivemmap.internal.MapCount.maxMapCount().orElse(-1)
                     + ") or address space (ulimit -v); lower MappingBudget limits or use larger windows", cause);
         }
 
-        private void stopWaitingForBudget() {
-            if (waitingForBudget.getAndSet(false)) {
-                budget.cancelAwait(budgetWaiter);
-            }
-        }
-
         private void fail(Throwable t) {
             terminated = true;
             clearAhead();
-            stopWaitingForBudget();
+            budget.withdraw(budgetWaiter);
             file.release();
             CoreSubscriber<? super MappedWindow> a = actual;
             actual = Operators.emptySubscriber();
@@ -485,7 +653,7 @@ final class FluxMappedWindows extends Flux<MappedWindow> {
         private void terminate() {
             terminated = true;
             clearAhead();
-            stopWaitingForBudget();
+            budget.withdraw(budgetWaiter);
             file.release();
             actual = Operators.emptySubscriber();
         }
@@ -506,7 +674,7 @@ final class FluxMappedWindows extends Flux<MappedWindow> {
                 return requested;
             }
             if (key == Attr.CANCELLED) {
-                return cancelled;
+                return isCancelled();
             }
             if (key == Attr.BUFFERED) {
                 return ahead.size();

@@ -3,9 +3,10 @@ package io.reactivemmap;
 import io.reactivemmap.internal.MapCount;
 import io.reactivemmap.internal.Metrics;
 
-import java.util.Objects;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * A limit on live windows and mapped bytes, shared by every source that uses it.
@@ -22,6 +23,16 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code reactivemmap.budget.maxBytes} override both at start-up. Create a separate budget with {@link #of} to
  * give one part of an application its own limit.
  *
+ * <h2>Waiting</h2>
+ * A source that needs a window the budget cannot give now joins a queue and is served <strong>in arrival
+ * order</strong>: each release hands the freed share straight to the waiters at the head of the queue that it fits
+ * (the share is reserved for them, so no newcomer can take it first), and a window is never granted out of order
+ * to a later, smaller request while an earlier one waits (no waiter is starved by a stream of small ones). Windows
+ * mapped ahead of demand never wait and never take budget while anyone is queued. Releasing never runs a woken
+ * source's work inside a caller's stack of other wake-ups: wake-ups started on a thread that is already waking
+ * sources are queued on that thread and run one after another (a trampoline), so closing a window never recurses,
+ * however many sources wait.
+ *
  * <p>Thread-safe.
  */
 public final class MappingBudget {
@@ -31,9 +42,12 @@ public final class MappingBudget {
 
     private final long maxWindows;
     private final long maxBytes;
-    private final AtomicLong windows = new AtomicLong();
-    private final AtomicLong bytes = new AtomicLong();
-    private final ConcurrentLinkedQueue<Runnable> waiters = new ConcurrentLinkedQueue<>();
+    /** Guards the counts and the queue. Held for a few field updates only; never while a waiter's code runs. */
+    private final ReentrantLock lock = new ReentrantLock();
+    /** Written under {@link #lock}, read without it by {@link #liveWindows()} and {@link #mappedBytes()}. */
+    private volatile long windows;
+    private volatile long bytes;
+    private final ArrayDeque<Waiter> queue = new ArrayDeque<>();
 
     private MappingBudget(long maxWindows, long maxBytes) {
         if (maxWindows < 1) {
@@ -70,63 +84,220 @@ public final class MappingBudget {
         return maxBytes;
     }
 
-    /** Windows currently counted against this budget. */
+    /** Windows currently counted against this budget (including shares reserved for woken sources). */
     public long liveWindows() {
-        return windows.get();
+        return windows;
     }
 
-    /** Bytes currently counted against this budget. */
+    /** Bytes currently counted against this budget (including shares reserved for woken sources). */
     public long mappedBytes() {
-        return bytes.get();
+        return bytes;
     }
 
-    /** Takes one window of {@code size} bytes from the budget, or returns {@code false} when it is spent. */
-    boolean tryAcquire(long size) {
-        for (;;) {
-            long w = windows.get();
-            if (w >= maxWindows) {
-                return false;
-            }
-            if (windows.compareAndSet(w, w + 1)) {
-                break;
-            }
+    /** Sources queued for budget right now. */
+    public int waiting() {
+        lock.lock();
+        try {
+            return queue.size();
+        } finally {
+            lock.unlock();
         }
-        for (;;) {
-            long b = bytes.get();
-            if (b != 0 && b + size > maxBytes) {
-                windows.decrementAndGet();
-                return false;
-            }
-            if (bytes.compareAndSet(b, b + size)) {
+    }
+
+    /**
+     * A source's place in the queue. Its fields are guarded by the budget's lock; {@code wake} runs (outside the
+     * lock, through the trampoline) when a share was reserved for it.
+     */
+    static final class Waiter {
+        final Runnable wake;
+        private long size;
+        private boolean queued;
+        /** A share of {@code size} bytes (and one window) is reserved for this waiter and not yet taken. */
+        private boolean granted;
+
+        Waiter(Runnable wake) {
+            this.wake = wake;
+        }
+    }
+
+    private boolean fits(long size) {
+        return windows < maxWindows && (bytes == 0 || bytes + size <= maxBytes);
+    }
+
+    private void take(long size) {
+        windows = windows + 1;
+        bytes = bytes + size;
+    }
+
+    /**
+     * Takes one window of {@code size} bytes if it fits now and nobody is queued (queued sources come first), or
+     * returns {@code false}. For windows that may be skipped: read-ahead, and sources that fail instead of waiting.
+     */
+    boolean tryAcquire(long size) {
+        return tryAcquire(size, null);
+    }
+
+    /** As {@link #tryAcquire(long)}, taking first a share reserved for {@code waiter} if it has one of this size. */
+    boolean tryAcquire(long size, @org.jspecify.annotations.Nullable Waiter waiter) {
+        lock.lock();
+        try {
+            if (waiter != null && waiter.granted && waiter.size == size) {
+                waiter.granted = false;
                 return true;
             }
+            if (!queue.isEmpty() || !fits(size)) {
+                return false;
+            }
+            take(size);
+            return true;
+        } finally {
+            lock.unlock();
         }
     }
 
-    /** Returns a window's share and wakes the sources waiting for budget. */
+    /**
+     * Takes one window of {@code size} bytes for {@code waiter}: a share reserved for it earlier, or a new one if it
+     * fits and nobody is ahead of it. Otherwise queues the waiter (once; calling again while queued keeps its place)
+     * and returns {@code false}: its {@code wake} runs when a share has been reserved for it.
+     */
+    boolean acquire(long size, Waiter waiter) {
+        List<Waiter> woken = null;
+        lock.lock();
+        try {
+            if (waiter.granted) {
+                waiter.granted = false;
+                if (waiter.size == size) {
+                    return true;
+                }
+                woken = giveBack(waiter.size); // reserved for another size (cannot happen today): trade it in
+            }
+            if (waiter.queued) {
+                waiter.size = size;
+                return false;
+            }
+            if (queue.isEmpty() && fits(size)) {
+                take(size);
+                return true;
+            }
+            waiter.size = size;
+            waiter.queued = true;
+            queue.add(waiter);
+            Metrics.BUDGET_WAITS.increment();
+            List<Waiter> more = grantToQueue(); // the waiter may fit at once, now that it is at the head
+            if (woken == null || woken.isEmpty()) {
+                woken = more;
+            } else if (!more.isEmpty()) {
+                woken = new ArrayList<>(woken);
+                woken.addAll(more);
+            }
+        } finally {
+            lock.unlock();
+        }
+        wakeAll(woken);
+        return false;
+    }
+
+    /** Takes {@code waiter} out of the queue and gives back any share reserved for it and not taken. */
+    void withdraw(Waiter waiter) {
+        List<Waiter> woken = null;
+        lock.lock();
+        try {
+            if (waiter.queued) {
+                waiter.queued = false;
+                queue.remove(waiter);
+            }
+            if (waiter.granted) {
+                waiter.granted = false;
+                woken = giveBack(waiter.size);
+            }
+        } finally {
+            lock.unlock();
+        }
+        wakeAll(woken);
+    }
+
+    /** Returns a window's share and reserves what it frees for the sources at the head of the queue. */
     void release(long size) {
-        windows.decrementAndGet();
-        bytes.addAndGet(-size);
-        Runnable waiter;
-        // Wake every waiter: each one retries and, if it loses the race, registers again.
-        int n = waiters.size();
-        while (n-- > 0 && (waiter = waiters.poll()) != null) {
-            waiter.run();
+        List<Waiter> woken;
+        lock.lock();
+        try {
+            woken = giveBack(size);
+        } finally {
+            lock.unlock();
+        }
+        wakeAll(woken);
+    }
+
+    private List<Waiter> giveBack(long size) {
+        windows = windows - 1;
+        bytes = bytes - size;
+        return grantToQueue();
+    }
+
+    /** Reserves shares for the waiters at the head of the queue while they fit, strictly in arrival order. */
+    private List<Waiter> grantToQueue() {
+        List<Waiter> woken = null;
+        Waiter head;
+        while ((head = queue.peek()) != null && fits(head.size)) {
+            queue.poll();
+            head.queued = false;
+            head.granted = true;
+            take(head.size);
+            if (woken == null) {
+                woken = new ArrayList<>(2);
+            }
+            woken.add(head);
+        }
+        return woken == null ? List.of() : woken;
+    }
+
+    private static void wakeAll(@org.jspecify.annotations.Nullable List<Waiter> woken) {
+        if (woken == null) {
+            return;
+        }
+        for (Waiter w : woken) {
+            Trampoline.run(w.wake);
         }
     }
 
-    /** Registers a one-shot callback to run when budget is released. The caller must retry after registering. */
-    void await(Runnable waiter) {
-        Metrics.BUDGET_WAITS.increment();
-        waiters.add(Objects.requireNonNull(waiter));
-    }
+    /**
+     * Runs wake-ups without nesting them: a wake-up that starts while this thread is already running one (a woken
+     * source emitted a window whose subscriber closed another, which woke a third source, ...) is queued and run
+     * after the current one returns, so the stack stays flat however long the chain.
+     */
+    static final class Trampoline {
+        private static final ThreadLocal<ArrayDeque<Runnable>> PENDING = new ThreadLocal<>();
 
-    void cancelAwait(Runnable waiter) {
-        waiters.remove(waiter);
+        private Trampoline() {
+        }
+
+        static void run(Runnable task) {
+            ArrayDeque<Runnable> pending = PENDING.get();
+            if (pending != null) {
+                pending.add(task);
+                return;
+            }
+            pending = new ArrayDeque<>();
+            PENDING.set(pending);
+            try {
+                Runnable next = task;
+                while (next != null) {
+                    try {
+                        next.run();
+                    } catch (Throwable t) {
+                        // A wake-up only drains a source, which signals its own errors; never let one stop the others.
+                        Thread.currentThread().getUncaughtExceptionHandler().uncaughtException(Thread.currentThread(), t);
+                    }
+                    next = pending.poll();
+                }
+            } finally {
+                PENDING.remove();
+            }
+        }
     }
 
     @Override
     public String toString() {
-        return "MappingBudget[windows " + windows.get() + "/" + maxWindows + ", bytes " + bytes.get() + "/" + maxBytes + "]";
+        return "MappingBudget[windows " + windows + "/" + maxWindows + ", bytes " + bytes + "/" + maxBytes + "]";
     }
 }

@@ -1,16 +1,31 @@
 package io.reactivemmap;
 
+import io.reactivemmap.internal.NativeAccess;
+import org.jspecify.annotations.Nullable;
+
 import java.io.IOException;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 
 /**
  * An open file shared by one subscription and the windows it mapped. The subscription holds one reference and
- * each live window one more, so the channel stays open (and {@link #currentSize()} can ask the inode we mapped,
- * not whatever the path names now) until the last window is unmapped. A mapping stays valid after its channel
- * is closed; the channel is kept only for the truncation checks.
+ * each live window one more, so the file stays open (and {@link #currentSize()} can ask the inode we mapped,
+ * not whatever the path names now) until the last window is unmapped. A mapping stays valid after its file
+ * is closed; the file is kept only for the truncation checks.
+ *
+ * <p>A file is held one of two ways:
+ * <ul>
+ *   <li>by a bare descriptor ({@link #fd} {@code >= 0}), when the library opened the file itself and native access
+ *   is on: windows are mapped with {@code mmap} through FFM and the size is read with {@code statx}, neither of which
+ *   an interrupt can break (the JDK's {@code FileChannel} closes itself when a thread blocked in it is interrupted,
+ *   and its {@code map} then leaks the mapping it made); a {@link FileChannel} is adopted only if a reader needs one;</li>
+ *   <li>by a {@link FileChannel}: a channel the caller lent, or any file when native access is off. Windows are then
+ *   mapped with {@code FileChannel.map}, which an interrupt of the mapping thread fails (see
+ *   {@code FluxMappedWindows}).</li>
+ * </ul>
  */
 final class SharedFile {
     private static final VarHandle REFS;
@@ -24,7 +39,9 @@ final class SharedFile {
     }
 
     final Path path;
-    final FileChannel channel;
+    /** The descriptor windows are mapped from, or -1 when they are mapped through {@link #channel()}. */
+    final int fd;
+    private volatile @Nullable FileChannel channel;
     /** The size taken at subscription: nothing past it is ever mapped. */
     final long size;
     /** Whether the channel belongs to the caller ({@link MappedFile#windows(FileChannel, Path, long, long, MapOptions)}). */
@@ -38,9 +55,36 @@ final class SharedFile {
 
     SharedFile(Path path, FileChannel channel, long size, boolean borrowed) {
         this.path = path;
+        this.fd = -1;
         this.channel = channel;
         this.size = size;
         this.borrowed = borrowed;
+    }
+
+    /** A file held by a descriptor this object now owns (closed with the last reference). */
+    SharedFile(Path path, int fd, long size) {
+        this.path = path;
+        this.fd = fd;
+        this.channel = null;
+        this.size = size;
+        this.borrowed = false;
+    }
+
+    /** The file as a channel: the one it was opened with, or the descriptor adopted through /proc on first use. */
+    FileChannel channel() throws IOException {
+        FileChannel c = channel;
+        if (c != null) {
+            return c;
+        }
+        synchronized (this) {
+            c = channel;
+            if (c == null) {
+                // /proc/self/fd/N names the open file itself (the inode we checked), not the path as it is now.
+                c = FileChannel.open(Path.of("/proc/self/fd/" + fd), StandardOpenOption.READ);
+                channel = c;
+            }
+            return c;
+        }
     }
 
     void retain() {
@@ -49,20 +93,55 @@ final class SharedFile {
 
     void release() {
         if ((int) REFS.getAndAdd(this, -1) == 1 && !borrowed) {
-            try {
-                channel.close();
-            } catch (IOException ignored) {
-                // closing a read-only channel has nothing to flush; nothing useful to report
+            FileChannel c;
+            synchronized (this) {
+                c = channel;
             }
+            if (c != null) {
+                try {
+                    c.close();
+                } catch (IOException ignored) {
+                    // closing a read-only channel has nothing to flush; nothing useful to report
+                }
+            }
+            NativeAccess.closeFd(fd);
         }
     }
 
     /** The file's size now, or -1 if it cannot be read (treated as "unknown", not as truncated). */
     long currentSize() {
+        if (fd >= 0) {
+            NativeAccess.FileStat stat = NativeAccess.fstat(fd);
+            return stat == null ? -1 : stat.size();
+        }
         try {
-            return channel.size();
+            FileChannel c = channel;
+            return c == null ? -1 : withInterruptSetAside(c::size);
         } catch (IOException e) {
             return -1;
+        }
+    }
+
+    /** A channel call that must not be broken by an interrupt already pending on this thread. */
+    @FunctionalInterface
+    interface ChannelCall<T> {
+        T call() throws IOException;
+    }
+
+    /**
+     * Runs {@code call} with this thread's pending interrupt set aside and restores it afterwards: a
+     * {@link FileChannel} closes itself for good when it is used by an interrupted thread, which would break the
+     * stream (and a borrowed channel, which is not ours to close). An interrupt that arrives during the call still
+     * closes the channel; that is reported as what it is.
+     */
+    static <T> T withInterruptSetAside(ChannelCall<T> call) throws IOException {
+        boolean wasInterrupted = Thread.interrupted();
+        try {
+            return call.call();
+        } finally {
+            if (wasInterrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 }

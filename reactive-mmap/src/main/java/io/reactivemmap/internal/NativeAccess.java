@@ -57,6 +57,8 @@ public final class NativeAccess {
     private static final @org.jspecify.annotations.Nullable MethodHandle STATX;
     private static final @org.jspecify.annotations.Nullable MethodHandle PREAD;
     private static final @org.jspecify.annotations.Nullable MethodHandle SENDFILE;
+    private static final @org.jspecify.annotations.Nullable MethodHandle MMAP;
+    private static final @org.jspecify.annotations.Nullable MethodHandle MUNMAP;
     private static final StructLayout CAPTURE_LAYOUT = Linker.Option.captureStateLayout();
     private static final VarHandle ERRNO = CAPTURE_LAYOUT.varHandle(MemoryLayout.PathElement.groupElement("errno"));
     private static final @org.jspecify.annotations.Nullable String UNAVAILABLE;
@@ -66,6 +68,7 @@ public final class NativeAccess {
 
     static {
         MethodHandle madvise = null, fadvise = null, open = null, close = null, syscall = null, statx = null, pread = null, sendfile = null;
+        MethodHandle mmap = null, munmap = null;
         String why = null;
         int pageSize = 4096;
         String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
@@ -108,11 +111,17 @@ public final class NativeAccess {
                         FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
                                 ValueLayout.ADDRESS, ValueLayout.JAVA_LONG),
                         errno);
+                mmap = linker.downcallHandle(find(libc, "mmap64"),
+                        FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG,
+                                ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG),
+                        errno);
+                munmap = linker.downcallHandle(find(libc, "munmap"),
+                        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG));
                 MethodHandle getpagesize = linker.downcallHandle(find(libc, "getpagesize"),
                         FunctionDescriptor.of(ValueLayout.JAVA_INT));
                 pageSize = (int) getpagesize.invokeExact();
             } catch (Throwable t) {
-                madvise = fadvise = open = close = syscall = statx = pread = sendfile = null;
+                madvise = fadvise = open = close = syscall = statx = pread = sendfile = mmap = munmap = null;
                 why = "the native linker could not bind libc: " + t;
             }
         }
@@ -124,6 +133,8 @@ public final class NativeAccess {
         STATX = statx;
         PREAD = pread;
         SENDFILE = sendfile;
+        MMAP = mmap;
+        MUNMAP = munmap;
         UNAVAILABLE = why;
         PAGE_SIZE = pageSize > 0 && Integer.bitCount(pageSize) == 1 ? pageSize : 4096;
         if (why != null) {
@@ -439,6 +450,90 @@ public final class NativeAccess {
             }
         } catch (Throwable t) {
             return -ENOSYS;
+        }
+    }
+
+    // ---- mapping a descriptor (mmap/munmap), immune to thread interrupts --------------------------------------
+
+    private static final int PROT_READ = 1;
+    private static final int MAP_SHARED = 1;
+
+    /** Whether {@link #openReadOnly} and {@link #mapReadOnly} can be used (Linux, native access enabled). */
+    public static boolean mappingAvailable() {
+        return MMAP != null && MUNMAP != null && OPEN != null && CLOSE != null && STATX != null && PREAD != null;
+    }
+
+    /**
+     * {@code open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY)}, repeated on {@code EINTR}. {@code O_NONBLOCK}
+     * keeps a FIFO from blocking the caller; check the type with {@link #fstat}.
+     *
+     * @return the descriptor (close it with {@link #closeFd}), or {@code -errno} ({@code -ENOSYS} when unavailable)
+     */
+    public static int openReadOnly(String path) {
+        MethodHandle mh = OPEN;
+        if (mh == null) {
+            return -ENOSYS;
+        }
+        return (int) retryingOnEintr((arena, state) ->
+                (int) mh.invokeExact(state, arena.allocateFrom(path), O_RDONLY | O_CLOEXEC | (int) O_NONBLOCK | (int) O_NOCTTY));
+    }
+
+    /**
+     * Maps {@code [offset, offset + size)} of {@code fd} read-only and shared, as a segment of {@code arena}: closing
+     * the arena unmaps it ({@code munmap} runs as the arena's cleanup, after the JVM's handshake has made every JDK
+     * accessor of the segment fail, exactly as for {@code FileChannel.map(..., arena)}).
+     *
+     * <p>Unlike {@code FileChannel.map}, this cannot be broken by an interrupt: the JDK's {@code map} notices an
+     * interrupt that arrives during its {@code mmap} call only afterwards, closes the channel, throws
+     * {@code ClosedByInterruptException} and leaves the mapping it just made in the process for good, unaccounted.
+     * Here the mapping is counted in {@link Metrics} the moment {@code mmap} returns, before anything that could fail.
+     *
+     * @param offset page-aligned file offset
+     * @return the mapping, owned by {@code arena}
+     * @throws java.io.IOException naming the errno when {@code mmap} fails
+     */
+    public static MemorySegment mapReadOnly(int fd, long offset, long size, Arena arena) throws java.io.IOException {
+        MethodHandle mh = MMAP;
+        if (mh == null || MUNMAP == null) {
+            throw new UnsupportedOperationException("mmap through FFM is not available: " + UNAVAILABLE);
+        }
+        long address;
+        int err;
+        try (Arena call = Arena.ofConfined()) {
+            MemorySegment state = call.allocate(CAPTURE_LAYOUT);
+            address = (long) mh.invokeExact(state, 0L, size, PROT_READ, MAP_SHARED, fd, offset);
+            err = address == -1L ? (int) ERRNO.get(state, 0L) : 0;
+        } catch (Throwable t) {
+            throw new java.io.IOException("mmap(fd " + fd + ", offset " + offset + ", " + size + " bytes) could not be called: " + t, t);
+        }
+        if (address == -1L) {
+            throw new java.io.IOException("mmap(offset " + offset + ", " + size + " bytes) failed with errno " + err
+                    + (err == ENOMEM ? " (ENOMEM: out of mappings or address space)" : err == EACCES ? " (EACCES)" : ""));
+        }
+        // From here the mapping exists: count it now, so that the statistics and /proc/self/maps agree on every path.
+        Metrics.mapped(size);
+        try {
+            return MemorySegment.ofAddress(address).reinterpret(size, arena, ignored -> munmap(address, size));
+        } catch (Throwable t) {
+            munmap(address, size);
+            Metrics.unmapped(size);
+            throw t;
+        }
+    }
+
+    /** {@code munmap(address, size)}; errors (none are possible for a range we mapped) are counted, not thrown. */
+    private static void munmap(long address, long size) {
+        MethodHandle mh = MUNMAP;
+        if (mh == null) {
+            return;
+        }
+        try {
+            int rc = (int) mh.invokeExact(address, size);
+            if (rc != 0) {
+                Metrics.ADVICE_FAILURES.increment();
+            }
+        } catch (Throwable t) {
+            Metrics.ADVICE_FAILURES.increment();
         }
     }
 
