@@ -73,6 +73,12 @@ public final class MappedFile {
      * prefetching operator on cancel) hands them to Reactor's discard hook, so end such chains with
      * {@code .doOnDiscard(MappedWindow.class, MappedWindow::close)}. {@link #read} needs none of this.
      *
+     * <h2>Threads</h2>
+     * {@code request} and {@code cancel} may be called from any thread. Once {@code cancel()} has returned, no
+     * {@code onNext} is running or will start: a {@code cancel()} from another thread waits for an {@code onNext} in
+     * progress to return (one from inside {@code onNext} returns at once). Mapping is not affected by interrupts of
+     * the thread that maps, when native access is enabled (see {@code docs/ownership-and-release.md}).
+     *
      * @param offset first byte, {@code >= 0}
      * @param length bytes to stream, {@code >= 0}, with {@code offset + length} not overflowing a {@code long}
      * @throws IllegalArgumentException at assembly if the range is negative or overflows

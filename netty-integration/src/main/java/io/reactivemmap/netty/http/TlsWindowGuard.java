@@ -3,6 +3,7 @@ package io.reactivemmap.netty.http;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.ChannelPromise;
@@ -108,7 +109,9 @@ public final class TlsWindowGuard extends ChannelDuplexHandler {
         if (ssl == null) {
             return false;
         }
-        pipeline.addAfter(ssl.name(), NAME, new TlsWindowGuard());
+        TlsWindowGuard guard = new TlsWindowGuard();
+        pipeline.addAfter(ssl.name(), NAME, guard);
+        pipeline.addBefore(ssl.name(), NAME + ".gate", guard.gate);
         return true;
     }
     private static final System.Logger LOG = System.getLogger(TlsWindowGuard.class.getName());
@@ -123,6 +126,110 @@ public final class TlsWindowGuard extends ChannelDuplexHandler {
 
     private final ArrayDeque<Held> held = new ArrayDeque<>();
     private boolean holdsWindows;
+    /**
+     * Retained duplicates of the mapped plaintext passed to the {@code SslHandler} and not yet confirmed intact by the
+     * {@link #gate} after encryption.
+     */
+    private final ArrayDeque<ByteBuf> unconfirmed = new ArrayDeque<>();
+    private final CiphertextGate gate = new CiphertextGate();
+
+    /** Passes mapped plaintext on to the {@code SslHandler}, keeping a reference for the check after encryption. */
+    private void writeMapped(ChannelHandlerContext ctx, ByteBuf plaintext, ChannelPromise promise) {
+        if (gate.added) {
+            unconfirmed.add(plaintext.retainedDuplicate());
+        }
+        ctx.write(plaintext, promise);
+    }
+
+    private void releaseUnconfirmed() {
+        ByteBuf b;
+        while ((b = unconfirmed.poll()) != null) {
+            ReferenceCountUtil.safeRelease(b);
+        }
+    }
+
+    /**
+     * On the network side of the {@code SslHandler}: holds the ciphertext it writes until its flush, then checks
+     * (after the engine has read them) that the files of the windows it encrypted are still intact, and only then lets
+     * the records go to the socket. A check before encryption cannot rule out a truncation during the engine's read,
+     * whose faulting load returns garbage and is reported late; a check after it can: if the file is still as long as
+     * the windows at that point, what the engine read was the file's bytes. A truncated file drops the held records,
+     * everything after them, and closes the connection, so no record of garbage (nor a record that would follow a
+     * cut HTTP/2 frame) reaches the client.
+     */
+    private final class CiphertextGate extends ChannelOutboundHandlerAdapter {
+        private final ArrayDeque<Held> records = new ArrayDeque<>();
+        private boolean poisoned;
+        /** Whether the gate is in a pipeline ({@link #install} puts it there); a guard added alone keeps no references. */
+        boolean added;
+
+        @Override
+        public void handlerAdded(ChannelHandlerContext ctx) {
+            added = true;
+        }
+
+        @Override
+        public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+            if (poisoned) {
+                ReferenceCountUtil.safeRelease(msg);
+                promise.tryFailure(new IOException("the file was truncated while it was sent over TLS"));
+                return;
+            }
+            if (unconfirmed.isEmpty() && records.isEmpty()) {
+                ctx.write(msg, promise);
+                return;
+            }
+            records.add(new Held(msg, promise));
+        }
+
+        @Override
+        public void flush(ChannelHandlerContext ctx) {
+            if (!poisoned && !unconfirmed.isEmpty()) {
+                for (ByteBuf b : unconfirmed) {
+                    Optional<FileTruncatedException> t = MappedByteBufs.checkIntact(b);
+                    if (t.isPresent()) {
+                        FileTruncatedException e = t.get();
+                        LOG.log(Level.DEBUG, () -> "closing " + ctx.channel().remoteAddress() + ": a window was truncated "
+                                + "while it was encrypted; its records are not sent: " + e.getMessage());
+                        poison(e);
+                        failHeld(e);
+                        ctx.close();
+                        return;
+                    }
+                }
+            }
+            releaseUnconfirmed();
+            Held h;
+            while ((h = records.poll()) != null) {
+                ctx.write(h.msg, h.promise);
+            }
+            ctx.flush();
+        }
+
+        void poison(Throwable cause) {
+            poisoned = true;
+            releaseUnconfirmed();
+            Held h;
+            while ((h = records.poll()) != null) {
+                ReferenceCountUtil.safeRelease(h.msg);
+                h.promise.tryFailure(cause);
+            }
+        }
+
+        @Override
+        public void close(ChannelHandlerContext ctx, ChannelPromise promise) {
+            if (!poisoned) {
+                flush(ctx); // records held before the close are checked and sent (or dropped) first
+            }
+            ctx.close(promise);
+        }
+
+        @Override
+        public void handlerRemoved(ChannelHandlerContext ctx) {
+            added = false;
+            poison(new IOException("the connection was closed before the body was sent"));
+        }
+    }
 
     @Override
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
@@ -162,7 +269,7 @@ public final class TlsWindowGuard extends ChannelDuplexHandler {
                         }
                         sinceCheck = 0;
                     }
-                    ctx.write(b.readRetainedSlice(RECORD), ctx.newPromise()); // a failure fails the last slice too
+                    writeMapped(ctx, b.readRetainedSlice(RECORD), ctx.newPromise()); // a failure fails the last slice too
                     sinceCheck += RECORD;
                     sinceFlush += RECORD;
                     if (sinceCheck >= PIECE) {
@@ -174,7 +281,7 @@ public final class TlsWindowGuard extends ChannelDuplexHandler {
                     return;
                 }
                 sinceFlush += b.readableBytes();
-                ctx.write(b, h.promise);
+                writeMapped(ctx, b, h.promise);
                 if (sinceFlush >= PIECE) {
                     ctx.flush();
                     sinceFlush = 0;
@@ -207,7 +314,9 @@ public final class TlsWindowGuard extends ChannelDuplexHandler {
             // the response cannot be completed; end the connection rather than let anything treat the error as fatal.
             LOG.log(Level.DEBUG, () -> "closing " + ctx.channel().remoteAddress() + " after a fault reading a mapped window"
                     + " (the file was truncated while it was sent): " + cause);
-            failHeld(new IOException("the file was truncated while it was sent over TLS", cause));
+            IOException e = new IOException("the file was truncated while it was sent over TLS", cause);
+            gate.poison(e); // nothing encrypted after the fault may reach the client
+            failHeld(e);
             ctx.close();
             return;
         }
