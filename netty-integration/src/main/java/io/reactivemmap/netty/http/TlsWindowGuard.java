@@ -33,12 +33,14 @@ import java.util.Optional;
  * before {@code Content-Length}. Holding writes until the flush matters: once a write reaches the {@code SslHandler}
  * it is encrypted even by the flush that a close performs.
  *
- * <p>A truncation between a check and the encryption cannot be ruled out. The fault then surfaces as an
- * {@code InternalError} from the {@code SslHandler}'s flush, which Netty routes to {@code exceptionCaught}: this
- * handler turns it into closing the connection (the error is not passed on, so no later handler treats it as fatal).
- * The piece being encrypted is then lost part-way: over HTTP/1.1 the client sees the body end short; over HTTP/2 a
- * DATA frame can end short, and the bytes of the frames written after it, up to the close, are read by the client as
- * its payload (seen once, 35 bytes, in the forked canary under heavy CPU contention). Replace files atomically.
+ * <p>A truncation between a check and the encryption cannot be ruled out by a check before it, so {@link #install}
+ * also puts a gate on the network side of the {@code SslHandler}: it holds the records each flush produces and checks
+ * the windows just encrypted once more, after the engine has read them. If a file is shorter by then, the records are
+ * dropped and the connection is closed, so neither garbage read from a truncated mapping nor (over HTTP/2) the frames
+ * that would follow a cut DATA frame reach the client; if it is still whole, what the engine read was the file's
+ * bytes. A fault inside the engine's read still surfaces as an {@code InternalError} from the {@code SslHandler}'s
+ * flush, which Netty routes to {@code exceptionCaught}: this handler turns it into closing the connection (the error
+ * is not passed on, so no later handler treats it as fatal) and the gate sends nothing more. Replace files atomically.
  *
  * <p>{@link FileServer} installs one on every TLS connection that sends windows; other front ends (the Reactor Netty
  * {@code FileRoute}, an application's own pipeline) call {@link #install} once per connection, on its event loop.
