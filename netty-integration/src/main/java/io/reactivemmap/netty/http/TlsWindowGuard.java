@@ -304,6 +304,9 @@ public final class TlsWindowGuard extends ChannelDuplexHandler {
                 + e.getMessage());
         ReferenceCountUtil.safeRelease(b);
         promise.tryFailure(e);
+        // The bytes before this piece are on their way: the body (over HTTP/2 a DATA frame) is cut here. Nothing more may
+        // follow on this connection, or the client reads the frames written after it (RST_STREAM, GOAWAY) as payload.
+        gate.poison(e);
         failHeld(e);
         ctx.close();
         return true;
