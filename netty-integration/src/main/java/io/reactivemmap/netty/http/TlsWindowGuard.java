@@ -111,9 +111,7 @@ public final class TlsWindowGuard extends ChannelDuplexHandler {
         if (ssl == null) {
             return false;
         }
-        TlsWindowGuard guard = new TlsWindowGuard();
-        pipeline.addAfter(ssl.name(), NAME, guard);
-        pipeline.addBefore(ssl.name(), NAME + ".gate", guard.gate);
+        pipeline.addAfter(ssl.name(), NAME, new TlsWindowGuard()); // adds its gate before the SslHandler (handlerAdded)
         return true;
     }
     private static final System.Logger LOG = System.getLogger(TlsWindowGuard.class.getName());
@@ -134,6 +132,18 @@ public final class TlsWindowGuard extends ChannelDuplexHandler {
      */
     private final ArrayDeque<ByteBuf> unconfirmed = new ArrayDeque<>();
     private final CiphertextGate gate = new CiphertextGate();
+
+    /**
+     * Puts this guard's {@link CiphertextGate} on the network side of the pipeline's {@code SslHandler}, however the
+     * guard was added ({@link #install} or {@code addLast} after the {@code SslHandler}).
+     */
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        ChannelHandlerContext ssl = ctx.pipeline().context(SslHandler.class);
+        if (ssl != null && !gate.added) {
+            ctx.pipeline().addBefore(ssl.name(), ctx.name() + ".gate", gate);
+        }
+    }
 
     /** Passes mapped plaintext on to the {@code SslHandler}, keeping a reference for the check after encryption. */
     private void writeMapped(ChannelHandlerContext ctx, ByteBuf plaintext, ChannelPromise promise) {
