@@ -367,7 +367,7 @@ final class FluxMappedWindows extends Flux<MappedWindow> {
             liveBytes.addAndGet(-window.mappingSize());
             budget.release(window.mappingSize());
             if (options.dropBehind()) {
-                NativeAccess.dropCache(file.path, window.mappingOffset(), window.mappingSize());
+                file.dropCache(window.mappingOffset(), window.mappingSize());
             }
             file.release();
             // Capacity came back: the source may map and emit the next window now.
@@ -593,7 +593,7 @@ final class FluxMappedWindows extends Flux<MappedWindow> {
                     throw interrupted(start, e);
                 }
                 if (e instanceof ClosedChannelException) {
-                    throw new ClosedChannelIOException(file.path + " cannot be mapped at offset " + start + ": its channel "
+                    throw new IOException(file.path + " cannot be mapped at offset " + start + ": its channel "
                             + "was closed (by its owner, or by the JDK when a thread blocked in it was interrupted)", e);
                 }
                 throw mapFailed(start, mapSize, e);
@@ -625,13 +625,6 @@ final class FluxMappedWindows extends Flux<MappedWindow> {
                     + "itself with native access enabled, where interrupts do not affect mapping");
             e.initCause(cause);
             return e;
-        }
-
-        /** An I/O error that says the channel is closed; a plain {@link IOException} subtype with a clear message. */
-        static final class ClosedChannelIOException extends IOException {
-            ClosedChannelIOException(String message, Throwable cause) {
-                super(message, cause);
-            }
         }
 
         private IOException mapFailed(long start, long mapSize, Throwable cause) {

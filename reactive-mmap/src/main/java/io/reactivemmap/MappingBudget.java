@@ -137,12 +137,12 @@ public final class MappingBudget {
         return tryAcquire(size, null);
     }
 
-    /** As {@link #tryAcquire(long)}, taking first a share reserved for {@code waiter} if it has one of this size. */
+    /** As {@link #tryAcquire(long)}, taking first a share reserved for {@code waiter} if it has one. */
     boolean tryAcquire(long size, @org.jspecify.annotations.Nullable Waiter waiter) {
         lock.lock();
         try {
-            if (waiter != null && waiter.granted && waiter.size == size) {
-                waiter.granted = false;
+            if (waiter != null && waiter.granted) {
+                waiter.granted = false; // reserved for this very window: a source queues for the window at its position
                 return true;
             }
             if (!queue.isEmpty() || !fits(size)) {
@@ -159,20 +159,18 @@ public final class MappingBudget {
      * Takes one window of {@code size} bytes for {@code waiter}: a share reserved for it earlier, or a new one if it
      * fits and nobody is ahead of it. Otherwise queues the waiter (once; calling again while queued keeps its place)
      * and returns {@code false}: its {@code wake} runs when a share has been reserved for it.
+     *
+     * <p>Invariant, kept by every method that frees budget or changes the head of the queue: when the lock is free,
+     * the head of the queue does not fit. So a waiter added at the tail never fits at once.
      */
     boolean acquire(long size, Waiter waiter) {
-        List<Waiter> woken = null;
         lock.lock();
         try {
             if (waiter.granted) {
                 waiter.granted = false;
-                if (waiter.size == size) {
-                    return true;
-                }
-                woken = giveBack(waiter.size); // reserved for another size (cannot happen today): trade it in
+                return true;
             }
             if (waiter.queued) {
-                waiter.size = size;
                 return false;
             }
             if (queue.isEmpty() && fits(size)) {
@@ -183,23 +181,15 @@ public final class MappingBudget {
             waiter.queued = true;
             queue.add(waiter);
             Metrics.BUDGET_WAITS.increment();
-            List<Waiter> more = grantToQueue(); // the waiter may fit at once, now that it is at the head
-            if (woken == null || woken.isEmpty()) {
-                woken = more;
-            } else if (!more.isEmpty()) {
-                woken = new ArrayList<>(woken);
-                woken.addAll(more);
-            }
+            return false;
         } finally {
             lock.unlock();
         }
-        wakeAll(woken);
-        return false;
     }
 
     /** Takes {@code waiter} out of the queue and gives back any share reserved for it and not taken. */
     void withdraw(Waiter waiter) {
-        List<Waiter> woken = null;
+        List<Waiter> woken;
         lock.lock();
         try {
             if (waiter.queued) {
@@ -208,8 +198,10 @@ public final class MappingBudget {
             }
             if (waiter.granted) {
                 waiter.granted = false;
-                woken = giveBack(waiter.size);
+                windows = windows - 1;
+                bytes = bytes - waiter.size;
             }
+            woken = grantToQueue(); // the waiter may have been the head that did not fit
         } finally {
             lock.unlock();
         }
@@ -221,17 +213,13 @@ public final class MappingBudget {
         List<Waiter> woken;
         lock.lock();
         try {
-            woken = giveBack(size);
+            windows = windows - 1;
+            bytes = bytes - size;
+            woken = grantToQueue();
         } finally {
             lock.unlock();
         }
         wakeAll(woken);
-    }
-
-    private List<Waiter> giveBack(long size) {
-        windows = windows - 1;
-        bytes = bytes - size;
-        return grantToQueue();
     }
 
     /** Reserves shares for the waiters at the head of the queue while they fit, strictly in arrival order. */
@@ -251,10 +239,7 @@ public final class MappingBudget {
         return woken == null ? List.of() : woken;
     }
 
-    private static void wakeAll(@org.jspecify.annotations.Nullable List<Waiter> woken) {
-        if (woken == null) {
-            return;
-        }
+    private static void wakeAll(List<Waiter> woken) {
         for (Waiter w : woken) {
             Trampoline.run(w.wake);
         }

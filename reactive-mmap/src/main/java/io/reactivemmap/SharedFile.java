@@ -93,10 +93,7 @@ final class SharedFile {
 
     void release() {
         if ((int) REFS.getAndAdd(this, -1) == 1 && !borrowed) {
-            FileChannel c;
-            synchronized (this) {
-                c = channel;
-            }
+            FileChannel c = channel;
             if (c != null) {
                 try {
                     c.close();
@@ -105,6 +102,15 @@ final class SharedFile {
                 }
             }
             NativeAccess.closeFd(fd);
+        }
+    }
+
+    /** Drops the page cache of a range of the file: through the descriptor held, else by opening the path. */
+    void dropCache(long offset, long length) {
+        if (fd >= 0) {
+            NativeAccess.dropCache(fd, offset, length);
+        } else {
+            NativeAccess.dropCache(path, offset, length);
         }
     }
 

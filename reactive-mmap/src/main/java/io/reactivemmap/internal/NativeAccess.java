@@ -260,12 +260,25 @@ public final class NativeAccess {
                 return;
             }
             try {
-                int rc = (int) fadvise.invokeExact(fd, offset, length, POSIX_FADV_DONTNEED);
-                if (rc != 0) {
-                    Metrics.ADVICE_FAILURES.increment();
-                }
+                dropCache(fd, offset, length);
             } finally {
                 closeFd(fd);
+            }
+        } catch (Throwable t) {
+            Metrics.ADVICE_FAILURES.increment();
+        }
+    }
+
+    /** {@code posix_fadvise(fd, offset, length, POSIX_FADV_DONTNEED)} on a descriptor the caller holds. */
+    public static void dropCache(int fd, long offset, long length) {
+        MethodHandle fadvise = FADVISE;
+        if (fadvise == null || fd < 0 || length <= 0) {
+            return;
+        }
+        try {
+            int rc = (int) fadvise.invokeExact(fd, offset, length, POSIX_FADV_DONTNEED);
+            if (rc != 0) {
+                Metrics.ADVICE_FAILURES.increment();
             }
         } catch (Throwable t) {
             Metrics.ADVICE_FAILURES.increment();
