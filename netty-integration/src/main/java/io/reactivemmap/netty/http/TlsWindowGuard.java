@@ -131,6 +131,8 @@ public final class TlsWindowGuard extends ChannelDuplexHandler {
      * {@link #gate} after encryption.
      */
     private final ArrayDeque<ByteBuf> unconfirmed = new ArrayDeque<>();
+    /** The buffer the last entry of {@link #unconfirmed} was sliced from (identity only; never read). */
+    private @Nullable ByteBuf lastUnconfirmedRoot;
     private final CiphertextGate gate = new CiphertextGate();
 
     /**
@@ -147,13 +149,18 @@ public final class TlsWindowGuard extends ChannelDuplexHandler {
 
     /** Passes mapped plaintext on to the {@code SslHandler}, keeping a reference for the check after encryption. */
     private void writeMapped(ChannelHandlerContext ctx, ByteBuf plaintext, ChannelPromise promise) {
-        if (gate.added) {
+        // One reference per buffer the slices come from: the records of one window (HTTP/1.1 slices) need one check
+        // of its file, not one per record.
+        ByteBuf root = plaintext.unwrap() != null ? plaintext.unwrap() : plaintext;
+        if (gate.added && root != lastUnconfirmedRoot) {
             unconfirmed.add(plaintext.retainedDuplicate());
+            lastUnconfirmedRoot = root;
         }
         ctx.write(plaintext, promise);
     }
 
     private void releaseUnconfirmed() {
+        lastUnconfirmedRoot = null;
         ByteBuf b;
         while ((b = unconfirmed.poll()) != null) {
             ReferenceCountUtil.safeRelease(b);
