@@ -127,6 +127,16 @@ public final class TlsWindowGuard extends ChannelDuplexHandler {
     private final ArrayDeque<Held> held = new ArrayDeque<>();
     private boolean holdsWindows;
     /**
+     * Set (first, before any promise is failed) once a window was found truncated or faulted: from then on nothing is
+     * passed to the {@code SslHandler} and the gate sends nothing. Failing a write runs its listeners at once, and they
+     * write (the HTTP/2 codec answers a failed DATA write with RST_STREAM and GOAWAY): had those frames reached the
+     * client after a cut DATA frame, it would have read them as the frame's payload.
+     */
+    private @Nullable Throwable failure;
+    /** Whether {@link #flush} is running: a flush from inside it (a listener, a writability change) is folded in. */
+    private boolean flushing;
+    private boolean flushAgain;
+    /**
      * Retained duplicates of the mapped plaintext passed to the {@code SslHandler} and not yet confirmed intact by the
      * {@link #gate} after encryption.
      */
@@ -178,7 +188,6 @@ public final class TlsWindowGuard extends ChannelDuplexHandler {
      */
     private final class CiphertextGate extends ChannelOutboundHandlerAdapter {
         private final ArrayDeque<Held> records = new ArrayDeque<>();
-        private boolean poisoned;
         /** Whether the gate is in a pipeline ({@link #install} puts it there); a guard added alone keeps no references. */
         boolean added;
 
@@ -189,9 +198,10 @@ public final class TlsWindowGuard extends ChannelDuplexHandler {
 
         @Override
         public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
-            if (poisoned) {
+            Throwable f = failure;
+            if (f != null) {
                 ReferenceCountUtil.safeRelease(msg);
-                promise.tryFailure(new IOException("the file was truncated while it was sent over TLS"));
+                promise.tryFailure(f);
                 return;
             }
             if (unconfirmed.isEmpty() && records.isEmpty()) {
@@ -203,16 +213,18 @@ public final class TlsWindowGuard extends ChannelDuplexHandler {
 
         @Override
         public void flush(ChannelHandlerContext ctx) {
-            if (!poisoned && !unconfirmed.isEmpty()) {
+            if (failure != null) {
+                ctx.flush(); // nothing is held: whatever went to the socket before the failure is on its way
+                return;
+            }
+            if (!unconfirmed.isEmpty()) {
                 for (ByteBuf b : unconfirmed) {
                     Optional<FileTruncatedException> t = MappedByteBufs.checkIntact(b);
                     if (t.isPresent()) {
                         FileTruncatedException e = t.get();
                         LOG.log(Level.DEBUG, () -> "closing " + ctx.channel().remoteAddress() + ": a window was truncated "
                                 + "while it was encrypted; its records are not sent: " + e.getMessage());
-                        poison(e);
-                        failHeld(e);
-                        ctx.close();
+                        fail(ctx, e);
                         return;
                     }
                 }
@@ -225,8 +237,8 @@ public final class TlsWindowGuard extends ChannelDuplexHandler {
             ctx.flush();
         }
 
-        void poison(Throwable cause) {
-            poisoned = true;
+        /** Drops (releases and fails) every record held; called once {@link #failure} is set. */
+        void dropHeld(Throwable cause) {
             releaseUnconfirmed();
             Held h;
             while ((h = records.poll()) != null) {
@@ -237,33 +249,60 @@ public final class TlsWindowGuard extends ChannelDuplexHandler {
 
         @Override
         public void close(ChannelHandlerContext ctx, ChannelPromise promise) {
-            if (!poisoned) {
-                flush(ctx); // records held before the close are checked and sent (or dropped) first
-            }
+            flush(ctx); // records held before the close are checked and sent (or dropped) first
             ctx.close(promise);
         }
 
         @Override
         public void handlerRemoved(ChannelHandlerContext ctx) {
             added = false;
-            poison(new IOException("the connection was closed before the body was sent"));
+            dropHeld(new IOException("the connection was closed before the body was sent"));
         }
     }
 
     @Override
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+        Throwable f = failure;
+        if (f != null) {
+            ReferenceCountUtil.safeRelease(msg);
+            promise.tryFailure(f);
+            return;
+        }
         boolean mapped = msg instanceof ByteBuf b && MappedByteBufs.isMapped(b);
-        if (!mapped && !holdsWindows) {
+        if (!mapped && !holdsWindows && !flushing) {
             ctx.write(msg, promise);
             return;
         }
-        // Once a window is held, everything after it waits too, to keep the order of the writes.
+        // Once a window is held, everything after it waits too, to keep the order of the writes; so does a write made
+        // during a flush (its listeners, a writability change), which may still be cutting a window into pieces.
         holdsWindows = true;
         held.add(new Held(msg, promise));
     }
 
     @Override
     public void flush(ChannelHandlerContext ctx) {
+        if (flushing) {
+            // From inside a flush (a failed write's listener, a writability change): written in order once the
+            // flush in progress is done with the window it is cutting into pieces.
+            flushAgain = true;
+            return;
+        }
+        flushing = true;
+        try {
+            do {
+                flushAgain = false;
+                if (failure != null) {
+                    break;
+                }
+                flushHeld(ctx);
+            } while (flushAgain);
+        } finally {
+            flushing = false;
+        }
+        ctx.flush();
+    }
+
+    private void flushHeld(ChannelHandlerContext ctx) {
         if (holdsWindows) {
             holdsWindows = false;
             Held h;
@@ -307,7 +346,6 @@ public final class TlsWindowGuard extends ChannelDuplexHandler {
                 }
             }
         }
-        ctx.flush();
     }
 
     /** If {@code b}'s window is truncated: releases it and everything held, fails their writes, closes the connection. */
@@ -319,13 +357,13 @@ public final class TlsWindowGuard extends ChannelDuplexHandler {
         FileTruncatedException e = truncated.get();
         LOG.log(Level.DEBUG, () -> "closing " + ctx.channel().remoteAddress() + " before encrypting a truncated window: "
                 + e.getMessage());
+        // The bytes before this piece are on their way: the body (over HTTP/2 a DATA frame) is cut here. Nothing more may
+        // follow on this connection, or the client reads the frames written after it (RST_STREAM, GOAWAY) as payload:
+        // the failure is recorded before the promise below runs its listeners.
+        failure = e;
         ReferenceCountUtil.safeRelease(b);
         promise.tryFailure(e);
-        // The bytes before this piece are on their way: the body (over HTTP/2 a DATA frame) is cut here. Nothing more may
-        // follow on this connection, or the client reads the frames written after it (RST_STREAM, GOAWAY) as payload.
-        gate.poison(e);
-        failHeld(e);
-        ctx.close();
+        fail(ctx, e);
         return true;
     }
 
@@ -336,10 +374,7 @@ public final class TlsWindowGuard extends ChannelDuplexHandler {
             // the response cannot be completed; end the connection rather than let anything treat the error as fatal.
             LOG.log(Level.DEBUG, () -> "closing " + ctx.channel().remoteAddress() + " after a fault reading a mapped window"
                     + " (the file was truncated while it was sent): " + cause);
-            IOException e = new IOException("the file was truncated while it was sent over TLS", cause);
-            gate.poison(e); // nothing encrypted after the fault may reach the client
-            failHeld(e);
-            ctx.close();
+            fail(ctx, new IOException("the file was truncated while it was sent over TLS", cause));
             return;
         }
         ctx.fireExceptionCaught(cause);
@@ -355,6 +390,19 @@ public final class TlsWindowGuard extends ChannelDuplexHandler {
     @Override
     public void handlerRemoved(ChannelHandlerContext ctx) {
         failHeld(new IOException("the connection was closed before the body was sent"));
+    }
+
+    /**
+     * Ends the connection after a truncation or a fault: records the failure first (so that nothing written by the
+     * listeners of the writes failed here gets through), then drops what the gate and this guard hold, and closes.
+     */
+    private void fail(ChannelHandlerContext ctx, Throwable cause) {
+        if (failure == null) {
+            failure = cause;
+        }
+        gate.dropHeld(failure);
+        failHeld(failure);
+        ctx.close();
     }
 
     private void failHeld(Throwable cause) {
