@@ -5,6 +5,7 @@ import io.reactivemmap.netty.http.FileServer;
 import io.reactivemmap.netty.http.FileServerOptions;
 import io.reactivemmap.netty.http.TlsOptions;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.CountDownLatch;
@@ -47,7 +48,14 @@ public final class FileServerMain {
                 }
             }
         }
-        FileServer server = FileServer.start(options);
+        FileServer server;
+        try {
+            server = FileServer.start(options);
+        } catch (IOException e) {
+            System.err.println("FileServerMain: " + e.getMessage()); // one line naming the address: no stack trace
+            System.exit(1);
+            return;
+        }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             System.out.println("stopping...");

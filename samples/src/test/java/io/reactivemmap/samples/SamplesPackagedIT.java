@@ -31,7 +31,7 @@ import java.util.zip.CRC32C;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -118,6 +118,51 @@ class SamplesPackagedIT {
     }
 
     @Test
+    void fileServerMainOnAPortInUseExitsWithOneLineNamingTheAddress() throws Exception {
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 50, java.net.InetAddress.getByName("127.0.0.1"))) {
+            Result r = run(List.of("io.reactivemmap.samples.FileServerMain", "--root", dir.toString(),
+                    "--port", Integer.toString(taken.getLocalPort())));
+            assertEquals(1, r.exit, r.toString());
+            List<String> lines = r.out.lines().filter(l -> !l.isBlank()).toList();
+            assertEquals(1, lines.size(), "one line, no stack trace: " + r.out);
+            assertTrue(lines.get(0).contains("127.0.0.1:" + taken.getLocalPort()) && lines.get(0).contains("in use"), r.out);
+        }
+    }
+
+    /**
+     * The Maven profiles start a sample through {@link ExitWithParent}: when the process that started it ends without
+     * taking its child along (SIGTERM to Maven; here SIGKILL to a shell), the server stops and frees its port.
+     */
+    @Test
+    void aServerStartedThroughExitWithParentStopsWhenItsParentEnds() throws Exception {
+        List<String> cmd = new ArrayList<>(javaCommand());
+        cmd.addAll(List.of("io.reactivemmap.samples.ExitWithParent", "io.reactivemmap.samples.FileServerMain",
+                "--root", dir.toString(), "--port", "0"));
+        String line = cmd.stream().map(a -> "'" + a.replace("'", "'\\''") + "'").collect(java.util.stream.Collectors.joining(" "));
+        Process shell = new ProcessBuilder("sh", "-c", line + "; exit 0").redirectErrorStream(true).directory(dir.toFile()).start();
+        ProcessHandle server = null;
+        try {
+            BlockingQueue<String> lines = lines(shell);
+            String url = awaitUrl(shell, lines);
+            URI uri = URI.create(url);
+            server = shell.children().findFirst().orElseThrow(() -> new AssertionError("the shell has no child"));
+            shell.destroyForcibly(); // the shell dies at once; its child, the server, is orphaned
+            assertTrue(shell.waitFor(10, TimeUnit.SECONDS));
+            assertTrue(server.onExit().get(30, TimeUnit.SECONDS) != null && !server.isAlive(),
+                    "the server outlived the process that started it");
+            try (java.net.Socket s = new java.net.Socket()) {
+                assertThrows(IOException.class, () -> s.connect(new java.net.InetSocketAddress(uri.getHost(), uri.getPort()), 2_000),
+                        "the port still accepts connections");
+            }
+        } finally {
+            if (server != null) {
+                server.destroyForcibly();
+            }
+            shell.destroyForcibly();
+        }
+    }
+
+    @Test
     void springFileServerAppServesTheFileWholeAndByRange() throws Exception {
         serveAndDownload(List.of("io.reactivemmap.samples.spring.SpringFileServerApp", "--files.root=" + dir,
                 "--server.port=0"), "files/");
@@ -142,32 +187,7 @@ class SamplesPackagedIT {
     private static void serveAndDownload(List<String> mainAndArgs, String prefix, boolean ranges) throws Exception {
         Process p = start(mainAndArgs);
         try {
-            BlockingQueue<String> lines = new LinkedBlockingQueue<>();
-            Thread.ofVirtual().start(() -> {
-                try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-                    for (String l; (l = r.readLine()) != null; ) {
-                        lines.add(l);
-                    }
-                } catch (IOException ignored) {
-                    // process ended
-                }
-            });
-            String url = null;
-            Pattern serving = Pattern.compile("Serving .* at (http://[^ ]+?/)(files/)?( |$)");
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-            while (url == null && System.nanoTime() < deadline) {
-                String l = lines.poll(1, TimeUnit.SECONDS);
-                if (l != null) {
-                    Matcher m = serving.matcher(l);
-                    if (m.find()) {
-                        url = m.group(1);
-                    }
-                }
-                if (!p.isAlive()) {
-                    fail("the server exited with " + p.exitValue() + " before serving: " + String.join("\n", lines));
-                }
-            }
-            assertNotNull(url, "the server never printed its URL");
+            String url = awaitUrl(p, lines(p));
             try (HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build()) {
                 URI file = URI.create(url + prefix + "data.bin");
                 HttpResponse<byte[]> whole = client.send(HttpRequest.newBuilder(file).build(),
@@ -192,15 +212,51 @@ class SamplesPackagedIT {
     private record Result(int exit, String out) {
     }
 
+    private static List<String> javaCommand() {
+        return List.of(ProcessHandle.current().info().command().orElseThrow(), "--enable-native-access=ALL-UNNAMED",
+                "-Xmx256m", "-cp", System.getProperty("java.class.path"));
+    }
+
     private static Process start(List<String> mainAndArgs) throws IOException {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(ProcessHandle.current().info().command().orElseThrow());
-        cmd.add("--enable-native-access=ALL-UNNAMED");
-        cmd.add("-Xmx256m");
-        cmd.add("-cp");
-        cmd.add(System.getProperty("java.class.path"));
+        List<String> cmd = new ArrayList<>(javaCommand());
         cmd.addAll(mainAndArgs);
         return new ProcessBuilder(cmd).redirectErrorStream(true).directory(dir.toFile()).start();
+    }
+
+    /** The lines {@code p} prints, read by a virtual thread. */
+    private static BlockingQueue<String> lines(Process p) {
+        BlockingQueue<String> lines = new LinkedBlockingQueue<>();
+        Thread.ofVirtual().start(() -> {
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String l; (l = r.readLine()) != null; ) {
+                    lines.add(l);
+                }
+            } catch (IOException ignored) {
+                // process ended
+            }
+        });
+        return lines;
+    }
+
+    /** Waits (up to 90 s) for a serving sample's "Serving ... at URL" line and returns the URL. */
+    private static String awaitUrl(Process p, BlockingQueue<String> lines) throws InterruptedException {
+        Pattern serving = Pattern.compile("Serving .* at (http://[^ ]+?/)(files/)?( |$)");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+        List<String> seen = new ArrayList<>();
+        while (System.nanoTime() < deadline) {
+            String l = lines.poll(1, TimeUnit.SECONDS);
+            if (l != null) {
+                seen.add(l);
+                Matcher m = serving.matcher(l);
+                if (m.find()) {
+                    return m.group(1);
+                }
+            }
+            if (!p.isAlive() && lines.isEmpty()) {
+                fail("the server exited with " + p.exitValue() + " before serving: " + String.join("\n", seen));
+            }
+        }
+        return fail("the server never printed its URL: " + String.join("\n", seen));
     }
 
     private static Result run(List<String> mainAndArgs) throws Exception {

@@ -183,11 +183,22 @@ public final class FileServer implements AutoCloseable {
             return server;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+            stop(group);
             throw new IOException("interrupted while binding " + options.host() + ":" + options.port(), e);
-        } catch (RuntimeException e) {
-            group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
-            throw new IOException("could not bind " + options.host() + ":" + options.port() + ": " + e.getMessage(), e);
+        } catch (Exception e) {
+            // Netty's sync() rethrows the bind's checked exception (a BindException, epoll's NativeIoException)
+            // undeclared: caught here too, or the event loops (non-daemon threads) would keep the JVM alive.
+            stop(group);
+            throw new IOException("could not listen on " + options.host() + ":" + options.port() + ": " + e.getMessage()
+                    + (e instanceof java.net.BindException || String.valueOf(e.getMessage()).contains("in use")
+                            ? " (another process has this port: choose another port, or stop that process)" : ""), e);
+        }
+    }
+
+    /** Stops {@code group} after a failed start and waits (briefly) for its threads, so that nothing keeps the JVM. */
+    private static void stop(EventLoopGroup group) {
+        if (!group.shutdownGracefully(0, 0, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS)) {
+            LOG.log(Level.WARNING, "the event loops of a server that failed to start did not stop within 10 s");
         }
     }
 
