@@ -27,6 +27,7 @@ import io.reactivemmap.MappingStats;
 import org.jspecify.annotations.Nullable;
 
 import java.io.IOException;
+import java.util.Optional;
 import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -102,6 +103,12 @@ final class FileRequestHandler extends ChannelInboundHandlerAdapter {
                     : cause instanceof TooLongFrameException ? HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE
                     : HttpResponseStatus.BAD_REQUEST;
             error(ctx, request, start, status, "malformed request", false);
+            return;
+        }
+        Optional<RequestRules.Violation> broken = RequestRules.checkHttp1(request.protocolVersion().majorVersion(),
+                request.protocolVersion().minorVersion(), request.headers().getAll(HttpHeaderNames.HOST));
+        if (broken.isPresent()) {
+            error(ctx, request, start, HttpResponseStatus.valueOf(broken.get().status()), broken.get().message(), false);
             return;
         }
         boolean keepAlive = HttpUtil.isKeepAlive(request);

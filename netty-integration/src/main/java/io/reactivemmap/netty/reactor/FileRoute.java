@@ -14,6 +14,7 @@ import io.reactivemmap.netty.http.BodyMode;
 import io.reactivemmap.netty.http.BodyPart;
 import io.reactivemmap.netty.http.HttpDates;
 import io.reactivemmap.netty.http.RequestPath;
+import io.reactivemmap.netty.http.RequestRules;
 import io.reactivemmap.netty.http.ResponsePlan;
 import io.reactivemmap.netty.http.RootDirectory;
 import io.reactivemmap.netty.http.TlsWindowGuard;
@@ -33,6 +34,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.function.BiFunction;
 
 /**
@@ -158,6 +160,14 @@ public final class FileRoute implements BiFunction<HttpServerRequest, HttpServer
         response.compression(false);
         HttpMethod method = request.method();
         boolean head = HttpMethod.HEAD.equals(method);
+        if (!isStream(response)) { // an HTTP/2 stream has no request line and no Host header (its codec checks it)
+            Optional<RequestRules.Violation> broken = RequestRules.checkHttp1(request.version().majorVersion(),
+                    request.version().minorVersion(), request.requestHeaders().getAll(HttpHeaderNames.HOST));
+            if (broken.isPresent()) {
+                response.keepAlive(false);
+                return error(response, head, HttpResponseStatus.valueOf(broken.get().status()), broken.get().message());
+            }
+        }
         if (!head && !HttpMethod.GET.equals(method)) {
             response.header(HttpHeaderNames.ALLOW, "GET, HEAD");
             return error(response, false, HttpResponseStatus.METHOD_NOT_ALLOWED, "only GET and HEAD are served");
@@ -275,6 +285,14 @@ public final class FileRoute implements BiFunction<HttpServerRequest, HttpServer
         // would otherwise send the zeros of the last page's tail, or fault); a native engine must never read mapped
         // memory (a truncated file would crash the JVM): it gets sendfile's copies.
         return mapped && TlsWindowGuard.guardForWindows(channel);
+    }
+
+    /** Whether the exchange is an HTTP/2 (or HTTP/3) stream: a child channel of its connection's channel. */
+    private static boolean isStream(HttpServerResponse response) {
+        Channel[] holder = new Channel[1];
+        response.withConnection(c -> holder[0] = c.channel()); // runs at once, on this thread
+        Channel parent = holder[0] != null ? holder[0].parent() : null;
+        return parent != null && !(parent instanceof ServerChannel);
     }
 
     private static Mono<Void> error(HttpServerResponse response, boolean head, HttpResponseStatus status, String message) {

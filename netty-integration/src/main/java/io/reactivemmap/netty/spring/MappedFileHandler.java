@@ -1,11 +1,14 @@
 package io.reactivemmap.netty.spring;
 
+import io.netty.channel.Channel;
+import io.netty.channel.ServerChannel;
 import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.reactivemmap.MapOptions;
 import io.reactivemmap.netty.http.BodyPart;
 import io.reactivemmap.netty.http.HttpDates;
 import io.reactivemmap.netty.http.RangeLimits;
 import io.reactivemmap.netty.http.RequestPath;
+import io.reactivemmap.netty.http.RequestRules;
 import io.reactivemmap.netty.http.ResponsePlan;
 import io.reactivemmap.netty.http.RootDirectory;
 import io.reactivemmap.netty.http.TlsWindowGuard;
@@ -17,6 +20,8 @@ import org.springframework.http.HttpMethod;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.HttpStatusCode;
 import org.springframework.http.server.PathContainer;
+import org.springframework.http.server.reactive.ServerHttpRequest;
+import org.springframework.http.server.reactive.ServerHttpRequestDecorator;
 import org.springframework.http.server.reactive.ServerHttpResponse;
 import org.springframework.web.reactive.HandlerMapping;
 import org.springframework.web.reactive.function.server.HandlerFunction;
@@ -27,16 +32,19 @@ import org.springframework.web.server.ServerWebExchange;
 import org.springframework.web.util.pattern.PathPattern;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.netty.Connection;
+import reactor.netty.http.server.HttpServerRequest;
 
 import java.io.IOException;
-import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
+import java.lang.System.Logger;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * Serves the files under a root directory to Spring WebFlux, as mapped windows, with the semantics of the Netty file
@@ -130,7 +138,9 @@ public final class MappedFileHandler implements HandlerFunction<ServerResponse> 
             Object pattern = request.attribute(RouterFunctions.MATCHING_PATTERN_ATTRIBUTE).orElse(null);
             PathContainer path = request.requestPath().pathWithinApplication();
             String target = pathBelow(pattern instanceof PathPattern p ? p : null, path);
-            return new MappedFileResponse(prepare(request.method(), target, request.headers().asHttpHeaders()), this);
+            Prepared broken = brokenRules(request.exchange().getRequest(), request.method());
+            return new MappedFileResponse(broken != null ? broken
+                    : prepare(request.method(), target, request.headers().asHttpHeaders()), this);
         });
     }
 
@@ -165,12 +175,41 @@ public final class MappedFileHandler implements HandlerFunction<ServerResponse> 
         Objects.requireNonNull(exchange, "exchange");
         Objects.requireNonNull(requestPath, "requestPath");
         return Mono.defer(() -> {
-            Prepared prepared = prepare(exchange.getRequest().getMethod(), requestPath, exchange.getRequest().getHeaders());
+            Prepared broken = brokenRules(exchange.getRequest(), exchange.getRequest().getMethod());
+            Prepared prepared = broken != null ? broken
+                    : prepare(exchange.getRequest().getMethod(), requestPath, exchange.getRequest().getHeaders());
             ServerHttpResponse response = exchange.getResponse();
             response.setStatusCode(prepared.status());
             response.getHeaders().putAll(prepared.headers());
             return write(prepared, response);
         });
+    }
+
+    /**
+     * The answer to a request that breaks the HTTP/1.x {@link RequestRules} (version, {@code Host}), or {@code null}.
+     * Under Reactor Netty the request line's version is known; on other servers, whose own parser decides which
+     * versions reach the application, only the {@code Host} rules that do not need it (at most one, well-formed).
+     */
+    private static @Nullable Prepared brokenRules(ServerHttpRequest request, HttpMethod method) {
+        List<String> hosts = request.getHeaders().getOrEmpty(HttpHeaders.HOST);
+        Optional<RequestRules.Violation> broken;
+        Object nativeRequest = ServerHttpRequestDecorator.getNativeRequest(request);
+        if (nativeRequest instanceof HttpServerRequest r && nativeRequest instanceof Connection c) {
+            Channel parent = c.channel().parent();
+            if (parent != null && !(parent instanceof ServerChannel)) {
+                return null; // an HTTP/2 stream: no request line, no Host header (its codec checks the pseudo-headers)
+            }
+            broken = RequestRules.checkHttp1(r.version().majorVersion(), r.version().minorVersion(),
+                    r.requestHeaders().getAll(io.netty.handler.codec.http.HttpHeaderNames.HOST));
+        } else {
+            broken = RequestRules.checkHttp1(1, 0, hosts); // the version rule is the server's own
+        }
+        if (broken.isEmpty()) {
+            return null;
+        }
+        Prepared p = error(HttpStatus.valueOf(broken.get().status()), broken.get().message(), HttpMethod.HEAD.equals(method));
+        p.headers().set(HttpHeaders.CONNECTION, "close");
+        return p;
     }
 
     /** The status, headers and body parts for a request, decided without touching the network. */

@@ -487,4 +487,9 @@ abstract class FileServerContract {
         assertEquals(0, server.openConnections(), "connections still open");
     }
 
+
+    @Test
+    void versionsAndHostHeadersFollowTheHttp1Rules() throws Exception {
+        RequestRulesCases.assertAll(server.port(), "/data.bin");
+    }
 }

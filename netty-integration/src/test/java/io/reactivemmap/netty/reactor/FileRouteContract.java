@@ -413,4 +413,9 @@ abstract class FileRouteContract {
             assertTrue(first.length + rest < BIG, "got " + (first.length + rest) + " of " + BIG + " bytes");
         }
     }
+
+    @Test
+    void versionsAndHostHeadersFollowTheHttp1Rules() throws Exception {
+        io.reactivemmap.netty.http.RequestRulesCases.assertAllOnReactorNetty(server.port(), "/files/data.bin");
+    }
 }

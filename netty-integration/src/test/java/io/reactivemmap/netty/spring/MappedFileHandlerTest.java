@@ -388,4 +388,9 @@ class MappedFileHandlerTest {
         WireHttp.Response r = c.exchange("GET", "/files/a.txt");
         assertNotNull(HttpDates.parse(r.header("Date")), r.header("Date"));
     }
+
+    @org.junit.jupiter.api.Test
+    void versionsAndHostHeadersFollowTheHttp1Rules() throws Exception {
+        io.reactivemmap.netty.http.RequestRulesCases.assertAllOnReactorNetty(server.port(), "/files/f.bin");
+    }
 }
