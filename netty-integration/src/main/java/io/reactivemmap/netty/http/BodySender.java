@@ -16,4 +16,7 @@ interface BodySender {
      * @param parts non-empty
      */
     ChannelFuture send(ChannelHandlerContext ctx, RootDirectory.Opened file, List<BodyPart> parts);
+
+    /** How this sender writes bodies, for {@code /_stats} and the start-up line: {@code "mapped"}, {@code "sendfile"}, ... */
+    String describe();
 }

@@ -196,7 +196,7 @@ final class FileRequestHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void stats(ChannelHandlerContext ctx, HttpRequest request, long start, boolean keepAlive) {
-        String json = statsJson(server, server.options.usesMappedWindows() ? "mapped" : "sendfile", "");
+        String json = statsJson(server, server.bodySender.describe(), "");
         respond(ctx, request, start, HttpResponseStatus.OK, "application/json", json, keepAlive);
     }
 

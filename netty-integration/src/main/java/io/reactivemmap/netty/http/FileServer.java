@@ -173,14 +173,9 @@ public final class FileServer implements AutoCloseable {
                     : " (epoll unavailable: " + Epoll.unavailabilityCause() + ")");
             FileServer server = new FileServer(state, group, channel, transport);
             LOG.log(Level.INFO, () -> "serving " + root.path() + " on " + (sslContext != null ? "https" : "http") + "://"
-                    + options.host() + ":" + server.port() + " (" + server.transport + ", "
-                    + switch (options.bodyMode()) {
-                        case AUTO -> sslContext != null ? "small bodies copied, large mapped"
-                                : "small bodies by corked sendfile, large by sendfile";
-                        case MAPPED -> "mapped windows";
-                        case SENDFILE -> "sendfile";
-                    }
-                    + (http2 != null ? (sslContext != null ? ", h2 by ALPN" : ", h2c with prior knowledge") : "") + ")");
+                    + options.host() + ":" + server.port() + " (" + server.transport + "; bodies: " + sender.describe()
+                    + (http2 != null ? (sslContext != null ? "; h2 by ALPN" : "; h2c with prior knowledge")
+                            + ", bodies: " + http2.bodySender.describe() : "") + ")");
             return server;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -111,7 +111,7 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter {
         }
         if (server.options.statsEndpoint() && request.path.equals(FileRequestHandler.STATS_PATH)) {
             respond(ctx, request, HttpResponseStatus.OK, "application/json",
-                    FileRequestHandler.statsJson(server, "mapped", ",\"protocol\":\"h2\""));
+                    FileRequestHandler.statsJson(server, http2.bodySender.describe(), ",\"protocol\":\"h2\""));
             return;
         }
         HttpHeaders requestHeaders = new DefaultHttpHeaders();

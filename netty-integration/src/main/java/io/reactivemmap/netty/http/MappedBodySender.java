@@ -53,4 +53,9 @@ final class MappedBodySender implements BodySender {
                 .doOnDiscard(ByteBuf.class, ReferenceCountUtil::safeRelease);
         return ChannelBodyWriter.write(ctx, body, writeOptions);
     }
+
+    @Override
+    public String describe() {
+        return "mapped";
+    }
 }

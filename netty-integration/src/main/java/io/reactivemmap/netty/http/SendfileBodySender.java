@@ -47,6 +47,11 @@ final class SendfileBodySender implements BodySender {
      * its channel on release, and a multipart response sends several regions of one channel. The response closes the
      * channel once its last write completes. Still a {@code DefaultFileRegion}, so epoll uses {@code sendfile}.
      */
+    @Override
+    public String describe() {
+        return "sendfile";
+    }
+
     private static final class SharedChannelRegion extends DefaultFileRegion {
         SharedChannelRegion(FileChannel channel, long position, long count) {
             super(channel, position, count);

@@ -52,6 +52,12 @@ final class SmallBodySender implements BodySender {
     }
 
     @Override
+    public String describe() {
+        return "up to " + (threshold >> 10) + " KiB " + (sendfileFirst ? "by corked sendfile" : "copied") + ", larger "
+                + large.describe();
+    }
+
+    @Override
     public ChannelFuture send(ChannelHandlerContext ctx, RootDirectory.Opened file, List<BodyPart> parts) {
         long fileBytes = 0;
         for (BodyPart part : parts) {
