@@ -1,5 +1,7 @@
 package io.reactivemmap;
 
+import io.reactivemmap.internal.Metrics;
+
 import java.io.IOException;
 import java.nio.file.Path;
 
@@ -26,6 +28,7 @@ public final class FileTruncatedException extends IOException {
         this.offset = offset;
         this.expectedSize = expectedSize;
         this.observedSize = observedSize;
+        Metrics.TRUNCATIONS.increment();
     }
 
     /** The file that shrank. */

@@ -18,6 +18,8 @@ public final class Metrics {
     public static final LongAdder BUDGET_REJECTIONS = new LongAdder();
     public static final LongAdder ADVICE_FAILURES = new LongAdder();
     public static final LongAdder DEFERRED_UNMAPS = new LongAdder();
+    /** {@code FileTruncatedException}s made: each is a read that found its file shorter than when its stream started. */
+    public static final LongAdder TRUNCATIONS = new LongAdder();
 
     private Metrics() {
     }
