@@ -94,6 +94,11 @@ class TlsCiphertextGateTest {
         return new EmbeddedChannel[] {s, c};
     }
 
+    /** The file, {@code size} bytes, as one mapped window. */
+    private static ByteBuf wholeFile(Path file, int size) {
+        return MappedByteBufs.wrap(MappedFile.windows(file, MapOptions.defaults().withWindowSize(size)).take(1).blockFirst());
+    }
+
     private static byte[] received(EmbeddedChannel c) {
         java.io.ByteArrayOutputStream got = new java.io.ByteArrayOutputStream();
         Object in;
@@ -115,8 +120,7 @@ class TlsCiphertextGateTest {
         TruncateOnCiphertext truncator = new TruncateOnCiphertext(file);
         s.pipeline().addBefore("ssl", "truncator", truncator);
 
-        ByteBuf window = MappedByteBufs.wrap(MappedFile.windows(file, MapOptions.defaults().withWindowSize(SIZE))
-                .take(1).blockFirst());
+        ByteBuf window = wholeFile(file, SIZE);
         truncator.armed = truncate;
         s.writeAndFlush(window);
         shuttle(s, c);
@@ -142,12 +146,10 @@ class TlsCiphertextGateTest {
         EmbeddedChannel[] pair = handshaken();
         EmbeddedChannel s = pair[0];
         EmbeddedChannel c = pair[1];
+        ByteBuf window = wholeFile(file, size);
         TruncateOnCiphertext truncator = new TruncateOnCiphertext(file);
-        s.pipeline().addFirst("truncator", truncator); // on the socket side of the gate: after the first piece was checked
-
-        ByteBuf window = MappedByteBufs.wrap(MappedFile.windows(file, MapOptions.defaults().withWindowSize(size))
-                .take(1).blockFirst());
         truncator.armed = true;
+        s.pipeline().addFirst("truncator", truncator); // on the socket side of the gate: after the first piece was checked
         boolean[] failed = new boolean[1];
         ChannelPromise promise = s.newPromise(); // the listener must be there before the write fails
         promise.addListener(f -> {
@@ -189,8 +191,7 @@ class TlsCiphertextGateTest {
                 }
             }
         });
-        ByteBuf window = MappedByteBufs.wrap(MappedFile.windows(file, MapOptions.defaults().withWindowSize(size))
-                .take(1).blockFirst());
+        ByteBuf window = wholeFile(file, size);
         s.writeAndFlush(window);
         shuttle(s, c);
         byte[] got = received(c);
