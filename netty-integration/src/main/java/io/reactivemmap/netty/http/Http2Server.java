@@ -7,6 +7,11 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.ByteToMessageDecoder;
+import io.netty.handler.codec.http2.Http2CodecUtil;
+import io.netty.handler.codec.http2.Http2ConnectionDecoder;
+import io.netty.handler.codec.http2.Http2ConnectionEncoder;
+import io.netty.handler.codec.http2.Http2Error;
+import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
@@ -16,6 +21,7 @@ import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.ApplicationProtocolNegotiationHandler;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
+import org.jspecify.annotations.Nullable;
 
 import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
@@ -41,6 +47,11 @@ import java.util.List;
  * writability and the byte budget together decide when the next window is mapped. Over TLS the frames' payloads are
  * slices of the mapped buffers, regrouped into whole TLS records by {@link Http2TlsRecords} (so the {@code SslHandler}
  * does not copy them) and checked by the {@link TlsWindowGuard} like HTTP/1.1 bodies.
+ *
+ * <h2>Errors</h2>
+ * A connection error is answered by Netty's codec itself: a GOAWAY with the error's code and the last stream this
+ * server created (see {@link Codec}), then the close; nothing in front of it may close the connection first (that sent
+ * {@code GOAWAY NO_ERROR}).
  *
  * <h2>Limits</h2>
  * {@link FileServerOptions#maxConcurrentStreams()} streams per connection, request header lists up to
@@ -89,7 +100,7 @@ final class Http2Server {
     /** Adds the HTTP/2 handlers to the end of {@code p}. */
     void configure(ChannelPipeline p, ConnectionGuard guard, boolean overloaded) {
         guard.multiplexed();
-        Http2FrameCodec codec = Http2FrameCodecBuilder.forServer()
+        Http2FrameCodec codec = new CodecBuilder()
                 .initialSettings(settings)
                 // FileServer.close() closes every connection: do not wait for open streams (the default waits 30 s)
                 .gracefulShutdownTimeoutMillis(0)
@@ -107,6 +118,65 @@ final class Http2Server {
             }
         }));
         p.addLast("h2-end", new ConnectionEnd());
+    }
+
+    /** Builds a {@link Codec}: Netty's builder with every option, only the codec's class is ours. */
+    private static final class CodecBuilder extends Http2FrameCodecBuilder {
+        CodecBuilder() {
+            server(true);
+        }
+
+        @Override
+        protected Http2FrameCodec build(Http2ConnectionDecoder decoder, Http2ConnectionEncoder encoder,
+                                        Http2Settings initialSettings) {
+            Codec codec = new Codec(encoder, decoder, initialSettings, decoupleCloseAndGoAway(), flushPreface());
+            codec.gracefulShutdownTimeoutMillis(gracefulShutdownTimeoutMillis());
+            return codec;
+        }
+    }
+
+    /**
+     * Netty's frame codec, with two changes to its connection errors. The GOAWAY names the last stream this server
+     * created (the highest it may have acted on) rather than 2^31-1: Netty sends 2^31-1 for every connection error it
+     * raises itself, since a stream whose header block failed to decode might have been acted on (netty/netty#10670);
+     * here a request is acted on only once its headers are decoded and its stream created, and every request served
+     * is a GET or HEAD, safe to send again on a new connection. And connection errors (a client's mistake or attack,
+     * not the server's) are logged at {@code DEBUG}.
+     */
+    private static final class Codec extends Http2FrameCodec {
+        Codec(Http2ConnectionEncoder encoder, Http2ConnectionDecoder decoder, Http2Settings initialSettings,
+              boolean decoupleCloseAndGoAway, boolean flushPreface) {
+            super(encoder, decoder, initialSettings, decoupleCloseAndGoAway, flushPreface);
+        }
+
+        @Override
+        protected void onConnectionError(ChannelHandlerContext ctx, boolean outbound, Throwable cause,
+                                         @Nullable Http2Exception http2Ex) {
+            // (what Netty's handler does with an error that is not an Http2Exception)
+            Http2Exception error = http2Ex != null ? http2Ex : new Http2Exception(Http2Error.INTERNAL_ERROR,
+                    cause.getMessage() == null ? "internal error" : cause.getMessage(), cause);
+            LOG.log(Level.DEBUG, () -> "closing HTTP/2 connection " + ctx.channel().remoteAddress() + " with GOAWAY "
+                    + error.error() + ": " + error.getMessage(), cause);
+            Http2Exception sent = error.shutdownHint() == Http2Exception.ShutdownHint.HARD_SHUTDOWN
+                    ? new LastStreamCreated(error) : error;
+            // the cause too: what the pipeline sees of the error (ConnectionEnd) is then always an Http2Exception
+            super.onConnectionError(ctx, outbound, sent, sent);
+        }
+    }
+
+    /**
+     * A connection error as Netty raised it (its cause), with the hint under which Netty names the last stream created
+     * in its GOAWAY (and still closes the connection once the GOAWAY is written, without waiting for open streams).
+     */
+    private static final class LastStreamCreated extends Http2Exception {
+        LastStreamCreated(Http2Exception error) {
+            super(error.error(), error.getMessage(), error, ShutdownHint.NO_SHUTDOWN);
+        }
+
+        @Override
+        public synchronized Throwable fillInStackTrace() {
+            return this; // the cause has the stack; a client can raise these at will
+        }
     }
 
     /**
@@ -142,7 +212,13 @@ final class Http2Server {
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            LOG.log(Level.DEBUG, () -> "closing HTTP/2 connection " + ctx.channel().remoteAddress() + " after an error", cause);
+            if (Http2CodecUtil.getEmbeddedHttp2Exception(cause) != null) {
+                // A connection error, shown to the pipeline by the codec before it writes its GOAWAY
+                // (Http2FrameCodec.onConnectionError; Codec makes every such error an Http2Exception); the codec closes
+                // the connection once that is written. A close from here would come first and send GOAWAY(NO_ERROR).
+                return;
+            }
+            LOG.log(Level.DEBUG, () -> "closing HTTP/2 connection " + ctx.channel().remoteAddress() + " after " + cause);
             ctx.close();
         }
     }

@@ -1,0 +1,214 @@
+package io.reactivemmap.netty.http;
+
+import io.netty.handler.codec.http2.Http2Error;
+import io.reactivemmap.netty.NettyLeakCheck;
+import io.reactivemmap.netty.NoLeakedWindows;
+import io.reactivemmap.netty.TestFiles;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+
+import static io.reactivemmap.netty.http.RawHttp2.CONTINUATION;
+import static io.reactivemmap.netty.http.RawHttp2.DATA;
+import static io.reactivemmap.netty.http.RawHttp2.END_HEADERS;
+import static io.reactivemmap.netty.http.RawHttp2.END_STREAM;
+import static io.reactivemmap.netty.http.RawHttp2.GOAWAY;
+import static io.reactivemmap.netty.http.RawHttp2.HEADERS;
+import static io.reactivemmap.netty.http.RawHttp2.PING;
+import static io.reactivemmap.netty.http.RawHttp2.PUSH_PROMISE;
+import static io.reactivemmap.netty.http.RawHttp2.RST_STREAM;
+import static io.reactivemmap.netty.http.RawHttp2.SETTINGS;
+import static io.reactivemmap.netty.http.RawHttp2.SETTINGS_ENABLE_PUSH;
+import static io.reactivemmap.netty.http.RawHttp2.SETTINGS_INITIAL_WINDOW_SIZE;
+import static io.reactivemmap.netty.http.RawHttp2.SETTINGS_MAX_FRAME_SIZE;
+import static io.reactivemmap.netty.http.RawHttp2.WINDOW_UPDATE;
+import static io.reactivemmap.netty.http.RawHttp2.block;
+import static io.reactivemmap.netty.http.RawHttp2.frameBytes;
+import static io.reactivemmap.netty.http.RawHttp2.int32;
+import static io.reactivemmap.netty.http.RawHttp2.settingsPayload;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * RFC 9113 errors through the real {@link FileServer#start}, frame by frame over a socket ({@link RawHttp2}): a
+ * connection error is a GOAWAY with its own code and the last stream the server processed, then the close; a stream
+ * error resets the stream with its own code and the connection serves on; a malformed request is a stream error
+ * PROTOCOL_ERROR; a flood is logged in one line, not once per attacking connection. Every test ends with no window
+ * mapped and no leaked buffer.
+ */
+@ExtendWith({NettyLeakCheck.class, NoLeakedWindows.class})
+@Timeout(60)
+class Http2ProtocolErrorsTest {
+    /** Above SmallBodySender's copy threshold (sent as mapped windows) and above the connection's 64 KiB window. */
+    private static final int BIG = 1 << 20;
+    private static final int SMALL = 1000;
+    private static final int MAX_WINDOW = 0x7fff_ffff;
+
+    @TempDir
+    Path root;
+    private FileServer server;
+
+    @BeforeEach
+    void files() throws IOException {
+        TestFiles.pattern(root, "big.bin", BIG);
+        TestFiles.pattern(root, "small.bin", SMALL);
+    }
+
+    @AfterEach
+    void stop() {
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    private FileServer start(boolean tls) throws IOException {
+        FileServerOptions options = FileServerOptions.defaults(root).withPort(0).withIoThreads(1).withWindowSize(64 << 10)
+                .withMaxBytesInFlight(256 << 10);
+        server = FileServer.start(tls ? options.withTls(TlsOptions.selfSigned()) : options);
+        return server;
+    }
+
+    private RawHttp2 connect(boolean tls, long... settings) throws Exception {
+        return (tls ? RawHttp2.tls(start(true).port()) : RawHttp2.plain(start(false).port())).start(settings);
+    }
+
+    /** What a test client does wrong, on a connection whose stream 1 has been answered. */
+    @FunctionalInterface
+    interface Offence {
+        void commit(RawHttp2 c) throws IOException;
+    }
+
+    private static Arguments connectionError(String name, Http2Error expected, int lastStreamId, Offence offence) {
+        return Arguments.of(name, expected, lastStreamId, offence);
+    }
+
+    static Stream<Arguments> connectionErrors() {
+        return Stream.of(
+                connectionError("WINDOW_UPDATE overflowing the connection window", Http2Error.FLOW_CONTROL_ERROR, 1,
+                        c -> c.frame(WINDOW_UPDATE, 0, 0, int32(MAX_WINDOW))),
+                connectionError("SETTINGS_INITIAL_WINDOW_SIZE of 2^31", Http2Error.FLOW_CONTROL_ERROR, 1,
+                        c -> c.frame(SETTINGS, 0, 0, settingsPayload(SETTINGS_INITIAL_WINDOW_SIZE, 1L << 31))),
+                connectionError("SETTINGS_MAX_FRAME_SIZE below 16384", Http2Error.PROTOCOL_ERROR, 1,
+                        c -> c.frame(SETTINGS, 0, 0, settingsPayload(SETTINGS_MAX_FRAME_SIZE, 16_383))),
+                connectionError("SETTINGS_ENABLE_PUSH of 2", Http2Error.PROTOCOL_ERROR, 1,
+                        c -> c.frame(SETTINGS, 0, 0, settingsPayload(SETTINGS_ENABLE_PUSH, 2))),
+                connectionError("SETTINGS of 5 bytes", Http2Error.FRAME_SIZE_ERROR, 1,
+                        c -> c.frame(SETTINGS, 0, 0, new byte[5])),
+                connectionError("SETTINGS on a stream", Http2Error.PROTOCOL_ERROR, 1,
+                        c -> c.frame(SETTINGS, 0, 1, new byte[0])),
+                connectionError("PING of 7 bytes", Http2Error.FRAME_SIZE_ERROR, 1,
+                        c -> c.frame(PING, 0, 0, new byte[7])),
+                connectionError("DATA on an idle stream", Http2Error.PROTOCOL_ERROR, 1,
+                        c -> c.frame(DATA, 0, 5, new byte[10])),
+                connectionError("HEADERS on an even stream", Http2Error.PROTOCOL_ERROR, 1,
+                        c -> c.get(2, "/small.bin")),
+                connectionError("a frame larger than SETTINGS_MAX_FRAME_SIZE", Http2Error.FRAME_SIZE_ERROR, 1,
+                        c -> c.frame(HEADERS, END_HEADERS | END_STREAM, 3, new byte[16_385])),
+                connectionError("a header block HPACK cannot decode", Http2Error.COMPRESSION_ERROR, 1,
+                        c -> c.frame(HEADERS, END_HEADERS | END_STREAM, 3, new byte[] {(byte) 0x80})), // index 0
+                connectionError("a header block past the limit across CONTINUATION frames", Http2Error.PROTOCOL_ERROR, 1,
+                        c -> {
+                            c.frame(HEADERS, END_STREAM, 3, new byte[16_000]);
+                            c.frame(CONTINUATION, END_HEADERS, 3, new byte[16_000]);
+                        }),
+                connectionError("CONTINUATION without HEADERS", Http2Error.PROTOCOL_ERROR, 1,
+                        c -> c.frame(CONTINUATION, END_HEADERS, 3, block(":method", "GET"))),
+                connectionError("a PING inside a header block", Http2Error.PROTOCOL_ERROR, 1, c -> {
+                    c.frame(HEADERS, END_STREAM, 3, block(":method", "GET", ":scheme", "http"));
+                    c.frame(PING, 0, 0, new byte[8]);
+                }),
+                connectionError("WINDOW_UPDATE of 0 on the connection", Http2Error.PROTOCOL_ERROR, 1,
+                        c -> c.frame(WINDOW_UPDATE, 0, 0, int32(0))),
+                connectionError("WINDOW_UPDATE of 3 bytes", Http2Error.FRAME_SIZE_ERROR, 1,
+                        c -> c.frame(WINDOW_UPDATE, 0, 0, new byte[3])),
+                connectionError("RST_STREAM on an idle stream", Http2Error.PROTOCOL_ERROR, 1,
+                        c -> c.frame(RST_STREAM, 0, 9, int32(Http2Error.CANCEL.code()))),
+                connectionError("PUSH_PROMISE from a client", Http2Error.PROTOCOL_ERROR, 1, c -> {
+                    ByteArrayOutputStream p = new ByteArrayOutputStream();
+                    p.writeBytes(int32(2));
+                    p.writeBytes(block(":method", "GET", ":scheme", "http", ":path", "/small.bin"));
+                    c.frame(PUSH_PROMISE, END_HEADERS, 1, p.toByteArray());
+                }),
+                connectionError("GOAWAY on a stream", Http2Error.PROTOCOL_ERROR, 1,
+                        c -> c.frame(GOAWAY, 0, 1, new byte[8])),
+                // floods: Netty's limits, each answered with ENHANCE_YOUR_CALM
+                connectionError("RST_STREAM flood (201 streams opened and reset)", Http2Error.ENHANCE_YOUR_CALM, 403,
+                        c -> c.write(rstFlood(3, 201))),
+                connectionError("empty DATA frames", Http2Error.ENHANCE_YOUR_CALM, 3, c -> {
+                    c.replenish = false;
+                    c.headers(3, false, ":method", "GET", ":scheme", "http", ":path", "/big.bin", "content-length", "0");
+                    c.responseHeaders(3); // the body waits for the connection's window: the stream stays open
+                    for (int i = 0; i < 5; i++) {
+                        c.frame(DATA, 0, 3, new byte[0]);
+                    }
+                }),
+                connectionError("empty CONTINUATION frames", Http2Error.ENHANCE_YOUR_CALM, 1, c -> {
+                    c.frame(HEADERS, END_STREAM, 3, block(":method", "GET"));
+                    for (int i = 0; i < 40; i++) {
+                        c.frame(CONTINUATION, 0, 3, new byte[0]);
+                    }
+                }));
+    }
+
+    /** {@code n} streams from {@code first} on, each opened with a GET of big.bin and reset at once, in one buffer. */
+    private static byte[] rstFlood(int first, int n) {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        for (int i = 0, stream = first; i < n; i++, stream += 2) {
+            b.writeBytes(frameBytes(HEADERS, END_HEADERS | END_STREAM, stream,
+                    block(":method", "GET", ":scheme", "http", ":path", "/big.bin")));
+            b.writeBytes(frameBytes(RST_STREAM, 0, stream, int32(Http2Error.CANCEL.code())));
+        }
+        return b.toByteArray();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("connectionErrors")
+    void aConnectionErrorIsAGoAwayWithItsCodeAndTheLastStreamProcessedThenTheClose(String name, Http2Error expected,
+                                                                                     int lastStreamId, Offence offence)
+            throws Exception {
+        try (RawHttp2 c = connect(false)) {
+            c.get(1, "/small.bin");
+            assertEquals("200", c.response(1).status());
+            offence.commit(c);
+            RawHttp2.GoAway goAway = c.goAway();
+            assertEquals(expected.code(), goAway.errorCode(), name + ": " + goAway);
+            assertEquals(lastStreamId, goAway.lastStreamId(), name + ": " + goAway);
+            c.awaitClose();
+        }
+    }
+
+    @Test
+    void overTlsAConnectionErrorIsAGoAwayWithItsCodeToo() throws Exception {
+        try (RawHttp2 c = connect(true)) {
+            c.get(1, "/small.bin");
+            assertEquals("200", c.response(1).status());
+            c.frame(WINDOW_UPDATE, 0, 0, int32(MAX_WINDOW));
+            RawHttp2.GoAway goAway = c.goAway();
+            assertEquals(Http2Error.FLOW_CONTROL_ERROR.code(), goAway.errorCode(), goAway.toString());
+            assertEquals(1, goAway.lastStreamId(), goAway.toString());
+            c.awaitClose();
+        }
+    }
+
+    @Test
+    void aConnectionErrorBeforeAnyStreamNamesStreamZero() throws Exception {
+        try (RawHttp2 c = connect(false)) {
+            c.frame(DATA, 0, 1, new byte[1]);
+            RawHttp2.GoAway goAway = c.goAway();
+            assertEquals(Http2Error.PROTOCOL_ERROR.code(), goAway.errorCode(), goAway.toString());
+            assertEquals(0, goAway.lastStreamId(), "no stream was processed: " + goAway);
+            c.awaitClose();
+        }
+    }
+
+}
