@@ -26,6 +26,7 @@ import static io.reactivemmap.netty.http.RawHttp2.END_STREAM;
 import static io.reactivemmap.netty.http.RawHttp2.GOAWAY;
 import static io.reactivemmap.netty.http.RawHttp2.HEADERS;
 import static io.reactivemmap.netty.http.RawHttp2.PING;
+import static io.reactivemmap.netty.http.RawHttp2.PRIORITY;
 import static io.reactivemmap.netty.http.RawHttp2.PUSH_PROMISE;
 import static io.reactivemmap.netty.http.RawHttp2.RST_STREAM;
 import static io.reactivemmap.netty.http.RawHttp2.SETTINGS;
@@ -38,6 +39,8 @@ import static io.reactivemmap.netty.http.RawHttp2.frameBytes;
 import static io.reactivemmap.netty.http.RawHttp2.int32;
 import static io.reactivemmap.netty.http.RawHttp2.settingsPayload;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * RFC 9113 errors through the real {@link FileServer#start}, frame by frame over a socket ({@link RawHttp2}): a
@@ -209,6 +212,51 @@ class Http2ProtocolErrorsTest {
             assertEquals(0, goAway.lastStreamId(), "no stream was processed: " + goAway);
             c.awaitClose();
         }
+    }
+
+    static Stream<Arguments> streamErrors() {
+        return Stream.of(
+                Arguments.of("WINDOW_UPDATE overflowing the stream's window", Http2Error.FLOW_CONTROL_ERROR,
+                        (Offence) c -> c.frame(WINDOW_UPDATE, 0, 1, int32(MAX_WINDOW))),
+                Arguments.of("WINDOW_UPDATE of 0 on the stream", Http2Error.PROTOCOL_ERROR,
+                        (Offence) c -> c.frame(WINDOW_UPDATE, 0, 1, int32(0))),
+                Arguments.of("PRIORITY of 4 bytes", Http2Error.FRAME_SIZE_ERROR,
+                        (Offence) c -> c.frame(PRIORITY, 0, 1, new byte[4])),
+                Arguments.of("PRIORITY on which the stream depends on itself", Http2Error.PROTOCOL_ERROR,
+                        (Offence) c -> c.frame(PRIORITY, 0, 1, new byte[] {0, 0, 0, 1, 16})),
+                Arguments.of("DATA after the client ended the stream", Http2Error.STREAM_CLOSED,
+                        (Offence) c -> c.frame(DATA, 0, 1, new byte[10])),
+                // (RFC 9113 §5.1 would allow STREAM_CLOSED as well; Netty's code is PROTOCOL_ERROR, a second trailer)
+                Arguments.of("a second header section after the client ended the stream", Http2Error.PROTOCOL_ERROR,
+                        (Offence) c -> c.headers(1, true, "x-trailer", "1")));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("streamErrors")
+    void aStreamErrorMidBodyResetsTheStreamWithItsOwnCodeAndTheConnectionServesOn(String name, Http2Error expected,
+                                                                                   Offence offence) throws Exception {
+        // Streams may take 1 MiB but the connection's window stays at 64 KiB: the body stops part-way, windows mapped.
+        try (RawHttp2 c = connect(false, SETTINGS_INITIAL_WINDOW_SIZE, 1 << 20)) {
+            c.replenish = false;
+            c.get(1, "/big.bin");
+            assertEquals("200", c.responseHeaders(1).status().toString());
+            offence.commit(c);
+            RawHttp2.Response r = c.response(1);
+            assertFalse(r.endStream(), name + ": the body must not end normally");
+            assertEquals(expected.code(), r.resetCode(), name);
+            assertServesOn(c, 3);
+        }
+    }
+
+    /** A GET on {@code stream} is answered in full (the connection's window given back first). */
+    private static void assertServesOn(RawHttp2 c, int stream) throws IOException {
+        c.replenish = true;
+        c.frame(WINDOW_UPDATE, 0, 0, int32(1 << 20));
+        c.get(stream, "/small.bin");
+        RawHttp2.Response ok = c.response(stream);
+        assertEquals("200", ok.status(), "the connection serves on");
+        assertEquals(SMALL, ok.bodyBytes());
+        assertTrue(ok.endStream());
     }
 
 }
