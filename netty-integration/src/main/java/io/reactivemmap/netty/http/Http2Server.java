@@ -49,9 +49,12 @@ import java.util.List;
  * does not copy them) and checked by the {@link TlsWindowGuard} like HTTP/1.1 bodies.
  *
  * <h2>Errors</h2>
- * A connection error is answered by Netty's codec itself: a GOAWAY with the error's code and the last stream this
- * server created (see {@link Codec}), then the close; nothing in front of it may close the connection first (that sent
- * {@code GOAWAY NO_ERROR}).
+ * Netty's codec finds the protocol errors, with header validation on (RFC 9113 §8.2, §8.3.1: pseudo-headers,
+ * connection-specific fields, upper-case names) and the required pseudo-headers checked; {@link Http2RequestHeaders}
+ * adds what it leaves out. A connection error is answered by the codec itself: a GOAWAY with the error's code and the
+ * last stream this server created (see {@link Codec}), then the close; nothing in front of it may close the connection
+ * first (that sent {@code GOAWAY NO_ERROR}). A stream error resets the stream with its own code, a malformed request is
+ * a stream error {@code PROTOCOL_ERROR} ({@link Http2StreamHandler}).
  *
  * <h2>Limits</h2>
  * {@link FileServerOptions#maxConcurrentStreams()} streams per connection, request header lists up to
@@ -102,6 +105,10 @@ final class Http2Server {
         guard.multiplexed();
         Http2FrameCodec codec = new CodecBuilder()
                 .initialSettings(settings)
+                // RFC 9113 §8.2-§8.3: names, pseudo-headers, connection-specific fields (on by default; said here because
+                // Http2RequestHeaders relies on it), and the pseudo-headers a request must have (off by default)
+                .validateHeaders(true)
+                .validateRequiredPseudoHeaders(true)
                 // FileServer.close() closes every connection: do not wait for open streams (the default waits 30 s)
                 .gracefulShutdownTimeoutMillis(0)
                 .build();

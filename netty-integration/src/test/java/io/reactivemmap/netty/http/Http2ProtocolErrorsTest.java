@@ -17,6 +17,9 @@ import org.junit.jupiter.params.provider.MethodSource;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import java.util.stream.Stream;
 
 import static io.reactivemmap.netty.http.RawHttp2.CONTINUATION;
@@ -40,6 +43,7 @@ import static io.reactivemmap.netty.http.RawHttp2.int32;
 import static io.reactivemmap.netty.http.RawHttp2.settingsPayload;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -257,6 +261,127 @@ class Http2ProtocolErrorsTest {
         assertEquals("200", ok.status(), "the connection serves on");
         assertEquals(SMALL, ok.bodyBytes());
         assertTrue(ok.endStream());
+    }
+
+    private static final String[] WELL_FORMED = {":method", "GET", ":scheme", "http", ":authority", "localhost",
+            ":path", "/small.bin"};
+
+    private static String[] with(String... more) {
+        String[] h = Arrays.copyOf(WELL_FORMED, WELL_FORMED.length + more.length);
+        System.arraycopy(more, 0, h, WELL_FORMED.length, more.length);
+        return h;
+    }
+
+    private static String[] without(String pseudo) {
+        List<String> h = new ArrayList<>();
+        for (int i = 0; i < WELL_FORMED.length; i += 2) {
+            if (!WELL_FORMED[i].equals(pseudo)) {
+                h.add(WELL_FORMED[i]);
+                h.add(WELL_FORMED[i + 1]);
+            }
+        }
+        return h.toArray(String[]::new);
+    }
+
+    private static String[] replacing(String pseudo, String value) {
+        String[] h = WELL_FORMED.clone();
+        for (int i = 0; i < h.length; i += 2) {
+            if (h[i].equals(pseudo)) {
+                h[i + 1] = value;
+            }
+        }
+        return h;
+    }
+
+    static Stream<Arguments> malformedRequests() {
+        return Stream.of(
+                Arguments.of("no :method", without(":method")),
+                Arguments.of("no :scheme", without(":scheme")),
+                Arguments.of("no :path", without(":path")),
+                Arguments.of("empty :method", replacing(":method", "")),
+                Arguments.of("empty :scheme", replacing(":scheme", "")),
+                Arguments.of("empty :path", replacing(":path", "")),
+                Arguments.of(":path without a leading slash", replacing(":path", "small.bin")),
+                Arguments.of(":path * for a GET", replacing(":path", "*")),
+                Arguments.of("two :method", with(":method", "GET")),
+                Arguments.of("two :scheme", with(":scheme", "https")),
+                Arguments.of("two :path", with(":path", "/small.bin")),
+                Arguments.of("two :authority", with(":authority", "localhost")),
+                Arguments.of("an unknown pseudo-header", with(":foo", "bar")),
+                Arguments.of(":status in a request", with(":status", "200")),
+                Arguments.of(":status alone", new String[] {":status", "200"}),
+                Arguments.of(":protocol without extended CONNECT", with(":protocol", "websocket")),
+                Arguments.of("a pseudo-header after a regular one",
+                        new String[] {":method", "GET", ":scheme", "http", "accept", "*/*", ":path", "/small.bin"}),
+                Arguments.of("connection", with("connection", "keep-alive")),
+                Arguments.of("keep-alive", with("keep-alive", "timeout=5")),
+                Arguments.of("proxy-connection", with("proxy-connection", "keep-alive")),
+                Arguments.of("transfer-encoding", with("transfer-encoding", "chunked")),
+                Arguments.of("upgrade", with("upgrade", "h2c")),
+                Arguments.of("te other than trailers", with("te", "gzip")),
+                Arguments.of("an upper-case name", with("Accept", "*/*")),
+                Arguments.of("a name with a space", with("x a", "1")),
+                Arguments.of("a name with a colon inside", with("x:a", "1")),
+                Arguments.of("a name with a control character", with("x\u0001a", "1")),
+                Arguments.of("a name with a byte above 0x7e", with("x\u00e9", "1")),
+                Arguments.of("an empty name", with("", "1")),
+                Arguments.of("a value with CR LF", with("x-a", "b\r\nx-b: c")),
+                Arguments.of("a value with a NUL", with("x-a", "b\u0000c")),
+                Arguments.of("a value with a leading space", with("x-a", " b")),
+                Arguments.of("a value with a trailing tab", with("x-a", "b\t")),
+                Arguments.of("host other than :authority", with("host", "other.example")),
+                Arguments.of("CONNECT with :scheme and :path",
+                        new String[] {":method", "CONNECT", ":scheme", "http", ":authority", "localhost:443", ":path", "/"}),
+                Arguments.of("CONNECT without :authority", new String[] {":method", "CONNECT"}));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("malformedRequests")
+    void aMalformedRequestIsResetWithProtocolErrorAndTheConnectionServesOn(String name, String[] headers) throws Exception {
+        try (RawHttp2 c = connect(false)) {
+            c.headers(1, true, headers);
+            RawHttp2.Response r = c.response(1);
+            assertNull(r.headers(), name + ": a malformed request gets no response, got " + r.headers());
+            assertEquals(Http2Error.PROTOCOL_ERROR.code(), r.resetCode(), name);
+            assertServesOn(c, 3);
+        }
+    }
+
+    static Stream<Arguments> wellFormedRequests() {
+        return Stream.of(
+                Arguments.of("te: trailers", with("te", "trailers"), "200"),
+                Arguments.of("host equal to :authority", with("host", "localhost"), "200"),
+                Arguments.of("host and no :authority", new String[] {":method", "GET", ":scheme", "http",
+                        ":path", "/small.bin", "host", "localhost"}, "200"),
+                Arguments.of("no host and no :authority", without(":authority"), "200"),
+                Arguments.of("a value with inner spaces and tabs", with("user-agent", "a b\tc"), "200"),
+                Arguments.of("a query", replacing(":path", "/small.bin?x=1"), "200"),
+                Arguments.of("OPTIONS *", new String[] {":method", "OPTIONS", ":scheme", "http", ":authority", "localhost",
+                        ":path", "*"}, "405"),
+                Arguments.of("a well-formed CONNECT", new String[] {":method", "CONNECT", ":authority", "localhost:443"},
+                        "405"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("wellFormedRequests")
+    void aWellFormedRequestIsAnswered(String name, String[] headers, String status) throws Exception {
+        try (RawHttp2 c = connect(false)) {
+            c.headers(1, true, headers);
+            RawHttp2.Response r = c.response(1);
+            assertEquals(status, r.status(), name);
+            assertTrue(r.endStream(), name);
+        }
+    }
+
+    @Test
+    void overTlsAMalformedRequestIsResetToo() throws Exception {
+        try (RawHttp2 c = connect(true)) {
+            c.headers(1, true, without(":scheme"));
+            RawHttp2.Response r = c.response(1);
+            assertNull(r.headers());
+            assertEquals(Http2Error.PROTOCOL_ERROR.code(), r.resetCode());
+            assertServesOn(c, 3);
+        }
     }
 
 }
