@@ -20,6 +20,15 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 import java.util.stream.Stream;
 
 import static io.reactivemmap.netty.http.RawHttp2.CONTINUATION;
@@ -45,6 +54,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * RFC 9113 errors through the real {@link FileServer#start}, frame by frame over a socket ({@link RawHttp2}): a
@@ -384,4 +394,106 @@ class Http2ProtocolErrorsTest {
         }
     }
 
+    /** Records what reaches the {@code io.netty} and {@code io.reactivemmap} loggers at INFO and above. */
+    private static final class Capture extends Handler implements AutoCloseable {
+        /** Held strongly: java.util.logging forgets a logger (and its handlers) that is garbage-collected. */
+        private final List<Logger> loggers = List.of(Logger.getLogger("io.netty"), Logger.getLogger("io.reactivemmap"));
+        final List<LogRecord> records = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        Capture() {
+            setLevel(Level.INFO);
+            loggers.forEach(l -> l.addHandler(this));
+        }
+
+        @Override
+        public void publish(LogRecord r) {
+            if (isLoggable(r) && !r.getLoggerName().equals("io.reactivemmap.netty.http.access")) {
+                records.add(r);
+            }
+        }
+
+        @Override
+        public void flush() {
+        }
+
+        @Override
+        public void close() {
+            loggers.forEach(l -> l.removeHandler(this));
+        }
+    }
+
+    /**
+     * PINGs (or empty SETTINGS) as fast as the socket takes them, never reading the acknowledgements, until the server
+     * ends the connection; returns the number of frames sent. The server must end it: it would otherwise queue an
+     * acknowledgement per frame without bound.
+     */
+    private static long controlFlood(int port, int type, ExecutorService writer) throws Exception {
+        byte[] batch;
+        try (ByteArrayOutputStream b = new ByteArrayOutputStream()) {
+            for (int i = 0; i < 1000; i++) {
+                b.writeBytes(frameBytes(type, 0, 0, new byte[type == PING ? 8 : 0]));
+            }
+            batch = b.toByteArray();
+        }
+        try (RawHttp2 c = RawHttp2.plainNotReading(port).start()) {
+            Future<Long> sent = writer.submit(() -> {
+                long frames = 0;
+                try {
+                    for (int i = 0; i < 5_000; i++) {
+                        c.write(batch);
+                        frames += 1000;
+                    }
+                } catch (IOException closedByServer) {
+                    return frames;
+                }
+                return -frames;
+            });
+            try {
+                long frames = sent.get(60, TimeUnit.SECONDS);
+                assertTrue(frames > 0, "the server never ended a connection that sent " + -frames + " frames unread");
+                c.awaitClose();
+                return frames;
+            } catch (TimeoutException e) {
+                fail("the server neither read nor ended a flooding connection");
+                return 0;
+            }
+        }
+    }
+
+    @Test
+    @Timeout(240)
+    void controlFrameFloodsFromManyConnectionsAreLoggedInAFewLinesWithoutStackTraces() throws Exception {
+        FileServer s = start(false);
+        ExecutorService writer = Executors.newSingleThreadExecutor();
+        try (Capture log = new Capture()) {
+            long start = System.nanoTime();
+            // (each takes some 400,000 frames: the kernel's socket buffers take megabytes of acknowledgements first)
+            controlFlood(s.port(), PING, writer);
+            controlFlood(s.port(), PING, writer);
+            controlFlood(s.port(), SETTINGS, writer);
+            for (int i = 0; i < 3; i++) {
+                try (RawHttp2 c = RawHttp2.plain(s.port()).start()) {
+                    c.write(rstFlood(1, 201));
+                    c.awaitClose(); // (its GOAWAY is checked by aConnectionErrorIsAGoAway...)
+                }
+            }
+            long elapsed = System.nanoTime() - start;
+            List<LogRecord> lines = log.records;
+            StringBuilder all = new StringBuilder();
+            for (LogRecord r : lines) {
+                all.append(r.getLevel()).append(' ').append(r.getLoggerName()).append(": ").append(r.getMessage())
+                        .append(r.getThrown() == null ? "" : " [" + r.getThrown() + "]").append('\n');
+            }
+            assertFalse(lines.isEmpty(), "the floods were not logged at all");
+            for (LogRecord r : lines) {
+                assertNull(r.getThrown(), "a stack trace in the log:\n" + all);
+                assertFalse(r.getMessage().contains("\n"), "one line per record:\n" + all);
+            }
+            long allowed = 1 + elapsed / Http2Server.FLOOD_LOG_INTERVAL.toNanos();
+            assertTrue(lines.size() <= allowed, "6 flooding connections in " + elapsed / 1_000_000 + " ms, at most "
+                    + allowed + " lines expected:\n" + all);
+        } finally {
+            writer.shutdownNow();
+        }
+    }
 }
