@@ -62,9 +62,11 @@ import java.util.concurrent.atomic.LongAdder;
  * <p>Bytes reach the socket by {@code sendfile}, as mapped windows, or (small bodies) copied with one {@code pread}
  * ({@link BodyMode}); under TLS large bodies always go as mapped windows, which the JDK TLS engine reads without a
  * copy into a heap buffer. A request for a path outside the root,
- * hidden, or not a regular file is a {@code 404}; a malformed one a {@code 400}; a method other than {@code GET}
- * or {@code HEAD} a {@code 405}; an HTTP/1 request that breaks the {@link RequestRules} (a version other than 1.x in
- * the request line, a missing, repeated or malformed {@code Host}) a {@code 505} or {@code 400}. A client that has not sent a complete request head within
+ * hidden, or not a regular file is a {@code 404}; a malformed one a {@code 400} (over HTTP/2, a request that breaks
+ * RFC 9113's rules for its header fields is reset with {@code PROTOCOL_ERROR} instead); a method other than
+ * {@code GET} or {@code HEAD} a {@code 405}; an HTTP/1 request that breaks the {@link RequestRules} (a version other
+ * than 1.x in the request line, a missing, repeated or malformed {@code Host}) a {@code 505} or {@code 400}. A client
+ * that has not sent a complete request head within
  * {@link FileServerOptions#requestHeadTimeout()} of connecting (or of its previous response) is disconnected. Each
  * request is logged on the {@code io.reactivemmap.netty.http.access} {@link System.Logger} at {@code INFO}.
  *

@@ -1,24 +1,36 @@
 package io.reactivemmap.netty.http;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.ByteToMessageDecoder;
+import io.netty.handler.codec.http2.DefaultHttp2PingFrame;
+import io.netty.handler.codec.http2.Http2CodecUtil;
+import io.netty.handler.codec.http2.Http2ConnectionDecoder;
+import io.netty.handler.codec.http2.Http2ConnectionEncoder;
+import io.netty.handler.codec.http2.Http2Error;
+import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
+import io.netty.handler.codec.http2.Http2PingFrame;
 import io.netty.handler.codec.http2.Http2Settings;
+import io.netty.handler.codec.http2.Http2SettingsAckFrame;
+import io.netty.handler.codec.http2.Http2SettingsFrame;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.ApplicationProtocolNegotiationHandler;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
+import org.jspecify.annotations.Nullable;
 
 import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 
 /**
@@ -42,10 +54,23 @@ import java.util.List;
  * slices of the mapped buffers, regrouped into whole TLS records by {@link Http2TlsRecords} (so the {@code SslHandler}
  * does not copy them) and checked by the {@link TlsWindowGuard} like HTTP/1.1 bodies.
  *
+ * <h2>Errors</h2>
+ * Netty's codec finds the protocol errors, with header validation on (RFC 9113 §8.2, §8.3.1: pseudo-headers,
+ * connection-specific fields, upper-case names) and the required pseudo-headers checked; {@link Http2RequestHeaders}
+ * adds what it leaves out. A connection error is answered by the codec itself: a GOAWAY with the error's code and the
+ * last stream this server created (see {@link Codec}), then the close; nothing in front of it may close the connection
+ * first (that sent {@code GOAWAY NO_ERROR}). A stream error resets the stream with its own code, a malformed request is
+ * a stream error {@code PROTOCOL_ERROR} ({@link Http2StreamHandler}).
+ *
  * <h2>Limits</h2>
  * {@link FileServerOptions#maxConcurrentStreams()} streams per connection, request header lists up to
- * {@value #MAX_HEADER_LIST_SIZE} bytes (larger ones get 431), Netty's defaults against floods (at most 200 stream resets
- * by the client per 30 s, 10,000 queued control frames, a bounded number of empty DATA and small CONTINUATION frames).
+ * {@value #MAX_HEADER_LIST_SIZE} bytes (larger ones get 431), at most {@value #MAX_QUEUED_ACKS} PING and SETTINGS
+ * acknowledgements waiting to be written (a client that sends them without reading the answers; counted here,
+ * {@link ConnectionEnd}, in place of Netty's own count, which logs a stack trace per connection), and Netty's defaults
+ * against other floods (at most 200 stream resets by the client per 30 s, a bounded number of empty DATA and small
+ * CONTINUATION frames). A flood ends the connection with {@code GOAWAY ENHANCE_YOUR_CALM} and is logged in one line at
+ * {@code INFO}, at most one such line per {@link #FLOOD_LOG_INTERVAL} for the whole server (the next line counts those
+ * left out): an attacker opening connection after connection does not control the log's volume.
  */
 final class Http2Server {
     private static final System.Logger LOG = System.getLogger(Http2Server.class.getName());
@@ -56,10 +81,15 @@ final class Http2Server {
      * HTTP/1.1 accepts (a 4 KiB request line and 8 KiB of headers).
      */
     static final int MAX_HEADER_LIST_SIZE = 16 << 10;
+    /** PING and SETTINGS acknowledgements a connection may have waiting to be written: Netty's default bound. */
+    static final int MAX_QUEUED_ACKS = Http2CodecUtil.DEFAULT_MAX_QUEUED_CONTROL_FRAMES;
+    /** At most one line about floods per this interval, for the whole server. */
+    static final Duration FLOOD_LOG_INTERVAL = Duration.ofSeconds(10);
 
     final FileServer.State server;
     final BodySender bodySender;
     private final Http2Settings settings;
+    private final RateLimitedLog floods = new RateLimitedLog(LOG, Level.INFO, FLOOD_LOG_INTERVAL);
 
     Http2Server(FileServer.State server) {
         this.server = server;
@@ -89,8 +119,17 @@ final class Http2Server {
     /** Adds the HTTP/2 handlers to the end of {@code p}. */
     void configure(ChannelPipeline p, ConnectionGuard guard, boolean overloaded) {
         guard.multiplexed();
-        Http2FrameCodec codec = Http2FrameCodecBuilder.forServer()
+        Http2FrameCodec codec = new CodecBuilder(floods)
                 .initialSettings(settings)
+                // RFC 9113 §8.2-§8.3: names, pseudo-headers, connection-specific fields (on by default; said here because
+                // Http2RequestHeaders relies on it), and the pseudo-headers a request must have (off by default)
+                .validateHeaders(true)
+                .validateRequiredPseudoHeaders(true)
+                // PINGs and SETTINGS are acknowledged by ConnectionEnd, which bounds the acknowledgements queued; Netty's
+                // own bound would log each flooding connection with a stack trace at INFO (Http2ControlFrameLimitEncoder)
+                .autoAckPingFrame(false)
+                .autoAckSettingsFrame(false)
+                .encoderEnforceMaxQueuedControlFrames(0)
                 // FileServer.close() closes every connection: do not wait for open streams (the default waits 30 s)
                 .gracefulShutdownTimeoutMillis(0)
                 .build();
@@ -106,7 +145,78 @@ final class Http2Server {
                 ch.pipeline().addLast("files", new Http2StreamHandler(Http2Server.this, overloaded));
             }
         }));
-        p.addLast("h2-end", new ConnectionEnd());
+        p.addLast("h2-end", new ConnectionEnd(codec, MAX_QUEUED_ACKS));
+    }
+
+    /** Builds a {@link Codec}: Netty's builder with every option, only the codec's class is ours. */
+    private static final class CodecBuilder extends Http2FrameCodecBuilder {
+        private final RateLimitedLog floods;
+
+        CodecBuilder(RateLimitedLog floods) {
+            this.floods = floods;
+            server(true);
+        }
+
+        @Override
+        protected Http2FrameCodec build(Http2ConnectionDecoder decoder, Http2ConnectionEncoder encoder,
+                                        Http2Settings initialSettings) {
+            Codec codec = new Codec(encoder, decoder, initialSettings, decoupleCloseAndGoAway(), flushPreface(), floods);
+            codec.gracefulShutdownTimeoutMillis(gracefulShutdownTimeoutMillis());
+            return codec;
+        }
+    }
+
+    /**
+     * Netty's frame codec, with two changes to its connection errors. The GOAWAY names the last stream this server
+     * created (the highest it may have acted on) rather than 2^31-1: Netty sends 2^31-1 for every connection error it
+     * raises itself, since a stream whose header block failed to decode might have been acted on (netty/netty#10670);
+     * here a request is acted on only once its headers are decoded and its stream created, and every request served
+     * is a GET or HEAD, safe to send again on a new connection. And a flood ({@code ENHANCE_YOUR_CALM}) is logged on the
+     * server's {@link RateLimitedLog} (one line, no stack trace), other connection errors (a client's mistake or attack,
+     * not the server's) at {@code DEBUG}.
+     */
+    private static final class Codec extends Http2FrameCodec {
+        private final RateLimitedLog floods;
+
+        Codec(Http2ConnectionEncoder encoder, Http2ConnectionDecoder decoder, Http2Settings initialSettings,
+              boolean decoupleCloseAndGoAway, boolean flushPreface, RateLimitedLog floods) {
+            super(encoder, decoder, initialSettings, decoupleCloseAndGoAway, flushPreface);
+            this.floods = floods;
+        }
+
+        @Override
+        protected void onConnectionError(ChannelHandlerContext ctx, boolean outbound, Throwable cause,
+                                         @Nullable Http2Exception http2Ex) {
+            // (what Netty's handler does with an error that is not an Http2Exception)
+            Http2Exception error = http2Ex != null ? http2Ex : new Http2Exception(Http2Error.INTERNAL_ERROR,
+                    cause.getMessage() == null ? "internal error" : cause.getMessage(), cause);
+            if (error.error() == Http2Error.ENHANCE_YOUR_CALM) {
+                floods.log(() -> "closing HTTP/2 connection " + ctx.channel().remoteAddress() + " with GOAWAY "
+                        + error.error() + ": " + error.getMessage());
+            } else {
+                LOG.log(Level.DEBUG, () -> "closing HTTP/2 connection " + ctx.channel().remoteAddress() + " with GOAWAY "
+                        + error.error() + ": " + error.getMessage(), cause);
+            }
+            Http2Exception sent = error.shutdownHint() == Http2Exception.ShutdownHint.HARD_SHUTDOWN
+                    ? new LastStreamCreated(error) : error;
+            // the cause too: what the pipeline sees of the error (ConnectionEnd) is then always an Http2Exception
+            super.onConnectionError(ctx, outbound, sent, sent);
+        }
+    }
+
+    /**
+     * A connection error as Netty raised it (its cause), with the hint under which Netty names the last stream created
+     * in its GOAWAY (and still closes the connection once the GOAWAY is written, without waiting for open streams).
+     */
+    private static final class LastStreamCreated extends Http2Exception {
+        LastStreamCreated(Http2Exception error) {
+            super(error.error(), error.getMessage(), error, ShutdownHint.NO_SHUTDOWN);
+        }
+
+        @Override
+        public synchronized Throwable fillInStackTrace() {
+            return this; // the cause has the stack; a client can raise these at will
+        }
     }
 
     /**
@@ -133,16 +243,68 @@ final class Http2Server {
         }
     }
 
-    /** The end of the connection's pipeline: frames for no stream (SETTINGS, PING, GOAWAY) and errors stop here. */
+    /**
+     * The end of the connection's pipeline, where frames for no stream (SETTINGS, PING, GOAWAY) and connection errors
+     * arrive. Acknowledges the client's PINGs and SETTINGS (the codec's own acknowledgements are off) and counts those
+     * not yet written: a client that sends them without reading the answers would have them queue without bound. Past
+     * {@code maxQueued} (after one flush) the connection ends with {@code GOAWAY ENHANCE_YOUR_CALM}; in practice that
+     * GOAWAY stays behind the acknowledgements the client does not read, as with Netty's own bound.
+     */
     private static final class ConnectionEnd extends ChannelInboundHandlerAdapter {
+        private final Http2FrameCodec codec;
+        private final int maxQueued;
+        /** Acknowledgements written to the pipeline whose write has not completed. */
+        private int queued;
+        private final ChannelFutureListener written = f -> queued--;
+        private boolean flooded;
+
+        ConnectionEnd(Http2FrameCodec codec, int maxQueued) {
+            this.codec = codec;
+            this.maxQueued = maxQueued;
+        }
+
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            ReferenceCountUtil.release(msg); // the codec already acted on them (acks, GOAWAY handling)
+            try {
+                if (msg instanceof Http2PingFrame ping && !ping.ack()) {
+                    acknowledge(ctx, new DefaultHttp2PingFrame(ping.content(), true));
+                } else if (msg instanceof Http2SettingsFrame) {
+                    // the codec applies the client's settings when their acknowledgement is written
+                    acknowledge(ctx, Http2SettingsAckFrame.INSTANCE);
+                }
+            } finally {
+                ReferenceCountUtil.release(msg); // the codec already acted on the rest (GOAWAY handling)
+            }
+        }
+
+        private void acknowledge(ChannelHandlerContext ctx, Object ack) {
+            if (flooded) {
+                return; // the connection is closing
+            }
+            if (queued >= maxQueued) {
+                ctx.flush(); // some may only wait for the flush at the end of this read
+            }
+            if (queued >= maxQueued) {
+                flooded = true;
+                // through the codec's own connection-error path (as Netty's own bound does): GOAWAY, log, close
+                codec.onError(ctx.pipeline().context(codec), true, Http2Exception.connectionError(
+                        Http2Error.ENHANCE_YOUR_CALM, "more than %d PING and SETTINGS acknowledgements queued: the client "
+                                + "does not read them", maxQueued));
+                return;
+            }
+            queued++;
+            ctx.write(ack).addListener(written);
         }
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            LOG.log(Level.DEBUG, () -> "closing HTTP/2 connection " + ctx.channel().remoteAddress() + " after an error", cause);
+            if (Http2CodecUtil.getEmbeddedHttp2Exception(cause) != null) {
+                // A connection error, shown to the pipeline by the codec before it writes its GOAWAY
+                // (Http2FrameCodec.onConnectionError; Codec makes every such error an Http2Exception); the codec closes
+                // the connection once that is written. A close from here would come first and send GOAWAY(NO_ERROR).
+                return;
+            }
+            LOG.log(Level.DEBUG, () -> "closing HTTP/2 connection " + ctx.channel().remoteAddress() + " after " + cause);
             ctx.close();
         }
     }

@@ -17,6 +17,7 @@ import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
 import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
+import io.netty.handler.codec.http2.Http2CodecUtil;
 import io.netty.handler.codec.http2.Http2DataFrame;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2Headers;
@@ -38,8 +39,10 @@ import java.util.Map;
  * through the server's HTTP/2 {@link BodySender} as buffers that a small handler in front of this one turns into DATA
  * frames; the frame carrying the planned body's last byte ends the stream.
  *
- * <p>A body that cannot be completed (the file shrank, the source failed) resets the stream with
- * {@code INTERNAL_ERROR}; it never ends the stream short of {@code content-length}. A client reset or a closed
+ * <p>A malformed request (RFC 9113 §8.1.1; {@link Http2RequestHeaders}) resets the stream with {@code PROTOCOL_ERROR}
+ * and gets no response; a stream error the codec finds (a window overflow, a frame the stream's state forbids) resets
+ * it with that error's code. A body that cannot be completed (the file shrank, the source failed) resets the stream
+ * with {@code INTERNAL_ERROR}; it never ends the stream short of {@code content-length}. A client reset or a closed
  * connection closes the stream channel, which cancels the body and releases its windows.
  */
 final class Http2StreamHandler extends ChannelInboundHandlerAdapter {
@@ -76,21 +79,34 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (Http2CodecUtil.getEmbeddedHttp2Exception(cause) != null) {
+            // A stream error the codec found: passed on to the end of the pipeline, where the stream channel resets the
+            // stream with that error's code. A close from here would reset it with CANCEL, or mid-body (DataFrames)
+            // with INTERNAL_ERROR.
+            LOG.log(Level.DEBUG, () -> "resetting HTTP/2 stream " + ctx.channel() + " after " + cause);
+            ctx.fireExceptionCaught(cause);
+            return;
+        }
         LOG.log(Level.DEBUG, () -> "closing HTTP/2 stream " + ctx.channel() + " after an error", cause);
         ctx.close();
     }
 
     private void handle(ChannelHandlerContext ctx, Http2Headers headers, boolean endStream) {
+        String malformed = Http2RequestHeaders.malformed(headers);
+        if (malformed != null) {
+            // RFC 9113 §8.1.1: a stream error of type PROTOCOL_ERROR, not a response
+            LOG.log(Level.DEBUG, () -> "resetting HTTP/2 stream " + ctx.channel() + ": malformed request, "
+                    + FileRequestHandler.printable(malformed));
+            ctx.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.PROTOCOL_ERROR));
+            ctx.close();
+            return;
+        }
         Request request = new Request(headers.method(), headers.path(), System.nanoTime());
         FileServer.State server = http2.server;
         server.requests.increment();
         if (overloaded) {
             error(ctx, request, HttpResponseStatus.SERVICE_UNAVAILABLE, "more than " + server.options.maxConnections()
                     + " connections");
-            return;
-        }
-        if (headers.method() == null || headers.path() == null) {
-            error(ctx, request, HttpResponseStatus.BAD_REQUEST, "a request needs :method and :path");
             return;
         }
         HttpMethod method;
