@@ -27,6 +27,11 @@ import java.util.List;
  * java.nio.file.Path, long, long, MapOptions)}), never by path again: the bytes sent are those of the file checked
  * when the request was resolved, whatever happens to the path afterwards. The response closes that channel once
  * the body's future completes, when nothing is mapped from it any more.
+ *
+ * <h2>Budget</h2>
+ * Every window counts against the connection's own budget ({@link ConnectionBudget}) inside the server's. The response
+ * head goes out with the first window, so a body that cannot get one within the budget wait has sent nothing and is
+ * answered {@code 503} by the caller ({@link BodySender#refusedForBudget}).
  */
 final class MappedBodySender implements BodySender {
     private final MapOptions mapOptions;
@@ -39,18 +44,31 @@ final class MappedBodySender implements BodySender {
 
     @Override
     public ChannelFuture send(ChannelHandlerContext ctx, RootDirectory.Opened file, List<BodyPart> parts) {
-        Flux<ByteBuf> body = Flux.fromIterable(parts)
+        return ChannelBodyWriter.write(ctx, body(ctx, file, parts), writeOptions);
+    }
+
+    @Override
+    public ChannelFuture send(ChannelHandlerContext ctx, Object head, RootDirectory.Opened file, List<BodyPart> parts) {
+        return ChannelBodyWriter.write(ctx, head, body(ctx, file, parts), writeOptions);
+    }
+
+    private Flux<ByteBuf> body(ChannelHandlerContext ctx, RootDirectory.Opened file, List<BodyPart> parts) {
+        MapOptions options = mapOptions.withBudget(ConnectionBudget.of(ctx.channel(), mapOptions.budget()));
+        return Flux.fromIterable(parts)
                 .concatMap(part -> switch (part) {
                     case BodyPart.Bytes b -> Mono.fromSupplier(() -> Unpooled.wrappedBuffer(b.bytes()));
-                    case BodyPart.FileRange r -> Flux.defer(() -> {
-                        try {
-                            return MappedByteBufs.byteBufs(MappedFile.windows(file.channel(), file.path(), r.offset(), r.length(), mapOptions));
-                        } catch (IOException e) {
-                            return Flux.error(e);
-                        }
-                    });
+                    case BodyPart.FileRange r -> windows(file, r.offset(), r.length(), options);
                 }, 0)
                 .doOnDiscard(ByteBuf.class, ReferenceCountUtil::safeRelease);
-        return ChannelBodyWriter.write(ctx, body, writeOptions);
+    }
+
+    private static Flux<ByteBuf> windows(RootDirectory.Opened file, long offset, long length, MapOptions options) {
+        return Flux.defer(() -> {
+            try {
+                return MappedByteBufs.byteBufs(MappedFile.windows(file.channel(), file.path(), offset, length, options));
+            } catch (IOException e) {
+                return Flux.error(e);
+            }
+        });
     }
 }
