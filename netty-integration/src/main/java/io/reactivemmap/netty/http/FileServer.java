@@ -71,8 +71,8 @@ import java.util.concurrent.atomic.LongAdder;
  * Mapped windows count against {@link FileServerOptions#mappingBudget()} (the process-wide budget by default) through
  * a budget of each connection's own, so that slow clients cannot hold all of it: one connection, however many HTTP/2
  * streams it opens, holds at most {@link FileServerOptions#maxWindowsPerConnection()} windows and
- * {@link FileServerOptions#maxBytesInFlightPerConnection()} bytes; and nothing is read ahead of what the writer asks
- * for. A response's
+ * {@link FileServerOptions#maxBytesInFlightPerConnection()} bytes; an HTTP/2 stream's windows are as large as its
+ * client's flow-control window (64 KiB at least); and nothing is read ahead of what the writer asks for. A response's
  * headers go out with its body's first window: a request that cannot get one within
  * {@link FileServerOptions#budgetWaitTimeout()} is answered {@code 503 Service Unavailable} with {@code Retry-After},
  * and a body already started that cannot get its next one is cut short (the connection closed, or the HTTP/2 stream
