@@ -40,8 +40,8 @@ import java.util.Map;
  *
  * <p>A body that cannot be completed (the file shrank, the source failed) resets the stream with
  * {@code INTERNAL_ERROR}; it never ends the stream short of {@code content-length}. A body that found no mapping
- * budget before it sent anything (its headers go out with its first window) is answered {@code 503} instead. A client reset or a closed
- * connection closes the stream channel, which cancels the body and releases its windows.
+ * budget before it sent anything (its headers go out with its first window) is answered {@code 503} instead. A client
+ * reset or a closed connection closes the stream channel, which cancels the body and releases its windows.
  */
 final class Http2StreamHandler extends ChannelInboundHandlerAdapter {
     private static final System.Logger LOG = System.getLogger(Http2StreamHandler.class.getName());
