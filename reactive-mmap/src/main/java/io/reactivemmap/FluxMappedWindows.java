@@ -27,6 +27,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayDeque;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.nio.channels.ClosedByInterruptException;
@@ -226,7 +227,11 @@ final class FluxMappedWindows extends Flux<MappedWindow> {
      * <h2>Budget</h2>
      * A demanded window that the budget cannot give now queues this subscription's {@link MappingBudget.Waiter}
      * (once); the budget reserves the share for it when one is released and drains this subscription again, through
-     * its trampoline (never recursively). Windows read ahead never queue.
+     * its trampoline (never recursively). Windows read ahead never queue. With {@link MapOptions#budgetWaitTimeout()}
+     * set, a timer drains the subscription again when the wait in the outermost budget's queue would reach it; that
+     * drain finds the waiter still queued, withdraws it and fails the stream with
+     * {@link MappingBudgetExhaustedException}. A share granted first wins: the drain then maps the window and cancels
+     * the timer.
      *
      * <h2>Mapping and interrupts</h2>
      * A mapping is counted in the statistics from the moment {@code mmap} returns. Files the library opened itself
@@ -269,6 +274,12 @@ final class FluxMappedWindows extends Flux<MappedWindow> {
         private final MappingBudget.Waiter budgetWaiter = new MappingBudget.Waiter(this::drain);
         /** Bytes mapped by this subscription and not yet unmapped (read ahead, or emitted and not yet closed). */
         private final AtomicLong liveBytes = new AtomicLong();
+        /** {@link MapOptions#budgetWaitTimeout()} in nanoseconds, or -1 to wait as long as it takes. */
+        private final long budgetWaitNanos;
+        /** The timer that ends a budget wait, or null; touched only inside the drain loop. */
+        private @Nullable ScheduledFuture<?> budgetTimer;
+        /** Set while {@link #budgetTimer} has not run yet (it clears this before it drains). */
+        private volatile boolean budgetTimerPending;
 
         // Touched only inside the drain loop.
         private long next;
@@ -290,6 +301,7 @@ final class FluxMappedWindows extends Flux<MappedWindow> {
             this.end = end;
             this.options = options;
             this.budget = options.budget();
+            this.budgetWaitNanos = options.budgetWaitTimeout() == null ? -1 : options.budgetWaitTimeout().toNanos();
         }
 
         @Override
@@ -456,6 +468,7 @@ final class FluxMappedWindows extends Flux<MappedWindow> {
                 }
                 if (next >= end && ahead.isEmpty()) {
                     terminated = true;
+                    cancelBudgetTimer();
                     budget.withdraw(budgetWaiter);
                     file.release();
                     CoreSubscriber<? super MappedWindow> a = actual;
@@ -569,8 +582,10 @@ final class FluxMappedWindows extends Flux<MappedWindow> {
                             + "(MappingBudget.of, or -Dreactivemmap.budget.maxWindows / maxBytes), or let sources wait");
                 }
             } else if (!budget.acquire(mapSize, budgetWaiter)) {
+                timeBudgetWait(start);
                 return null; // queued: the budget drains this subscription again once it has reserved the share
             }
+            cancelBudgetTimer();
             long nowSize = file.currentSize();
             if (nowSize >= 0 && nowSize < start + len) {
                 budget.release(mapSize);
@@ -609,6 +624,53 @@ final class FluxMappedWindows extends Flux<MappedWindow> {
         }
 
         /**
+         * Called while the window at {@code start} waits for budget: fails the stream if it has waited in the outermost
+         * budget's queue for {@code budgetWaitTimeout}, otherwise makes sure a timer drains again when it will have.
+         * Waiting for a nested budget's own limits is not timed: the grant that moves the waiter on to the parent's
+         * queue drains this subscription, which starts the timer then.
+         */
+        private void timeBudgetWait(long start) throws MappingBudgetExhaustedException {
+            if (budgetWaitNanos < 0) {
+                return;
+            }
+            long since = budget.outermostQueuedSince(budgetWaiter);
+            if (since < 0) {
+                return;
+            }
+            long waited = System.nanoTime() - since;
+            if (waited >= budgetWaitNanos) {
+                budget.withdraw(budgetWaiter);
+                Metrics.BUDGET_REJECTIONS.increment();
+                throw new MappingBudgetExhaustedException("cannot map " + file.path + " at offset " + start + ": waited "
+                        + waited / 1_000_000 + " ms for budget, the budgetWaitTimeout of " + options.budgetWaitTimeout()
+                        + ", and " + budget + " is still spent; close windows sooner, raise the budget (MappingBudget.of, "
+                        + "or -Dreactivemmap.budget.maxWindows / maxBytes) or the timeout");
+            }
+            if (!budgetTimerPending) {
+                budgetTimerPending = true;
+                try {
+                    budgetTimer = Background.schedule(this::budgetTimerFired, budgetWaitNanos - waited);
+                } catch (RuntimeException rejected) {
+                    budgetTimerPending = false; // no timer thread: the wait is not bounded, as without the option
+                }
+            }
+        }
+
+        private void budgetTimerFired() {
+            budgetTimerPending = false;
+            drain();
+        }
+
+        private void cancelBudgetTimer() {
+            ScheduledFuture<?> t = budgetTimer;
+            if (t != null) {
+                budgetTimer = null;
+                budgetTimerPending = false;
+                t.cancel(false);
+            }
+        }
+
+        /**
          * {@code FileChannel.map} with a pending interrupt set aside for the call: the JDK would otherwise close the
          * channel (a borrowed one included) before mapping. The interrupt status is restored as it was found.
          */
@@ -635,6 +697,7 @@ final class FluxMappedWindows extends Flux<MappedWindow> {
 
         private void fail(Throwable t) {
             terminated = true;
+            cancelBudgetTimer();
             clearAhead();
             budget.withdraw(budgetWaiter);
             file.release();
@@ -645,6 +708,7 @@ final class FluxMappedWindows extends Flux<MappedWindow> {
 
         private void terminate() {
             terminated = true;
+            cancelBudgetTimer();
             clearAhead();
             budget.withdraw(budgetWaiter);
             file.release();

@@ -1,5 +1,8 @@
 package io.reactivemmap;
 
+import org.jspecify.annotations.Nullable;
+
+import java.time.Duration;
 import java.util.Objects;
 
 /**
@@ -35,9 +38,19 @@ import java.util.Objects;
  * @param budget the {@link MappingBudget} windows count against. Default {@link MappingBudget#global()}
  * @param failWhenBudgetExhausted fail with {@link MappingBudgetExhaustedException} instead of waiting when the
  *                                budget is spent. Default off (wait)
+ * @param budgetWaitTimeout how long a demanded window may wait for budget before the source fails with
+ *                          {@link MappingBudgetExhaustedException} (nothing of that window is mapped, and everything the
+ *                          source mapped before is unmapped as on any error), or {@code null} to wait as long as it
+ *                          takes. What is timed is the wait in the queue of the outermost budget (the
+ *                          {@linkplain MappingBudget#global() global} one, or one made with
+ *                          {@link MappingBudget#of(long, long)}): a source of a {@linkplain MappingBudget#parent() nested}
+ *                          budget waiting for that budget's own limits only waits for its siblings, and is timed from
+ *                          the moment it holds that share and queues for the parent's. Positive when set. Default
+ *                          {@code null} (wait)
  */
 public record MapOptions(int windowSize, int readAhead, long maxLiveBytes, boolean sequential, boolean populateAhead,
-                         boolean dropBehind, MappingBudget budget, boolean failWhenBudgetExhausted) {
+                         boolean dropBehind, MappingBudget budget, boolean failWhenBudgetExhausted,
+                         @Nullable Duration budgetWaitTimeout) {
 
     /** The largest window: a window's {@link java.nio.ByteBuffer} view must fit in an {@code int}. */
     public static final int MAX_WINDOW_SIZE = Integer.MAX_VALUE - 4096;
@@ -46,7 +59,7 @@ public record MapOptions(int windowSize, int readAhead, long maxLiveBytes, boole
     public static final int DEFAULT_WINDOW_SIZE = 16 << 20;
 
     private static final MapOptions DEFAULTS = new MapOptions(DEFAULT_WINDOW_SIZE, 1, 64L << 20, true, true, false,
-            MappingBudget.global(), false);
+            MappingBudget.global(), false, null);
 
     public MapOptions {
         if (windowSize < 1 || windowSize > MAX_WINDOW_SIZE) {
@@ -61,11 +74,22 @@ public record MapOptions(int windowSize, int readAhead, long maxLiveBytes, boole
                     + "); one window is always allowed, so a small bound means one window at a time");
         }
         Objects.requireNonNull(budget, "budget");
+        if (budgetWaitTimeout != null && (budgetWaitTimeout.isNegative() || budgetWaitTimeout.isZero())) {
+            throw new IllegalArgumentException("budgetWaitTimeout must be positive (got " + budgetWaitTimeout
+                    + "); use null to wait as long as it takes, or withFailWhenBudgetExhausted(true) not to wait at all");
+        }
+    }
+
+    /** All options but {@link #budgetWaitTimeout()}, which is {@code null} (wait as long as it takes). */
+    public MapOptions(int windowSize, int readAhead, long maxLiveBytes, boolean sequential, boolean populateAhead,
+                      boolean dropBehind, MappingBudget budget, boolean failWhenBudgetExhausted) {
+        this(windowSize, readAhead, maxLiveBytes, sequential, populateAhead, dropBehind, budget, failWhenBudgetExhausted,
+                null);
     }
 
     /**
      * 16 MiB windows, one read ahead and faulted in on a background thread, at most 64 MiB live per subscription,
-     * sequential advice, the global budget.
+     * sequential advice, the global budget, waited for as long as it takes.
      */
     public static MapOptions defaults() {
         return DEFAULTS;
@@ -81,40 +105,50 @@ public record MapOptions(int windowSize, int readAhead, long maxLiveBytes, boole
                     + " bytes: a window's ByteBuffer view is int-indexed (got " + bytes + ")");
         }
         return new MapOptions((int) bytes, readAhead, maxLiveBytes, sequential, populateAhead, dropBehind, budget,
-                failWhenBudgetExhausted);
+                failWhenBudgetExhausted, budgetWaitTimeout);
     }
 
     public MapOptions withReadAhead(int windows) {
         return new MapOptions(windowSize, windows, maxLiveBytes, sequential, populateAhead, dropBehind, budget,
-                failWhenBudgetExhausted);
+                failWhenBudgetExhausted, budgetWaitTimeout);
     }
 
     public MapOptions withMaxLiveBytes(long bytes) {
         return new MapOptions(windowSize, readAhead, bytes, sequential, populateAhead, dropBehind, budget,
-                failWhenBudgetExhausted);
+                failWhenBudgetExhausted, budgetWaitTimeout);
     }
 
     public MapOptions withSequential(boolean on) {
         return new MapOptions(windowSize, readAhead, maxLiveBytes, on, populateAhead, dropBehind, budget,
-                failWhenBudgetExhausted);
+                failWhenBudgetExhausted, budgetWaitTimeout);
     }
 
     public MapOptions withPopulateAhead(boolean on) {
         return new MapOptions(windowSize, readAhead, maxLiveBytes, sequential, on, dropBehind, budget,
-                failWhenBudgetExhausted);
+                failWhenBudgetExhausted, budgetWaitTimeout);
     }
 
     public MapOptions withDropBehind(boolean on) {
         return new MapOptions(windowSize, readAhead, maxLiveBytes, sequential, populateAhead, on, budget,
-                failWhenBudgetExhausted);
+                failWhenBudgetExhausted, budgetWaitTimeout);
     }
 
     public MapOptions withBudget(MappingBudget budget) {
         return new MapOptions(windowSize, readAhead, maxLiveBytes, sequential, populateAhead, dropBehind, budget,
-                failWhenBudgetExhausted);
+                failWhenBudgetExhausted, budgetWaitTimeout);
     }
 
     public MapOptions withFailWhenBudgetExhausted(boolean on) {
-        return new MapOptions(windowSize, readAhead, maxLiveBytes, sequential, populateAhead, dropBehind, budget, on);
+        return new MapOptions(windowSize, readAhead, maxLiveBytes, sequential, populateAhead, dropBehind, budget, on,
+                budgetWaitTimeout);
+    }
+
+    /**
+     * @param timeout how long a demanded window may wait for budget (positive), or {@code null} to wait as long as it
+     *                takes; see {@link #budgetWaitTimeout()}
+     */
+    public MapOptions withBudgetWaitTimeout(@Nullable Duration timeout) {
+        return new MapOptions(windowSize, readAhead, maxLiveBytes, sequential, populateAhead, dropBehind, budget,
+                failWhenBudgetExhausted, timeout);
     }
 }

@@ -3,9 +3,12 @@ package io.reactivemmap;
 import io.reactivemmap.internal.MapCount;
 import io.reactivemmap.internal.Metrics;
 
+import org.jspecify.annotations.Nullable;
+
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -38,10 +41,12 @@ import java.util.concurrent.locks.ReentrantLock;
 public final class MappingBudget {
     private static final MappingBudget GLOBAL = new MappingBudget(
             Long.getLong("reactivemmap.budget.maxWindows", Math.max(16, MapCount.maxMapCount().orElse(65536) / 8)),
-            Long.getLong("reactivemmap.budget.maxBytes", 256L << 30));
+            Long.getLong("reactivemmap.budget.maxBytes", 256L << 30), null);
 
     private final long maxWindows;
     private final long maxBytes;
+    /** The budget this one lies inside, or null for an outermost budget. */
+    private final @Nullable MappingBudget parent;
     /** Guards the counts and the queue. Held for a few field updates only; never while a waiter's code runs. */
     private final ReentrantLock lock = new ReentrantLock();
     /** Written under {@link #lock}, read without it by {@link #liveWindows()} and {@link #mappedBytes()}. */
@@ -49,7 +54,7 @@ public final class MappingBudget {
     private volatile long bytes;
     private final ArrayDeque<Waiter> queue = new ArrayDeque<>();
 
-    private MappingBudget(long maxWindows, long maxBytes) {
+    private MappingBudget(long maxWindows, long maxBytes, @Nullable MappingBudget parent) {
         if (maxWindows < 1) {
             throw new IllegalArgumentException("maxWindows must be at least 1 (got " + maxWindows + ")");
         }
@@ -58,6 +63,7 @@ public final class MappingBudget {
         }
         this.maxWindows = maxWindows;
         this.maxBytes = maxBytes;
+        this.parent = parent;
     }
 
     /** The process-wide budget that sources use unless told otherwise. */
@@ -73,7 +79,26 @@ public final class MappingBudget {
      *                 allowed when nothing else is mapped, so a stream always makes progress)
      */
     public static MappingBudget of(long maxWindows, long maxBytes) {
-        return new MappingBudget(maxWindows, maxBytes);
+        return new MappingBudget(maxWindows, maxBytes, null);
+    }
+
+    /**
+     * A new budget inside {@code parent}: its windows count against both (see <em>Nested budgets</em> above). Use one per
+     * group of sources that must not take more than a share of the parent, such as the streams of one client.
+     *
+     * @param maxWindows how many windows this budget's sources may map at once (at least 1)
+     * @param maxBytes how many bytes they may map together (at least 1; one window larger than this is still allowed
+     *                 when nothing else of this budget is mapped)
+     * @param parent the budget they count against as well, for example {@link #global()}
+     */
+    public static MappingBudget of(long maxWindows, long maxBytes, MappingBudget parent) {
+        Objects.requireNonNull(parent, "parent");
+        return new MappingBudget(maxWindows, maxBytes, parent);
+    }
+
+    /** The budget this one lies inside, or {@code null} for an outermost budget such as {@link #global()}. */
+    public @Nullable MappingBudget parent() {
+        return parent;
     }
 
     public long maxWindows() {
@@ -84,7 +109,10 @@ public final class MappingBudget {
         return maxBytes;
     }
 
-    /** Windows currently counted against this budget (including shares reserved for woken sources). */
+    /**
+     * Windows currently counted against this budget (including shares reserved for woken sources, and for a nested
+     * budget the shares its sources hold while they wait for the parent's).
+     */
     public long liveWindows() {
         return windows;
     }
@@ -94,7 +122,10 @@ public final class MappingBudget {
         return bytes;
     }
 
-    /** Sources queued for budget right now. */
+    /**
+     * Sources queued for this budget's own limits right now (the sources of a nested budget that wait for its parent
+     * are counted by the parent).
+     */
     public int waiting() {
         lock.lock();
         try {
@@ -105,18 +136,34 @@ public final class MappingBudget {
     }
 
     /**
-     * A source's place in the queue. Its fields are guarded by the budget's lock; {@code wake} runs (outside the
-     * lock, through the trampoline) when a share was reserved for it.
+     * A source's place in the queue of one budget. Its fields are guarded by that budget's lock, except {@code up},
+     * which only the source's own (serialised) calls touch; {@code wake} runs (outside the lock, through the
+     * trampoline) when a share was reserved for it.
      */
     static final class Waiter {
         final Runnable wake;
         private long size;
         private boolean queued;
+        /** When it joined the queue ({@link System#nanoTime()}). */
+        private long queuedAt;
         /** A share of {@code size} bytes (and one window) is reserved for this waiter and not yet taken. */
         private boolean granted;
+        /** Nested budgets only: this waiter has taken a share of {@code size} bytes and waits for the parent's. */
+        private boolean held;
+        /** Nested budgets only: the same source's place in the parent's queue, made on first use. */
+        private @Nullable Waiter up;
 
         Waiter(Runnable wake) {
             this.wake = wake;
+        }
+
+        private Waiter up() {
+            Waiter u = up;
+            if (u == null) {
+                u = new Waiter(wake);
+                up = u;
+            }
+            return u;
         }
     }
 
@@ -137,19 +184,55 @@ public final class MappingBudget {
         return tryAcquire(size, null);
     }
 
-    /** As {@link #tryAcquire(long)}, taking first a share reserved for {@code waiter} if it has one. */
-    boolean tryAcquire(long size, @org.jspecify.annotations.Nullable Waiter waiter) {
+    /**
+     * As {@link #tryAcquire(long)}, taking first a share reserved for {@code waiter} if it has one. In a nested budget
+     * a share of this budget that was reserved for the waiter (it had queued for this very window) is kept when the
+     * parent has none to give: the waiter's next {@link #acquire} continues at the parent. A share taken here for the
+     * attempt alone is given back.
+     */
+    boolean tryAcquire(long size, @Nullable Waiter waiter) {
+        boolean fresh;
         lock.lock();
         try {
             if (waiter != null && waiter.granted) {
                 waiter.granted = false; // reserved for this very window: a source queues for the window at its position
-                return true;
+                if (parent == null) {
+                    return true;
+                }
+                waiter.held = true;
+                fresh = false;
+            } else if (waiter != null && waiter.held) {
+                fresh = false;
+            } else {
+                if (!queue.isEmpty() || !fits(size)) {
+                    return false;
+                }
+                take(size);
+                if (parent == null) {
+                    return true;
+                }
+                fresh = true;
             }
-            if (!queue.isEmpty() || !fits(size)) {
-                return false;
+        } finally {
+            lock.unlock();
+        }
+        MappingBudget p = Objects.requireNonNull(parent);
+        if (p.tryAcquire(size, waiter == null ? null : waiter.up())) {
+            if (waiter != null) {
+                clearHeld(waiter);
             }
-            take(size);
             return true;
+        }
+        if (fresh) {
+            release(size, false);
+        }
+        return false;
+    }
+
+    private void clearHeld(Waiter waiter) {
+        lock.lock();
+        try {
+            waiter.held = false;
         } finally {
             lock.unlock();
         }
@@ -166,29 +249,77 @@ public final class MappingBudget {
     boolean acquire(long size, Waiter waiter) {
         lock.lock();
         try {
-            if (waiter.granted) {
+            if (waiter.held) {
+                // nested: this budget's share is already ours, the parent's is what the waiter waits for
+            } else if (waiter.granted) {
                 waiter.granted = false;
-                return true;
-            }
-            if (waiter.queued) {
+                if (parent == null) {
+                    return true;
+                }
+                waiter.held = true;
+            } else if (waiter.queued) {
+                return false;
+            } else if (queue.isEmpty() && fits(size)) {
+                take(size);
+                if (parent == null) {
+                    return true;
+                }
+                waiter.size = size;
+                waiter.held = true;
+            } else {
+                waiter.size = size;
+                waiter.queued = true;
+                waiter.queuedAt = System.nanoTime();
+                queue.add(waiter);
+                Metrics.BUDGET_WAITS.increment();
                 return false;
             }
-            if (queue.isEmpty() && fits(size)) {
-                take(size);
-                return true;
+        } finally {
+            lock.unlock();
+        }
+        // Nested, holding this budget's share: the parent's next. Queued there, the waiter is woken by the parent.
+        MappingBudget p = Objects.requireNonNull(parent);
+        if (p.acquire(size, waiter.up())) {
+            clearHeld(waiter);
+            return true;
+        }
+        return false;
+    }
+
+    /**
+     * When {@code waiter} joined the queue of the outermost budget ({@link System#nanoTime()}), or -1 if it is not
+     * queued there: not waiting at all, holding a reserved share, or waiting for a nested budget's own limits.
+     */
+    long outermostQueuedSince(Waiter waiter) {
+        if (parent != null) {
+            boolean held;
+            lock.lock();
+            try {
+                held = waiter.held;
+            } finally {
+                lock.unlock();
             }
-            waiter.size = size;
-            waiter.queued = true;
-            queue.add(waiter);
-            Metrics.BUDGET_WAITS.increment();
-            return false;
+            Waiter up = waiter.up;
+            return held && up != null ? Objects.requireNonNull(parent).outermostQueuedSince(up) : -1;
+        }
+        lock.lock();
+        try {
+            return waiter.queued ? waiter.queuedAt : -1;
         } finally {
             lock.unlock();
         }
     }
 
-    /** Takes {@code waiter} out of the queue and gives back any share reserved for it and not taken. */
+    /**
+     * Takes {@code waiter} out of the queue and gives back any share reserved for it and not taken (in a nested budget:
+     * at every level, the share it holds while waiting for the parent's included).
+     */
     void withdraw(Waiter waiter) {
+        Waiter up = waiter.up;
+        MappingBudget p = parent;
+        if (p != null && up != null) {
+            p.withdraw(up);
+        }
         List<Waiter> woken;
         lock.lock();
         try {
@@ -201,6 +332,11 @@ public final class MappingBudget {
                 windows = windows - 1;
                 bytes = bytes - waiter.size;
             }
+            if (waiter.held) {
+                waiter.held = false;
+                windows = windows - 1;
+                bytes = bytes - waiter.size;
+            }
             woken = grantToQueue(); // the waiter may have been the head that did not fit
         } finally {
             lock.unlock();
@@ -208,8 +344,19 @@ public final class MappingBudget {
         wakeAll(woken);
     }
 
-    /** Returns a window's share and reserves what it frees for the sources at the head of the queue. */
+    /**
+     * Returns a window's share (to the parent as well, first, so the share a woken source of this budget then asks
+     * the parent for is there) and reserves what it frees for the sources at the head of the queue.
+     */
     void release(long size) {
+        release(size, true);
+    }
+
+    private void release(long size, boolean toParent) {
+        MappingBudget p = parent;
+        if (toParent && p != null) {
+            p.release(size);
+        }
         List<Waiter> woken;
         lock.lock();
         try {
@@ -283,6 +430,7 @@ public final class MappingBudget {
 
     @Override
     public String toString() {
-        return "MappingBudget[windows " + windows + "/" + maxWindows + ", bytes " + bytes + "/" + maxBytes + "]";
+        return "MappingBudget[windows " + windows + "/" + maxWindows + ", bytes " + bytes + "/" + maxBytes
+                + (parent == null ? "" : ", inside " + parent) + "]";
     }
 }

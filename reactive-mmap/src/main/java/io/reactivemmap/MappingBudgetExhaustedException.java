@@ -3,8 +3,9 @@ package io.reactivemmap;
 import java.io.IOException;
 
 /**
- * A source configured with {@link MapOptions#failWhenBudgetExhausted()} found its {@link MappingBudget} spent.
- * Without that option the source waits (as backpressure) until other windows are unmapped.
+ * A source found its {@link MappingBudget} spent and was told not to wait ({@link MapOptions#failWhenBudgetExhausted()}),
+ * or not to wait longer than {@link MapOptions#budgetWaitTimeout()}. Without either option the source waits (as
+ * backpressure) until other windows are unmapped.
  */
 public final class MappingBudgetExhaustedException extends IOException {
     private static final long serialVersionUID = 1L;

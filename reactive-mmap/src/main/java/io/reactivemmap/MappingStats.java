@@ -15,6 +15,8 @@ import io.reactivemmap.internal.Metrics;
  * @param bytesMapped bytes mapped since start-up
  * @param budgetWaits times a source waited because its {@link MappingBudget} was spent
  * @param budgetRejections times a source failed because its budget was spent and it was told not to wait
+ *                         ({@link MapOptions#failWhenBudgetExhausted()}), or not longer than
+ *                         {@link MapOptions#budgetWaitTimeout()}
  * @param adviceFailures {@code madvise}/{@code posix_fadvise} calls the kernel refused (advice is best effort)
  * @param deferredUnmaps unmaps that had to be retried because another thread still had the window's memory in use
  */

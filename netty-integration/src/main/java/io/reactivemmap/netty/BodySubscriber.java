@@ -12,6 +12,7 @@ import io.netty.channel.ChannelProgressiveFutureListener;
 import io.netty.channel.ChannelProgressivePromise;
 import io.netty.channel.ChannelPromise;
 import io.netty.util.IllegalReferenceCountException;
+import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.EventExecutor;
 import io.reactivemmap.internal.NativeAccess;
 import org.jspecify.annotations.Nullable;
@@ -62,9 +63,17 @@ final class BodySubscriber implements CoreSubscriber<ByteBuf> {
     private boolean terminated;
     private boolean draining;
     private boolean redrain;
+    /** The message written right before the first buffer (a response head), until it is written; or null. */
+    private @Nullable Object head;
 
     BodySubscriber(ChannelHandlerContext ctx, WriteOptions options, ChannelPromise promise) {
+        this(ctx, null, options, promise);
+    }
+
+    /** @param head written right before the body's first buffer; ownership of it is transferred to the subscriber */
+    BodySubscriber(ChannelHandlerContext ctx, @Nullable Object head, WriteOptions options, ChannelPromise promise) {
         this.ctx = ctx;
+        this.head = head;
         this.executor = ctx.executor();
         this.promise = promise;
         this.maxBytesInFlight = options.maxBytesInFlight();
@@ -72,11 +81,23 @@ final class BodySubscriber implements CoreSubscriber<ByteBuf> {
         this.dropWrittenPages = options.dropWrittenPages() && NativeAccess.available();
     }
 
+    ChannelPromise promise() {
+        return promise;
+    }
+
+    /** The executor refused to start the body (it is shut down): nothing ran, nothing else touches this subscriber. */
+    void notStarted(Throwable cause) {
+        terminated = true;
+        releaseHead();
+        promise.tryFailure(cause);
+    }
+
     /** On the executor. */
     void start(Publisher<? extends ByteBuf> body) {
         Channel channel = ctx.channel();
         if (!channel.isActive()) {
             terminated = true;
+            releaseHead();
             promise.tryFailure(new ClosedChannelException());
             return;
         }
@@ -84,6 +105,7 @@ final class BodySubscriber implements CoreSubscriber<ByteBuf> {
             ctx.pipeline().addAfter(ctx.name(), null, writabilityHandler);
         } catch (RuntimeException e) {
             terminated = true;
+            releaseHead();
             promise.tryFailure(new IllegalStateException("cannot write a body through " + ctx.name()
                     + ": its handler is no longer in the pipeline " + ctx.pipeline().names(), e));
             return;
@@ -164,6 +186,7 @@ final class BodySubscriber implements CoreSubscriber<ByteBuf> {
             if (carried != null) {
                 release(carried);
             }
+            releaseHead(); // (the head is only written on the executor, so it cannot be in flight)
             Subscription s = subscription;
             if (s != null) {
                 s.cancel();
@@ -200,8 +223,12 @@ final class BodySubscriber implements CoreSubscriber<ByteBuf> {
                 }
                 boolean idle = current == null && queue.isEmpty();
                 if (idle && sourceDone && inFlight == 0) {
-                    complete();
-                    return;
+                    if (head == null) {
+                        complete();
+                        return;
+                    }
+                    writeHeadOfEmptyBody(); // completes the body through another pass once written (maybe at once)
+                    continue;
                 }
                 Subscription s = subscription;
                 if (idle && !sourceDone && !outstanding && s != null && canWrite()) {
@@ -247,6 +274,9 @@ final class BodySubscriber implements CoreSubscriber<ByteBuf> {
                 }
                 current = c;
                 currentDropping = dropWrittenPages && isMappedWindow(c) ? new Dropping(c) : null;
+                if (head != null) {
+                    writeHead();
+                }
             }
             int readable = c.readableBytes();
             if (readable == 0) {
@@ -267,6 +297,47 @@ final class BodySubscriber implements CoreSubscriber<ByteBuf> {
                 c.skipBytes(maxChunkSize);
             }
             write(piece, dropping, offset);
+        }
+    }
+
+    /**
+     * Writes the head, right before the first piece of the body. A failed head write fails the body (the pieces after
+     * it fail as well: writes complete in order).
+     */
+    private void writeHead() {
+        Object h = head;
+        head = null;
+        unflushed++;
+        ctx.write(h).addListener(done -> {
+            if (!done.isSuccess()) {
+                fail(done.cause(), true);
+            }
+        });
+    }
+
+    /**
+     * The body had no buffer at all: its head is all there is to write, and the body is complete once it is (it counts
+     * as one byte in flight until then, so no other pass completes the body first).
+     */
+    private void writeHeadOfEmptyBody() {
+        Object h = head;
+        head = null;
+        inFlight++;
+        ctx.writeAndFlush(h).addListener(done -> {
+            inFlight--;
+            if (done.isSuccess()) {
+                drain();
+            } else {
+                fail(done.cause(), true);
+            }
+        });
+    }
+
+    private void releaseHead() {
+        Object h = head;
+        head = null;
+        if (h != null) {
+            ReferenceCountUtil.release(h);
         }
     }
 
@@ -342,6 +413,11 @@ final class BodySubscriber implements CoreSubscriber<ByteBuf> {
             return;
         }
         terminated = true;
+        if (head != null) {
+            // Nothing has been written: the channel is left as it was, for the caller to answer otherwise.
+            releaseHead();
+            closeChannel = false;
+        }
         Subscription s = subscription;
         if (s != null) {
             s.cancel();

@@ -41,6 +41,15 @@ import java.util.concurrent.RejectedExecutionException;
  * a channel that is already closed, the channel is closed too: a body cut short cannot be repaired, and the peer
  * must not take a partial body for a complete one. Nothing is ever thrown from this method or from the subscriber's
  * signals; all channel operations run on {@code ctx.executor()}, whatever thread the source signals on.
+ *
+ * <h2>A head written with the first buffer</h2>
+ * {@link #write(ChannelHandlerContext, Object, Publisher, WriteOptions)} takes a message to write right before the
+ * body's first buffer (a response's status line and headers), so nothing is committed to the peer until the source
+ * has produced something to send: a mapped source that waits for its budget, and then fails, has sent nothing. If the
+ * body fails before its first buffer, the head is released unwritten, the channel is left open, and the future fails
+ * with the body's error: the caller can still answer otherwise (with a {@code 503}, say). Once the head is written,
+ * every failure closes the channel as above. So after a failed future, {@code ctx.channel().isActive()} tells whether
+ * anything of the response was written.
  */
 public final class ChannelBodyWriter {
     private ChannelBodyWriter() {
@@ -61,15 +70,37 @@ public final class ChannelBodyWriter {
         Objects.requireNonNull(ctx, "ctx");
         Objects.requireNonNull(body, "body");
         Objects.requireNonNull(options, "options");
-        ChannelPromise promise = ctx.newPromise();
-        BodySubscriber subscriber = new BodySubscriber(ctx, options, promise);
+        return start(ctx, new BodySubscriber(ctx, options, ctx.newPromise()), body);
+    }
+
+    /**
+     * As {@link #write(ChannelHandlerContext, Publisher, WriteOptions)}, writing {@code head} right before the body's
+     * first buffer (or alone, if the body completes without any). If the body fails before its first buffer, nothing
+     * is written: {@code head} is released, the channel stays open, and the future fails with the body's error (see
+     * <em>A head written with the first buffer</em> above).
+     *
+     * @param head    any message the pipeline can write, such as an {@code HttpResponse} or an
+     *                {@code Http2HeadersFrame}; ownership of {@code head} is transferred to this writer
+     * @param body    ownership of each emitted buffer is transferred to this writer
+     */
+    public static ChannelFuture write(ChannelHandlerContext ctx, Object head, Publisher<? extends ByteBuf> body,
+                                      WriteOptions options) {
+        Objects.requireNonNull(ctx, "ctx");
+        Objects.requireNonNull(head, "head");
+        Objects.requireNonNull(body, "body");
+        Objects.requireNonNull(options, "options");
+        return start(ctx, new BodySubscriber(ctx, head, options, ctx.newPromise()), body);
+    }
+
+    private static ChannelFuture start(ChannelHandlerContext ctx, BodySubscriber subscriber, Publisher<? extends ByteBuf> body) {
+        ChannelPromise promise = subscriber.promise();
         if (ctx.executor().inEventLoop()) {
             subscriber.start(body);
         } else {
             try {
                 ctx.executor().execute(() -> subscriber.start(body));
             } catch (RejectedExecutionException e) {
-                promise.tryFailure(e);
+                subscriber.notStarted(e);
             }
         }
         return promise;

@@ -9,11 +9,13 @@ import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.reactivemmap.MapOptions;
 import io.reactivemmap.MappedFile;
+import io.reactivemmap.MappingBudgetExhaustedException;
 import io.reactivemmap.MappingStats;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import reactor.core.publisher.Flux;
+import reactor.core.publisher.Sinks;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -26,6 +28,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -411,6 +414,116 @@ class ChannelBodyWriterTest {
         assertThrows(NullPointerException.class, () -> ChannelBodyWriter.write(app.ctx, null, WriteOptions.defaults()));
         assertThrows(IllegalArgumentException.class, () -> new WriteOptions(0, 1));
         assertThrows(IllegalArgumentException.class, () -> new WriteOptions(1, 0));
+        ch.finishAndReleaseAll();
+    }
+
+    private static String text(ByteBuf b) {
+        try {
+            return b.toString(java.nio.charset.StandardCharsets.US_ASCII);
+        } finally {
+            b.release();
+        }
+    }
+
+    @Test
+    void aHeadIsWrittenRightBeforeTheFirstBufferNotWhileTheSourceHasNone() {
+        App app = new App();
+        EmbeddedChannel ch = new EmbeddedChannel(app);
+        Sinks.Many<ByteBuf> source = Sinks.many().unicast().onBackpressureBuffer();
+        ByteBuf head = Unpooled.copiedBuffer("HEAD|", java.nio.charset.StandardCharsets.US_ASCII);
+        ChannelFuture f = ChannelBodyWriter.write(app.ctx, head, source.asFlux(), WriteOptions.defaults());
+        ch.runPendingTasks();
+        assertNull(ch.readOutbound(), "the head waits for the body's first buffer");
+        assertEquals(1, head.refCnt());
+
+        source.tryEmitNext(Unpooled.copiedBuffer("body", java.nio.charset.StandardCharsets.US_ASCII));
+        ch.runPendingTasks();
+        assertEquals("HEAD|", text(ch.readOutbound()));
+        assertEquals("body", text(ch.readOutbound()));
+        source.tryEmitComplete();
+        ch.runPendingTasks();
+        assertTrue(f.isSuccess(), () -> String.valueOf(f.cause()));
+        assertTrue(ch.isOpen());
+
+        ByteBuf alone = Unpooled.copiedBuffer("HEAD ONLY", java.nio.charset.StandardCharsets.US_ASCII);
+        ChannelFuture empty = ChannelBodyWriter.write(app.ctx, alone, Flux.empty(), WriteOptions.defaults());
+        ch.runPendingTasks();
+        assertTrue(empty.isSuccess(), () -> String.valueOf(empty.cause()));
+        assertEquals("HEAD ONLY", text(ch.readOutbound()), "a body without buffers still writes its head");
+        assertThrows(NullPointerException.class, () -> ChannelBodyWriter.write(app.ctx, null, Flux.empty(), WriteOptions.defaults()));
+        ch.finishAndReleaseAll();
+    }
+
+    @Test
+    void aBodyThatEndsBeforeItsFirstBufferWritesNothingReleasesTheHeadAndLeavesTheChannelOpen() throws Exception {
+        Path file = TestFiles.pattern(dir, "f", 3 * WINDOW);
+        App app = new App();
+        EmbeddedChannel ch = new EmbeddedChannel(app);
+
+        // a source error (a budget wait that timed out, say)
+        MappingBudgetExhaustedException spent = new MappingBudgetExhaustedException("budget spent");
+        ByteBuf head1 = Unpooled.copiedBuffer(new byte[] {1});
+        ChannelFuture failed = ChannelBodyWriter.write(app.ctx, head1, Flux.error(spent), WriteOptions.defaults());
+        ch.runPendingTasks();
+        assertSame(spent, failed.cause());
+        // a cancelled future, with a mapped source that has not emitted yet
+        ByteBuf head2 = Unpooled.copiedBuffer(new byte[] {2});
+        Sinks.Many<ByteBuf> silent = Sinks.many().unicast().onBackpressureBuffer();
+        AtomicBoolean cancelled = new AtomicBoolean();
+        ChannelFuture aborted = ChannelBodyWriter.write(app.ctx, head2, silent.asFlux().doOnCancel(() -> cancelled.set(true)),
+                WriteOptions.defaults());
+        ch.runPendingTasks();
+        assertTrue(aborted.cancel(false));
+        ch.runPendingTasks();
+        assertTrue(cancelled.get(), "the source is cancelled");
+
+        for (ByteBuf head : new ByteBuf[] {head1, head2}) {
+            assertEquals(0, head.refCnt(), "an unwritten head is released");
+        }
+        assertNull(ch.readOutbound(), "nothing was written");
+        assertTrue(ch.isActive(), "nothing was written: the caller may still answer on this channel");
+
+        // the same channel then serves a body normally
+        ChannelFuture ok = ChannelBodyWriter.write(app.ctx, Unpooled.copiedBuffer(new byte[] {3}), body(file), WriteOptions.defaults());
+        ch.runPendingTasks();
+        assertTrue(ok.isSuccess(), () -> String.valueOf(ok.cause()));
+        ByteBuf first = ch.readOutbound();
+        assertEquals(1, first.readableBytes());
+        assertEquals(3, first.getByte(0));
+        first.release();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteBuf b;
+        while ((b = ch.readOutbound()) != null) {
+            b.readBytes(out, b.readableBytes());
+            b.release();
+        }
+        assertPattern(out.toByteArray(), 3 * WINDOW);
+
+        ch.close();
+        ByteBuf head4 = Unpooled.copiedBuffer(new byte[] {4});
+        assertInstanceOf(ClosedChannelException.class, ChannelBodyWriter.write(app.ctx, head4, body(file), WriteOptions.defaults()).cause());
+        assertEquals(0, head4.refCnt(), "a head for a closed channel is released");
+        ch.finishAndReleaseAll();
+    }
+
+    @Test
+    void aBodyThatFailsAfterItsHeadWentOutClosesTheChannel() throws Exception {
+        Path file = TestFiles.pattern(dir, "f", 4 * WINDOW);
+        App app = new App();
+        EmbeddedChannel ch = new EmbeddedChannel(app);
+        IOException boom = new IOException("disk on fire");
+        ChannelFuture f = ChannelBodyWriter.write(app.ctx, Unpooled.copiedBuffer(new byte[] {9}),
+                body(file).take(1).concatWith(Flux.error(boom)), WriteOptions.defaults());
+        ch.runPendingTasks();
+        assertSame(boom, f.cause());
+        assertFalse(ch.isActive(), "a response cut short after its head closes the channel");
+        long sent = 0;
+        ByteBuf b;
+        while ((b = ch.readOutbound()) != null) {
+            sent += b.readableBytes();
+            b.release();
+        }
+        assertEquals(1 + WINDOW, sent, "the head and the first window went out");
         ch.finishAndReleaseAll();
     }
 }

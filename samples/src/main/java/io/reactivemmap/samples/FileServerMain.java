@@ -72,7 +72,8 @@ public final class FileServerMain {
         return new FileServerOptions(root, o.host(), o.port(), o.tls(), o.windowSize(), o.maxBytesInFlight(), o.bodyMode(),
                 o.maxConnections(), o.idleTimeout(), o.minRate(), o.minRatePeriod(), o.rangeLimits(),
                 o.followSymlinksOutside(), o.serveHidden(), o.statsEndpoint(), o.ioThreads(), o.preferNativeTransport(),
-                o.requestHeadTimeout(), o.http2(), o.maxConcurrentStreams());
+                o.requestHeadTimeout(), o.http2(), o.maxConcurrentStreams(), o.maxBytesInFlightPerConnection(),
+                o.maxWindowsPerConnection(), o.budgetWaitTimeout(), o.mappingBudget());
     }
 
     private static String value(String[] args, int i, String option) {

@@ -2,6 +2,8 @@ package io.reactivemmap.netty.http;
 
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
+import io.reactivemmap.MappingBudgetExhaustedException;
+import io.netty.util.concurrent.Future;
 
 import java.util.List;
 
@@ -19,4 +21,25 @@ interface BodySender {
 
     /** How this sender writes bodies, for {@code /_stats} and the start-up line: {@code "mapped"}, {@code "sendfile"}, ... */
     String describe();
+
+    /**
+     * Writes {@code head} (the response's status and headers) and then the body. A sender that may have to wait before
+     * its first byte (for mapping budget) writes the head only with the body's first buffer, so that when the wait
+     * fails nothing has been sent: see {@link #refusedForBudget}.
+     *
+     * @param head ownership of {@code head} is transferred to the sender
+     */
+    default ChannelFuture send(ChannelHandlerContext ctx, Object head, RootDirectory.Opened file, List<BodyPart> parts) {
+        ctx.write(head);
+        return send(ctx, file, parts);
+    }
+
+    /**
+     * Whether a failed body found no mapping budget in time and sent nothing, not even its head: the request can then
+     * still be answered with {@code 503}. (A body that fails once its head is written closes its channel, see
+     * {@link io.reactivemmap.netty.ChannelBodyWriter}.)
+     */
+    static boolean refusedForBudget(ChannelHandlerContext ctx, Future<?> failed) {
+        return failed.cause() instanceof MappingBudgetExhaustedException && ctx.channel().isActive();
+    }
 }

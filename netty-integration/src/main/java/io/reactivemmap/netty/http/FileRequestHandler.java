@@ -162,17 +162,17 @@ final class FileRequestHandler extends ChannelInboundHandlerAdapter {
         }
         HttpResponse response = new DefaultHttpResponse(HttpVersion.HTTP_1_1, plan.status(), plan.headers());
         decorate(response, request, keepAlive);
-        ctx.write(response);
         long bodyLength = plan.bodyLength();
         if (plan.body().isEmpty()) {
             closeQuietly(file);
+            ctx.write(response);
             ChannelFuture f = ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
             f.addListener((ChannelFutureListener) done -> finished(ctx, request, start, plan.status(), 0, keepAlive, done.isSuccess()));
             return;
         }
         ChannelFuture body;
         try {
-            body = server.bodySender.send(ctx, file, plan.body());
+            body = server.bodySender.send(ctx, response, file, plan.body());
         } catch (RuntimeException e) {
             closeQuietly(file);
             LOG.log(Level.WARNING, () -> "could not start the body of " + file.path(), e);
@@ -182,6 +182,13 @@ final class FileRequestHandler extends ChannelInboundHandlerAdapter {
         }
         body.addListener((ChannelFutureListener) done -> {
             closeQuietly(file);
+            if (!done.isSuccess() && BodySender.refusedForBudget(ctx, done)) {
+                // Nothing was sent, not even the headers: the request can still be refused properly.
+                LOG.log(Level.DEBUG, () -> "no mapping budget for " + file.path() + ", answering 503: " + done.cause().getMessage());
+                error(ctx, request, start, HttpResponseStatus.SERVICE_UNAVAILABLE, "the server is busy, try again later",
+                        keepAlive);
+                return;
+            }
             if (!done.isSuccess()) {
                 // A body cut short cannot be repaired: the client must see the connection end before
                 // Content-Length is reached, never padding.
@@ -223,6 +230,9 @@ final class FileRequestHandler extends ChannelInboundHandlerAdapter {
         response.headers().set(HttpHeaderNames.CONTENT_LENGTH, text.getBytes(StandardCharsets.UTF_8).length);
         if (status.equals(HttpResponseStatus.METHOD_NOT_ALLOWED)) {
             response.headers().set(HttpHeaderNames.ALLOW, "GET, HEAD");
+        }
+        if (status.equals(HttpResponseStatus.SERVICE_UNAVAILABLE)) {
+            response.headers().set(HttpHeaderNames.RETRY_AFTER, 1);
         }
         decorate(response, request, keepAlive);
         long bytes = content.readableBytes();

@@ -70,6 +70,17 @@ import java.util.concurrent.atomic.LongAdder;
  * {@link FileServerOptions#requestHeadTimeout()} of connecting (or of its previous response) is disconnected. Each
  * request is logged on the {@code io.reactivemmap.netty.http.access} {@link System.Logger} at {@code INFO}.
  *
+ * <h2>Mapping budget</h2>
+ * Mapped windows count against {@link FileServerOptions#mappingBudget()} (the process-wide budget by default) through
+ * a budget of each connection's own, so that slow clients cannot hold all of it: one connection, however many HTTP/2
+ * streams it opens, holds at most {@link FileServerOptions#maxWindowsPerConnection()} windows and
+ * {@link FileServerOptions#maxBytesInFlightPerConnection()} bytes; an HTTP/2 stream's windows are as large as its
+ * client's flow-control window (64 KiB at least); and nothing is read ahead of what the writer asks for. A response's
+ * headers go out with its body's first window: a request that cannot get one within
+ * {@link FileServerOptions#budgetWaitTimeout()} is answered {@code 503 Service Unavailable} with {@code Retry-After},
+ * and a body already started that cannot get its next one is cut short (the connection closed, or the HTTP/2 stream
+ * reset), logged at {@code DEBUG}.
+ *
  * <h2>Files that change while they are sent</h2>
  * A file that shrinks while it is sent ends the connection early: the client sees fewer bytes than
  * {@code Content-Length}. What is guaranteed:
@@ -212,6 +223,7 @@ public final class FileServer implements AutoCloseable {
             ch.close();
             return;
         }
+        ConnectionBudget.attach(ch, options);
         ChannelPipeline p = ch.pipeline();
         ConnectionGuard guard = new ConnectionGuard(options.idleTimeout(), options.minRate(), options.minRatePeriod(),
                 options.requestHeadTimeout());
@@ -267,13 +279,18 @@ public final class FileServer implements AutoCloseable {
     }
 
     static MapOptions mapOptions(FileServerOptions options) {
-        // Two windows per connection at most: the one being written and the next. The writer's byte bound keeps the
+        // Two windows per body at most: the one being written and the next. The writer's byte bound keeps the
         // in-flight part below maxBytesInFlight; this bounds what the source maps ahead of it.
         long live = Math.max(2L * options.windowSize(), options.maxBytesInFlight());
         // No populate-ahead: the network paces a response, so faulting a whole window in the moment it is read ahead
         // only pins pages long before they are sent. With 1,000 slow downloads it took the server's RSS to 6.8 GiB
         // (every mapped byte resident); without it only the pages already sent are (benchmarks/http/slow-clients.sh).
-        return MapOptions.defaults().withWindowSize(options.windowSize()).withMaxLiveBytes(live).withPopulateAhead(false);
+        // No read-ahead either: the writer asks for the next window while the current one is still being sent, which
+        // is read-ahead enough, and only while the peer takes bytes, so a client that stops reading holds one window,
+        // not two. Each connection's windows count against a budget of its own inside the server's (ConnectionBudget);
+        // a body waits budgetWaitTimeout at most for the server's.
+        return MapOptions.defaults().withWindowSize(options.windowSize()).withMaxLiveBytes(live).withPopulateAhead(false)
+                .withReadAhead(0).withBudget(options.mappingBudget()).withBudgetWaitTimeout(options.budgetWaitTimeout());
     }
 
     private static final int PIECE = 1 << 20;

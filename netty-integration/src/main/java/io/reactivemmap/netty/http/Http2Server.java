@@ -50,7 +50,14 @@ import java.util.List;
  * stream), or a copy for bodies of at most {@value SmallBodySender#DEFAULT_THRESHOLD} bytes (except in
  * {@link BodyMode#MAPPED}). A stream channel is writable only while its frames fit the client's flow-control window
  * (Netty counts a DATA frame as pending until the window lets it out), so the client's window, the connection's
- * writability and the byte budget together decide when the next window is mapped. Over TLS the frames' payloads are
+ * writability and the byte budget together decide when the next window is mapped, and the client's window decides
+ * how large it is ({@link PeerWindow}: 64 KiB at least, {@link FileServerOptions#windowSize()} at most): a stream
+ * whose client grants a few KiB holds one 64 KiB window, not megabytes. All streams of a connection together hold
+ * at most {@link FileServerOptions#maxWindowsPerConnection()} windows and
+ * {@link FileServerOptions#maxBytesInFlightPerConnection()} bytes ({@link ConnectionBudget}); streams over that wait
+ * for their siblings' windows, without headers. The response headers go out with a body's first window, so a stream
+ * that finds the server's budget spent for {@link FileServerOptions#budgetWaitTimeout()} is answered {@code 503}
+ * instead. Over TLS the frames' payloads are
  * slices of the mapped buffers, regrouped into whole TLS records by {@link Http2TlsRecords} (so the {@code SslHandler}
  * does not copy them) and checked by the {@link TlsWindowGuard} like HTTP/1.1 bodies.
  *

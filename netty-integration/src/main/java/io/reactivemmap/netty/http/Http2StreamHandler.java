@@ -42,8 +42,9 @@ import java.util.Map;
  * <p>A malformed request (RFC 9113 §8.1.1; {@link Http2RequestHeaders}) resets the stream with {@code PROTOCOL_ERROR}
  * and gets no response; a stream error the codec finds (a window overflow, a frame the stream's state forbids) resets
  * it with that error's code. A body that cannot be completed (the file shrank, the source failed) resets the stream
- * with {@code INTERNAL_ERROR}; it never ends the stream short of {@code content-length}. A client reset or a closed
- * connection closes the stream channel, which cancels the body and releases its windows.
+ * with {@code INTERNAL_ERROR}; it never ends the stream short of {@code content-length}. A body that found no mapping
+ * budget before it sent anything (its headers go out with its first window) is answered {@code 503} instead. A client
+ * reset or a closed connection closes the stream channel, which cancels the body and releases its windows.
  */
 final class Http2StreamHandler extends ChannelInboundHandlerAdapter {
     private static final System.Logger LOG = System.getLogger(Http2StreamHandler.class.getName());
@@ -178,11 +179,11 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         long bodyLength = plan.bodyLength();
-        ctx.write(new DefaultHttp2HeadersFrame(response, false));
         ctx.pipeline().addBefore(ctx.name(), "data-frames", new DataFrames(bodyLength));
         ChannelFuture body;
         try {
-            body = http2.bodySender.send(ctx, file, plan.body());
+            // the headers go out with the body's first window (see BodySender.refusedForBudget)
+            body = http2.bodySender.send(ctx, new DefaultHttp2HeadersFrame(response, false), file, plan.body());
         } catch (RuntimeException e) {
             closeQuietly(file);
             LOG.log(Level.WARNING, () -> "could not start the body of " + file.path(), e);
@@ -192,6 +193,14 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter {
         }
         body.addListener((ChannelFutureListener) done -> {
             closeQuietly(file);
+            if (!done.isSuccess() && BodySender.refusedForBudget(ctx, done)) {
+                // Nothing was sent on the stream, not even the headers: it can still be refused properly.
+                LOG.log(Level.DEBUG, () -> "no mapping budget for " + file.path() + " on " + ctx.channel() + ", answering 503: "
+                        + done.cause().getMessage());
+                ctx.pipeline().remove(DataFrames.class);
+                error(ctx, request, HttpResponseStatus.SERVICE_UNAVAILABLE, "the server is busy, try again later");
+                return;
+            }
             if (!done.isSuccess()) {
                 // A body cut short cannot be repaired: the client must see the stream reset, never an END_STREAM
                 // before content-length is reached.

@@ -59,15 +59,33 @@ final class SmallBodySender implements BodySender {
 
     @Override
     public ChannelFuture send(ChannelHandlerContext ctx, RootDirectory.Opened file, List<BodyPart> parts) {
+        if (fileBytes(parts) > threshold) {
+            return large.send(ctx, file, parts);
+        }
+        return small(ctx, file, parts);
+    }
+
+    /** Large bodies get {@code head} with them (their sender may write it only with the first window); small ones first. */
+    @Override
+    public ChannelFuture send(ChannelHandlerContext ctx, Object head, RootDirectory.Opened file, List<BodyPart> parts) {
+        if (fileBytes(parts) > threshold) {
+            return large.send(ctx, head, file, parts);
+        }
+        ctx.write(head);
+        return small(ctx, file, parts);
+    }
+
+    private static long fileBytes(List<BodyPart> parts) {
         long fileBytes = 0;
         for (BodyPart part : parts) {
             if (part instanceof BodyPart.FileRange r) {
                 fileBytes += r.length();
             }
         }
-        if (fileBytes > threshold) {
-            return large.send(ctx, file, parts);
-        }
+        return fileBytes;
+    }
+
+    private ChannelFuture small(ChannelHandlerContext ctx, RootDirectory.Opened file, List<BodyPart> parts) {
         if (sendfileFirst && parts.size() == 1 && parts.getFirst() instanceof BodyPart.FileRange r
                 && ctx.channel() instanceof EpollSocketChannel socket && file.hasDescriptor()) {
             return sendfile(ctx, socket, file, r);

@@ -29,6 +29,18 @@ public final class RawHttp implements AutoCloseable {
         in = socket.getInputStream();
     }
 
+    /**
+     * A client whose socket buffers {@code receiveBufferSize} bytes at most (set before connecting, so the TCP window it
+     * announces is that small too): with nothing read, the server's writes stall after a few KiB.
+     */
+    public RawHttp(int port, int receiveBufferSize) throws IOException {
+        socket = new Socket();
+        socket.setReceiveBufferSize(receiveBufferSize);
+        socket.connect(new java.net.InetSocketAddress("127.0.0.1", port), 10_000);
+        socket.setSoTimeout(10_000);
+        in = socket.getInputStream();
+    }
+
     public void send(String raw) throws IOException {
         socket.getOutputStream().write(raw.getBytes(StandardCharsets.ISO_8859_1));
         socket.getOutputStream().flush();
