@@ -58,6 +58,7 @@ final class BodySubscriber implements CoreSubscriber<ByteBuf> {
     private long inFlight;
     private long unflushed;
     private boolean outstanding;
+    /** The source signalled onComplete or onError. */
     private boolean sourceDone;
     private boolean terminated;
     private boolean draining;
@@ -134,7 +135,10 @@ final class BodySubscriber implements CoreSubscriber<ByteBuf> {
     public void onError(Throwable t) {
         Objects.requireNonNull(t, "onError"); // rule 2.13
         // The body is cut short: close the channel so the peer cannot take a partial body for a complete one.
-        onExecutor(() -> fail(t, true), null);
+        onExecutor(() -> {
+            sourceDone = true; // terminated: not to be cancelled (rule 2.4)
+            fail(t, true);
+        }, null);
     }
 
     @Override
@@ -343,7 +347,11 @@ final class BodySubscriber implements CoreSubscriber<ByteBuf> {
         }
         terminated = true;
         Subscription s = subscription;
-        if (s != null) {
+        if (s != null && !sourceDone) {
+            // Never cancel a source that has terminated (rule 2.4: it counts as cancelled already). Reactor's concatMap
+            // hands a cancel after completion to its last inner, and for a scalar inner (Mono.just, Mono.fromSupplier)
+            // that discards the value it already emitted (reactor-core#4352): a buffer that Netty may still be writing
+            // would be released under it, and once more when Netty is done.
             s.cancel();
         }
         ByteBuf c = current;

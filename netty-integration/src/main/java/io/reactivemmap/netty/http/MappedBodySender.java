@@ -41,7 +41,10 @@ final class MappedBodySender implements BodySender {
     public ChannelFuture send(ChannelHandlerContext ctx, RootDirectory.Opened file, List<BodyPart> parts) {
         Flux<ByteBuf> body = Flux.fromIterable(parts)
                 .concatMap(part -> switch (part) {
-                    case BodyPart.Bytes b -> Mono.fromSupplier(() -> Unpooled.wrappedBuffer(b.bytes()));
+                    // hide(): concatMap runs a Callable inner (Mono.fromSupplier is one) through a scalar subscription
+                    // that discards its value on a later cancel although it emitted it already (reactor-core#4352): the
+                    // framing buffer, by then Netty's, would be released twice (once while it is still being written).
+                    case BodyPart.Bytes b -> Mono.fromSupplier(() -> Unpooled.wrappedBuffer(b.bytes())).hide();
                     case BodyPart.FileRange r -> Flux.defer(() -> {
                         try {
                             return MappedByteBufs.byteBufs(MappedFile.windows(file.channel(), file.path(), r.offset(), r.length(), mapOptions));
