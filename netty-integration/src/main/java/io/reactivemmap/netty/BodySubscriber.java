@@ -13,6 +13,7 @@ import io.netty.channel.ChannelProgressivePromise;
 import io.netty.channel.ChannelPromise;
 import io.netty.util.IllegalReferenceCountException;
 import io.netty.util.concurrent.EventExecutor;
+import io.reactivemmap.FileTruncatedException;
 import io.reactivemmap.internal.NativeAccess;
 import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Publisher;
@@ -23,6 +24,7 @@ import java.nio.channels.ClosedChannelException;
 import java.util.ArrayDeque;
 import java.util.NoSuchElementException;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -250,6 +252,14 @@ final class BodySubscriber implements CoreSubscriber<ByteBuf> {
                     return;
                 }
                 current = c;
+                // The last moment the window can be refused whole: once part of it is written, the body can only be
+                // cut mid-window. A file truncated under a window that waited here (mapped ahead, the channel not
+                // writable) fails the body before any of its bytes go out. One fstat per window.
+                Optional<FileTruncatedException> truncated = MappedByteBufs.checkIntact(c);
+                if (truncated.isPresent()) {
+                    fail(truncated.get(), true);
+                    return;
+                }
                 currentDropping = dropWrittenPages && isMappedWindow(c) ? new Dropping(c) : null;
             }
             int readable = c.readableBytes();

@@ -38,9 +38,11 @@ import java.util.List;
  * stream), or a copy for bodies of at most {@value SmallBodySender#DEFAULT_THRESHOLD} bytes (except in
  * {@link BodyMode#MAPPED}). A stream channel is writable only while its frames fit the client's flow-control window
  * (Netty counts a DATA frame as pending until the window lets it out), so the client's window, the connection's
- * writability and the byte budget together decide when the next window is mapped. Over TLS the frames' payloads are
- * slices of the mapped buffers, regrouped into whole TLS records by {@link Http2TlsRecords} (so the {@code SslHandler}
- * does not copy them) and checked by the {@link TlsWindowGuard} like HTTP/1.1 bodies.
+ * writability and the byte budget together decide when the next window is mapped. Right after the codec, the
+ * {@link Http2DataFrameCheck} checks the file under each DATA frame as the frame leaves the flow controller: a frame of
+ * a truncated file is dropped whole and only its stream is reset. Over TLS the frames' payloads are slices of the mapped
+ * buffers, regrouped into whole TLS records by {@link Http2TlsRecords} (so the {@code SslHandler} does not copy them) and
+ * checked once more by the {@link TlsWindowGuard} like HTTP/1.1 bodies.
  *
  * <h2>Limits</h2>
  * {@link FileServerOptions#maxConcurrentStreams()} streams per connection, request header lists up to
@@ -98,6 +100,7 @@ final class Http2Server {
         if (p.get(SslHandler.class) != null) {
             p.addLast("h2-records", new Http2TlsRecords()); // DATA frames into whole TLS records without a copy
         }
+        p.addLast("h2-data-check", new Http2DataFrameCheck(codec.connection())); // a truncated file resets its stream only
         p.addLast("h2", codec);
         p.addLast("h2-streams", new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
             @Override

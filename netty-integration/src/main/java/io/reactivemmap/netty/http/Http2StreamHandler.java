@@ -39,8 +39,11 @@ import java.util.Map;
  * frames; the frame carrying the planned body's last byte ends the stream.
  *
  * <p>A body that cannot be completed (the file shrank, the source failed) resets the stream with
- * {@code INTERNAL_ERROR}; it never ends the stream short of {@code content-length}. A client reset or a closed
- * connection closes the stream channel, which cancels the body and releases its windows.
+ * {@code INTERNAL_ERROR}; it never ends the stream short of {@code content-length}. A file truncated while the
+ * stream's frames wait for the client's flow-control window is caught as each frame leaves the codec
+ * ({@link Http2DataFrameCheck}): the frame is dropped whole and its write fails, so this stream is reset and the
+ * connection's other streams go on. A client reset or a closed connection closes the stream channel, which cancels
+ * the body and releases its windows.
  */
 final class Http2StreamHandler extends ChannelInboundHandlerAdapter {
     private static final System.Logger LOG = System.getLogger(Http2StreamHandler.class.getName());

@@ -1,5 +1,6 @@
 package io.reactivemmap.netty.http;
 
+import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.reactivemmap.netty.CapturedLogs;
 import io.reactivemmap.netty.EmbeddedHttp2;
@@ -16,7 +17,9 @@ import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -154,6 +157,60 @@ class Http2StreamBodiesTest {
             assertEquals(0, r.framesAfterEnd, c.toString());
             assertCompleted(accessLine(c.method(), target), c.status(), c.length());
         }
+    }
+
+    /** Each of the two large files of the truncation tests. */
+    static final int LARGE = 8 << 20;
+    /** The client's initial stream window: what the server can send on a stream before it must wait for the client. */
+    static final int STREAM_WINDOW = 64 << 10;
+
+    @ParameterizedTest(name = "tls={0}: truncated to {1} bytes")
+    @CsvSource({
+            // below what the client already has, at the end of it (the next window lies wholly past the end), inside
+            // the next window mid-page (the page's tail would read as zeros), inside a later window the server holds
+            // mapped, and beyond every window mapped so far (the source fails when it maps the window past the end)
+            "false, 0", "false, 65536", "false, 66770", "false, 200000", "false, 4194381",
+            "true, 0", "true, 65536", "true, 66770", "true, 200000", "true, 4194381",
+    })
+    void aFileTruncatedUnderOneStreamResetsThatStreamOnlyAndTheConnectionServesOn(boolean tls, long truncateTo) throws Exception {
+        Path a = TestFiles.pattern(root, "a.bin", LARGE);
+        TestFiles.pattern(root, "b.bin", LARGE);
+        FileServer server = start(tls);
+        Http2SocketClient client = new Http2SocketClient(server.port(), tls,
+                Http2Settings.defaultSettings().initialWindowSize(STREAM_WINDOW), 4 * LARGE);
+        closeLast.add(client);
+        // Both streams paused: the server fills their windows and then holds the rest of each body mapped, waiting.
+        EmbeddedHttp2.Response first = client.request("GET", "/a.bin", true);
+        EmbeddedHttp2.Response second = client.request("GET", "/b.bin", true);
+        client.arrived(first, STREAM_WINDOW).get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        client.arrived(second, STREAM_WINDOW).get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        try (FileChannel ch = FileChannel.open(a, StandardOpenOption.WRITE)) {
+            ch.truncate(truncateTo);
+        }
+        client.resume(first);
+        client.resume(second);
+
+        first.ended.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        assertFalse(first.endStream, "a short body must never end its stream normally");
+        assertEquals(Http2Error.INTERNAL_ERROR.code(), first.resetCode, "the truncated stream is reset");
+        byte[] got = first.body.toByteArray();
+        assertTrue(got.length <= Math.max(truncateTo, STREAM_WINDOW), "no byte past the new end: " + got.length);
+        assertArrayEquals(TestFiles.expected(0, got.length), got, "only the file's bytes");
+
+        second.ended.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        assertTrue(second.endStream, "the other stream completes");
+        assertEquals(-1, second.resetCode);
+        assertArrayEquals(TestFiles.expected(0, LARGE), second.body.toByteArray(), "the other stream's bytes, exactly");
+
+        EmbeddedHttp2.Response third = client.get("/data.bin");
+        third.ended.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        assertEquals("200", third.status(), "the connection serves on");
+        assertArrayEquals(TestFiles.expected(0, SIZE), third.body.toByteArray());
+        assertTrue(client.connection.isActive());
+        assertFalse(client.goAway.isDone(), "no GOAWAY");
+        assertEquals(1, server.openConnections());
+        assertCompleted(accessLine("GET", "/b.bin"), 200, LARGE);
+        assertTrue(accessLine("GET", "/a.bin").endsWith(" aborted"), "the truncated response is logged as aborted");
     }
 
     /** The ranges of a {@code bytes=} spec over data.bin. */
