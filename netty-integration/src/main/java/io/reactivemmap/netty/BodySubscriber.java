@@ -14,6 +14,7 @@ import io.netty.channel.ChannelPromise;
 import io.netty.util.IllegalReferenceCountException;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.EventExecutor;
+import io.reactivemmap.FileTruncatedException;
 import io.reactivemmap.internal.NativeAccess;
 import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Publisher;
@@ -24,6 +25,7 @@ import java.nio.channels.ClosedChannelException;
 import java.util.ArrayDeque;
 import java.util.NoSuchElementException;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -59,6 +61,7 @@ final class BodySubscriber implements CoreSubscriber<ByteBuf> {
     private long inFlight;
     private long unflushed;
     private boolean outstanding;
+    /** The source signalled onComplete or onError. */
     private boolean sourceDone;
     private boolean terminated;
     private boolean draining;
@@ -156,7 +159,10 @@ final class BodySubscriber implements CoreSubscriber<ByteBuf> {
     public void onError(Throwable t) {
         Objects.requireNonNull(t, "onError"); // rule 2.13
         // The body is cut short: close the channel so the peer cannot take a partial body for a complete one.
-        onExecutor(() -> fail(t, true), null);
+        onExecutor(() -> {
+            sourceDone = true; // terminated: not to be cancelled (rule 2.4)
+            fail(t, true);
+        }, null);
     }
 
     @Override
@@ -273,6 +279,14 @@ final class BodySubscriber implements CoreSubscriber<ByteBuf> {
                     return;
                 }
                 current = c;
+                // The last moment the window can be refused whole: once part of it is written, the body can only be
+                // cut mid-window. A file truncated under a window that waited here (mapped ahead, the channel not
+                // writable) fails the body before any of its bytes go out. One fstat per window.
+                Optional<FileTruncatedException> truncated = MappedByteBufs.checkIntact(c);
+                if (truncated.isPresent()) {
+                    fail(truncated.get(), true);
+                    return;
+                }
                 currentDropping = dropWrittenPages && isMappedWindow(c) ? new Dropping(c) : null;
                 if (head != null) {
                     writeHead();
@@ -419,7 +433,11 @@ final class BodySubscriber implements CoreSubscriber<ByteBuf> {
             closeChannel = false;
         }
         Subscription s = subscription;
-        if (s != null) {
+        if (s != null && !sourceDone) {
+            // Never cancel a source that has terminated (rule 2.4: it counts as cancelled already). Reactor's concatMap
+            // hands a cancel after completion to its last inner, and for a scalar inner (Mono.just, Mono.fromSupplier)
+            // that discards the value it already emitted (reactor-core#4352): a buffer that Netty may still be writing
+            // would be released under it, and once more when Netty is done.
             s.cancel();
         }
         ByteBuf c = current;

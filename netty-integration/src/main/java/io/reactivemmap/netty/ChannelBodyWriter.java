@@ -37,7 +37,10 @@ import java.util.concurrent.RejectedExecutionException;
  * <h2>Termination</h2>
  * The returned future succeeds after the source completed and the last write completed. It fails, and the source
  * is cancelled, when the channel closes first ({@link java.nio.channels.ClosedChannelException}) or a write fails;
- * when the source signals an error (that error); or when the returned future is cancelled. In all those cases but
+ * when the source signals an error (that error); when the file under a mapped window was truncated before the
+ * window's first byte is written ({@link io.reactivemmap.FileTruncatedException}: each window is checked, one
+ * {@code fstat}, the last moment it can be refused whole); or when the returned future is cancelled. A source that
+ * has already completed or failed is never cancelled. In all those cases but
  * a channel that is already closed, the channel is closed too: a body cut short cannot be repaired, and the peer
  * must not take a partial body for a complete one. Nothing is ever thrown from this method or from the subscriber's
  * signals; all channel operations run on {@code ctx.executor()}, whatever thread the source signals on.

@@ -341,6 +341,43 @@ class ChannelBodyWriterTest {
     }
 
     @Test
+    void aWindowWhoseFileWasTruncatedBeforeItsWriteIsNotWrittenAtAll() throws Exception {
+        // Truncated after the window was mapped and handed over, before the writer took it: at its start, mid-page
+        // inside it, and just short of its end. (Nothing here reads the truncated mapping: the embedded channel only
+        // queues what is written, and only lengths are counted.)
+        for (long cut : new long[] {2L * WINDOW, 2L * WINDOW + 1234, 3L * WINDOW - 1}) {
+            Path file = TestFiles.pattern(dir, "f" + cut, 10 * WINDOW);
+            App app = new App();
+            EmbeddedChannel ch = new EmbeddedChannel(app);
+            AtomicInteger emitted = new AtomicInteger();
+            Flux<ByteBuf> body = body(file).doOnNext(b -> {
+                if (emitted.getAndIncrement() == 2) {
+                    try (java.nio.channels.FileChannel c = java.nio.channels.FileChannel.open(file,
+                            java.nio.file.StandardOpenOption.WRITE)) {
+                        c.truncate(cut);
+                    } catch (IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                }
+            });
+            ChannelFuture f = ChannelBodyWriter.write(app.ctx, body, WriteOptions.defaults());
+            ch.runPendingTasks();
+            assertTrue(f.isDone());
+            assertInstanceOf(io.reactivemmap.FileTruncatedException.class, f.cause(), "cut at " + cut);
+            assertFalse(ch.isOpen(), "a body cut short closes the channel");
+            long sent = 0;
+            ByteBuf b;
+            while ((b = ch.readOutbound()) != null) {
+                sent += b.readableBytes();
+                b.release();
+            }
+            assertEquals(2L * WINDOW, sent, "cut at " + cut + ": the two whole windows before it, nothing of the third");
+            ch.finishAndReleaseAll();
+            NoLeakedWindows.assertNothingMapped();
+        }
+    }
+
+    @Test
     void aWriteThatFailsAbortsTheBody() throws Exception {
         Path file = TestFiles.pattern(dir, "f", 10 * WINDOW);
         App app = new App();

@@ -22,6 +22,7 @@ import io.netty.util.concurrent.Future;
 import java.io.ByteArrayOutputStream;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * A real HTTP/2 connection in memory: a server {@link EmbeddedChannel} (whatever handlers the test gives it, typically
@@ -121,7 +122,10 @@ public final class EmbeddedHttp2 implements AutoCloseable {
         server.finishAndReleaseAll();
     }
 
-    /** What the client received on one stream; DATA frames are copied and released as they arrive. */
+    /**
+     * What the client received on one stream; DATA frames are copied and released as they arrive. Its fields are written
+     * on the client's event loop: on a real socket, read them after {@link #ended} completed.
+     */
     public static final class Response extends ChannelInboundHandlerAdapter {
         public final List<Http2Headers> headers = new ArrayList<>();
         public final ByteArrayOutputStream body = new ByteArrayOutputStream();
@@ -132,6 +136,8 @@ public final class EmbeddedHttp2 implements AutoCloseable {
         public int framesAfterEnd;
         public long resetCode = -1;
         public Http2StreamChannel channel;
+        /** Completes when the stream ended: END_STREAM, RST_STREAM, or its channel closed. */
+        public final CompletableFuture<Response> ended = new CompletableFuture<>();
 
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
@@ -155,14 +161,24 @@ public final class EmbeddedHttp2 implements AutoCloseable {
             } finally {
                 ReferenceCountUtil.release(msg);
             }
+            if (endStream) {
+                ended.complete(this);
+            }
         }
 
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
             if (evt instanceof Http2ResetFrame r) {
                 resetCode = r.errorCode(); // Netty's stream channels deliver RST_STREAM as an event
+                ended.complete(this);
             }
             ctx.fireUserEventTriggered(evt);
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            ended.complete(this);
+            ctx.fireChannelInactive();
         }
 
         public String status() {

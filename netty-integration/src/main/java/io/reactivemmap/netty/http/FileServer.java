@@ -82,8 +82,10 @@ import java.util.concurrent.atomic.LongAdder;
  * reset), logged at {@code DEBUG}.
  *
  * <h2>Files that change while they are sent</h2>
- * A file that shrinks while it is sent ends the connection early: the client sees fewer bytes than
- * {@code Content-Length}. What is guaranteed:
+ * A file that shrinks while it is sent ends the response early: the client sees fewer bytes than
+ * {@code Content-Length}, and the connection is closed (over HTTP/2 the stream is reset and the connection's other
+ * streams go on, unless the truncation lands between the last check of a DATA frame and the read of its bytes: see
+ * {@code Http2DataFrameCheck}). What is guaranteed:
  * <ul>
  * <li>The process survives. Mapped memory is read only by the kernel (plain connections: the socket write from
  *     a truncated mapping fails, it does not signal the process) or by Java code in the JDK TLS engine (the JVM

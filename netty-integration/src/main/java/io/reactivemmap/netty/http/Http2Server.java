@@ -57,9 +57,10 @@ import java.util.List;
  * {@link FileServerOptions#maxBytesInFlightPerConnection()} bytes ({@link ConnectionBudget}); streams over that wait
  * for their siblings' windows, without headers. The response headers go out with a body's first window, so a stream
  * that finds the server's budget spent for {@link FileServerOptions#budgetWaitTimeout()} is answered {@code 503}
- * instead. Over TLS the frames' payloads are
- * slices of the mapped buffers, regrouped into whole TLS records by {@link Http2TlsRecords} (so the {@code SslHandler}
- * does not copy them) and checked by the {@link TlsWindowGuard} like HTTP/1.1 bodies.
+ * instead. Right after the codec, the {@link Http2DataFrameCheck} checks the file under each DATA frame as the frame
+ * leaves the flow controller: a frame of a truncated file is dropped whole and only its stream is reset. Over TLS the
+ * frames' payloads are slices of the mapped buffers, regrouped into whole TLS records by {@link Http2TlsRecords} (so
+ * the {@code SslHandler} does not copy them) and checked once more by the {@link TlsWindowGuard} like HTTP/1.1 bodies.
  *
  * <h2>Errors</h2>
  * Netty's codec finds the protocol errors, with header validation on (RFC 9113 §8.2, §8.3.1: pseudo-headers,
@@ -144,6 +145,7 @@ final class Http2Server {
         if (p.get(SslHandler.class) != null) {
             p.addLast("h2-records", new Http2TlsRecords()); // DATA frames into whole TLS records without a copy
         }
+        p.addLast("h2-data-check", new Http2DataFrameCheck(codec.connection())); // a truncated file resets its stream only
         p.addLast("h2", codec);
         p.addLast("h2-streams", new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
             @Override

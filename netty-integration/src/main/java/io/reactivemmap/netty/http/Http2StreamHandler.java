@@ -42,9 +42,12 @@ import java.util.Map;
  * <p>A malformed request (RFC 9113 §8.1.1; {@link Http2RequestHeaders}) resets the stream with {@code PROTOCOL_ERROR}
  * and gets no response; a stream error the codec finds (a window overflow, a frame the stream's state forbids) resets
  * it with that error's code. A body that cannot be completed (the file shrank, the source failed) resets the stream
- * with {@code INTERNAL_ERROR}; it never ends the stream short of {@code content-length}. A body that found no mapping
- * budget before it sent anything (its headers go out with its first window) is answered {@code 503} instead. A client
- * reset or a closed connection closes the stream channel, which cancels the body and releases its windows.
+ * with {@code INTERNAL_ERROR}; it never ends the stream short of {@code content-length}. A file truncated while the
+ * stream's frames wait for the client's flow-control window is caught as each frame leaves the codec
+ * ({@link Http2DataFrameCheck}): the frame is dropped whole and its write fails, so this stream is reset and the
+ * connection's other streams go on. A body that found no mapping budget before it sent anything (its headers go out
+ * with its first window) is answered {@code 503} instead. A client reset or a closed connection closes the stream
+ * channel, which cancels the body and releases its windows.
  */
 final class Http2StreamHandler extends ChannelInboundHandlerAdapter {
     private static final System.Logger LOG = System.getLogger(Http2StreamHandler.class.getName());
@@ -179,7 +182,8 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         long bodyLength = plan.bodyLength();
-        ctx.pipeline().addBefore(ctx.name(), "data-frames", new DataFrames(bodyLength));
+        DataFrames frames = new DataFrames(bodyLength);
+        ctx.pipeline().addBefore(ctx.name(), "data-frames", frames);
         ChannelFuture body;
         try {
             // the headers go out with the body's first window (see BodySender.refusedForBudget)
@@ -201,16 +205,29 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter {
                 error(ctx, request, HttpResponseStatus.SERVICE_UNAVAILABLE, "the server is busy, try again later");
                 return;
             }
-            if (!done.isSuccess()) {
-                // A body cut short cannot be repaired: the client must see the stream reset, never an END_STREAM
-                // before content-length is reached.
-                LOG.log(Level.DEBUG, () -> "body of " + file.path() + " on " + ctx.channel() + " failed", done.cause());
-                reset(ctx);
-                finished(ctx, request, plan.status(), -1, false);
-                return;
+            // The frame carrying the body's last byte ends the stream, and the stream channel closes as soon as that
+            // frame is written: possibly before the sender's own future completes, and a sender that sees its channel
+            // close fails although nothing was lost. Once that frame was passed on, its write is the body's outcome.
+            ChannelFuture last = frames.lastFrame();
+            if (done.isSuccess() || last == null) {
+                bodyDone(ctx, request, plan.status(), bodyLength, file, done);
+            } else {
+                last.addListener((ChannelFutureListener) f -> bodyDone(ctx, request, plan.status(), bodyLength, file, f));
             }
-            finished(ctx, request, plan.status(), bodyLength, true);
         });
+    }
+
+    private void bodyDone(ChannelHandlerContext ctx, Request request, HttpResponseStatus status, long bodyLength,
+                          RootDirectory.Opened file, ChannelFuture outcome) {
+        if (!outcome.isSuccess()) {
+            // A body cut short cannot be repaired: the client must see the stream reset, never an END_STREAM before
+            // content-length is reached.
+            LOG.log(Level.DEBUG, () -> "body of " + file.path() + " on " + ctx.channel() + " failed", outcome.cause());
+            reset(ctx);
+            finished(ctx, request, status, -1, false);
+            return;
+        }
+        finished(ctx, request, status, bodyLength, true);
     }
 
     private static Http2Headers responseHeaders(HttpResponseStatus status, HttpHeaders headers) {
@@ -291,16 +308,24 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter {
 
     /**
      * Turns the body's buffers into DATA frames on the way out; the frame that carries the planned body's last byte
-     * ends the stream. A buffer beyond the planned length is refused (released, its write failed): that would be a bug
-     * in a body sender, and the stream must not carry more than {@code content-length}. A close before the whole body
-     * was written (the body writer aborting on a source error) resets the stream with {@code INTERNAL_ERROR} rather
-     * than the {@code CANCEL} a stream channel sends when it is closed.
+     * ends the stream, and its write is kept ({@link #lastFrame}): it, not the body sender's future, says whether the
+     * whole body went out. A buffer beyond the planned length is refused (released, its write failed): that would be a
+     * bug in a body sender, and the stream must not carry more than {@code content-length}. A close before the whole
+     * body was written (the body writer aborting on a source error) resets the stream with {@code INTERNAL_ERROR}
+     * rather than the {@code CANCEL} a stream channel sends when it is closed.
      */
     static final class DataFrames extends ChannelOutboundHandlerAdapter {
         private long remaining;
+        /** The write of the frame that carries the body's last byte (and END_STREAM), once it was passed on. */
+        private @Nullable ChannelFuture lastFrame;
 
         DataFrames(long length) {
             this.remaining = length;
+        }
+
+        /** The write of the frame that ends the stream, or null if the body's last byte was not written (yet). */
+        @Nullable ChannelFuture lastFrame() {
+            return lastFrame;
         }
 
         @Override
@@ -317,7 +342,13 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter {
                 return;
             }
             remaining -= n;
-            ctx.write(new DefaultHttp2DataFrame(buf, remaining == 0), promise);
+            if (remaining == 0) {
+                ChannelPromise last = promise.unvoid();
+                lastFrame = last;
+                ctx.write(new DefaultHttp2DataFrame(buf, true), last);
+                return;
+            }
+            ctx.write(new DefaultHttp2DataFrame(buf, false), promise);
         }
 
         @Override

@@ -91,7 +91,11 @@ final class Http2TlsRecords extends ChannelOutboundHandlerAdapter {
             record = first.readRetainedSlice(n);
             releaseIfDone(first);
         } else {
-            CompositeByteBuf composite = ctx.alloc().compositeBuffer(16);
+            // No limit on components: past its maxNumComponents a CompositeByteBuf consolidates, copying every
+            // component into one new buffer, a Java read of the mapped payloads (the copy this handler exists to avoid,
+            // and a fault outside the TlsWindowGuard's watch if the file was truncated). A record spans many pieces
+            // when the DATA frames are small, as when a client grants its flow-control window a little at a time.
+            CompositeByteBuf composite = ctx.alloc().compositeBuffer(Integer.MAX_VALUE);
             int left = n;
             while (left > 0) {
                 ByteBuf piece = pieces.peek();

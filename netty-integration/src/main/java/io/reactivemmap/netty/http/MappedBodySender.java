@@ -59,7 +59,10 @@ final class MappedBodySender implements BodySender {
         PeerWindow peer = PeerWindow.of(ctx.channel(), options.windowSize());
         return Flux.fromIterable(parts)
                 .concatMap(part -> switch (part) {
-                    case BodyPart.Bytes b -> Mono.fromSupplier(() -> Unpooled.wrappedBuffer(b.bytes()));
+                    // hide(): concatMap runs a Callable inner (Mono.fromSupplier is one) through a scalar subscription
+                    // that discards its value on a later cancel although it emitted it already (reactor-core#4352): the
+                    // framing buffer, by then Netty's, would be released twice (once while it is still being written).
+                    case BodyPart.Bytes b -> Mono.fromSupplier(() -> Unpooled.wrappedBuffer(b.bytes())).hide();
                     case BodyPart.FileRange r -> peer == null ? windows(file, r.offset(), r.length(), options)
                             : sizedWindows(file, r, options, peer);
                 }, 0)

@@ -167,8 +167,13 @@ class Http2ServerTest {
 
     /** What a multipart/byteranges body with {@code boundary} over data.bin must be, byte for byte. */
     private static byte[] multipartBody(List<ByteRange> ranges, String boundary) {
+        return multipartBody(ranges, SIZE, boundary);
+    }
+
+    /** What a multipart/byteranges body with {@code boundary} over a pattern file of {@code size} bytes must be. */
+    static byte[] multipartBody(List<ByteRange> ranges, long size, String boundary) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        for (BodyPart p : MultipartByteRanges.of(ranges, SIZE, "application/octet-stream", boundary).parts()) {
+        for (BodyPart p : MultipartByteRanges.of(ranges, size, "application/octet-stream", boundary).parts()) {
             switch (p) {
                 case BodyPart.Bytes b -> out.writeBytes(b.bytes());
                 case BodyPart.FileRange r -> out.writeBytes(TestFiles.expected(r.offset(), (int) r.length()));

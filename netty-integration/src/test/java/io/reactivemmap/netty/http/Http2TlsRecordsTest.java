@@ -81,6 +81,53 @@ class Http2TlsRecordsTest {
     }
 
     @Test
+    void aRecordOfManySmallFramesIsStillASliceOverTheMappedPayloadsNotACopy() throws Exception {
+        // Small DATA frames (a client that grants its window a few hundred bytes at a time): one record spans dozens of
+        // header and payload pieces, more than a CompositeByteBuf holds before it consolidates them into a copy.
+        for (int payload : new int[] {1, 100, 500, 1000, 4000}) {
+            int frames = 4 * RECORD / (payload + 9) + 1;
+            TestFiles.pattern(dir, "f" + payload, (long) frames * payload);
+            ByteBuf window = MappedByteBufs.wrap(MappedFile.windows(dir.resolve("f" + payload), MapOptions.defaults()
+                    .withWindowSize(frames * payload)).take(1).blockFirst());
+            EmbeddedChannel ch = new EmbeddedChannel(new Http2TlsRecords());
+            ByteArrayOutputStream expected = new ByteArrayOutputStream();
+            for (int i = 0; i < frames; i++) {
+                ch.write(ch.alloc().buffer(9).writeZero(8).writeByte(i));
+                expected.write(new byte[8]);
+                expected.write(i);
+                ch.write(window.readRetainedSlice(payload));
+                expected.writeBytes(TestFiles.expected((long) i * payload, payload));
+            }
+            window.release();
+            ch.flush();
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            int records = 0;
+            ByteBuf record;
+            while ((record = ch.readOutbound()) != null) {
+                records++;
+                String what = "payload " + payload + ", record " + records;
+                if (record.unwrap() instanceof CompositeByteBuf pieces) {
+                    // Each piece as it was written, none merged into a copy: a frame header or a slice of the window.
+                    for (ByteBuf piece : pieces) {
+                        assertTrue(MappedByteBufs.isMapped(piece) || piece.readableBytes() <= 9,
+                                what + ": a piece of " + piece.readableBytes() + " bytes that is not the window's");
+                    }
+                } else {
+                    assertTrue(MappedByteBufs.isMapped(record), what + ": a slice of the window");
+                }
+                byte[] bytes = new byte[record.readableBytes()];
+                record.getBytes(record.readerIndex(), bytes);
+                out.writeBytes(bytes);
+                record.release();
+            }
+            assertTrue(records >= 4, "records: " + records);
+            assertArrayEquals(expected.toByteArray(), out.toByteArray(), "payload " + payload);
+            assertEquals(0, MappingStats.snapshot().liveWindows());
+            assertFalse(ch.finish());
+        }
+    }
+
+    @Test
     void writesHeldWhenTheConnectionClosesAreReleasedAndFailed() throws Exception {
         TestFiles.pattern(dir, "f", RECORD);
         ByteBuf window = MappedByteBufs.wrap(MappedFile.windows(dir.resolve("f")).take(1).blockFirst());
