@@ -2,18 +2,21 @@ package io.reactivemmap.netty.http;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.channel.ChannelPromise;
+import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
+import io.netty.handler.codec.http2.DefaultHttp2GoAwayFrame;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
 import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
@@ -31,6 +34,7 @@ import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Answers the request of one HTTP/2 stream (a child channel of {@link Http2Server}'s connection) the way
@@ -279,7 +283,15 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter {
             ctx.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.NO_ERROR));
         }
         if (overloaded) {
-            ctx.channel().parent().close(); // GOAWAY, then the connection closes
+            // GOAWAY, then a FIN: the client reads the 503 and closes. Closing at once would reset the connection if its
+            // frames (SETTINGS ack, WINDOW_UPDATE) were still unread, and a reset can cost the client the 503 itself.
+            Channel connection = ctx.channel().parent();
+            connection.writeAndFlush(new DefaultHttp2GoAwayFrame(Http2Error.NO_ERROR)).addListener(f -> {
+                if (connection instanceof DuplexChannel duplex && connection.isActive()) {
+                    duplex.shutdownOutput();
+                }
+                connection.eventLoop().schedule(() -> connection.close(), 5, TimeUnit.SECONDS); // a client that stays
+            });
         }
     }
 

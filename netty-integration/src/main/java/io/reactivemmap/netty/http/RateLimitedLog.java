@@ -41,11 +41,17 @@ final class RateLimitedLog {
     void log(Supplier<String> message) {
         long now = clock.getAsLong();
         long due = next.get();
-        if (now - due < 0 || !next.compareAndSet(due, now + intervalNanos)) {
+        if (now - due < 0) {
             suppressed.increment();
             return;
         }
-        long more = suppressed.sumThenReset();
+        // Read before claiming the line: calls suppressed after the claim (by threads that saw it) belong to the next one.
+        long more = suppressed.sum();
+        if (!next.compareAndSet(due, now + intervalNanos)) {
+            suppressed.increment();
+            return;
+        }
+        suppressed.add(-more);
         log.log(level, () -> message.get() + (more == 0 ? ""
                 : " (" + more + " more like it since the previous such line, not logged)"));
     }

@@ -193,7 +193,12 @@ public final class MappedFileHandler implements HandlerFunction<ServerResponse> 
     private static @Nullable Prepared brokenRules(ServerHttpRequest request, HttpMethod method) {
         List<String> hosts = request.getHeaders().getOrEmpty(HttpHeaders.HOST);
         Optional<RequestRules.Violation> broken;
-        Object nativeRequest = ServerHttpRequestDecorator.getNativeRequest(request);
+        Object nativeRequest;
+        try {
+            nativeRequest = ServerHttpRequestDecorator.getNativeRequest(request);
+        } catch (IllegalArgumentException | IllegalStateException noNativeRequest) {
+            nativeRequest = null; // a mock or custom request (WebTestClient's, a test's): no request line to check
+        }
         if (nativeRequest instanceof HttpServerRequest r && nativeRequest instanceof Connection c) {
             Channel parent = c.channel().parent();
             if (parent != null && !(parent instanceof ServerChannel)) {
