@@ -190,10 +190,13 @@ public final class TlsWindowGuard extends ChannelDuplexHandler {
         private final ArrayDeque<Held> records = new ArrayDeque<>();
         /** Whether the gate is in a pipeline ({@link #install} puts it there); a guard added alone keeps no references. */
         boolean added;
+        /** The gate's context: a close after a failure starts here, on the socket side of the {@code SslHandler}. */
+        @Nullable ChannelHandlerContext context;
 
         @Override
         public void handlerAdded(ChannelHandlerContext ctx) {
             added = true;
+            context = ctx;
         }
 
         @Override
@@ -384,6 +387,14 @@ public final class TlsWindowGuard extends ChannelDuplexHandler {
     public void close(ChannelHandlerContext ctx, ChannelPromise promise) {
         // Held windows must not be encrypted by the flush the SslHandler does when it closes.
         failHeld(new IOException("the connection was closed before the body was sent"));
+        ChannelHandlerContext socketSide = gate.context;
+        if (failure != null && socketSide != null) {
+            // After a truncation the SslHandler must not close by itself: its close wraps what it still holds (mapped
+            // plaintext of the truncated file: a fault in the engine, which Netty then reports twice) and writes a
+            // close_notify the gate would drop anyway. The connection is closed under it.
+            socketSide.close(promise);
+            return;
+        }
         ctx.close(promise);
     }
 
@@ -402,7 +413,8 @@ public final class TlsWindowGuard extends ChannelDuplexHandler {
         }
         gate.dropHeld(failure);
         failHeld(failure);
-        ctx.close();
+        ChannelHandlerContext socketSide = gate.context;
+        (socketSide != null ? socketSide : ctx).close(); // not through the SslHandler: see close
     }
 
     private void failHeld(Throwable cause) {
