@@ -38,7 +38,8 @@ import java.util.Set;
  * <h2>How</h2>
  * The codec ({@code DefaultHttp2FrameWriter}) writes each unpadded DATA frame as two buffers: the 9-byte frame header,
  * then the payload. This handler follows the frames in the bytes written, holds a DATA frame's header until its payload
- * arrives, checks the payload's windows ({@link MappedByteBufs#checkIntact}, one {@code fstat} per window), and passes
+ * arrives, checks the payload's windows ({@link MappedByteBufs#checkIntact}, one {@code fstat} per window and flush:
+ * the frames cut from one window in one flush are microseconds apart), and passes
  * both on or drops both. Everything else passes unchanged and in order.
  *
  * <h2>What remains</h2>
@@ -63,6 +64,11 @@ final class Http2DataFrameCheck extends ChannelOutboundHandlerAdapter {
     /** The header of a DATA frame, held until the write of its payload shows whether the frame may go. */
     private @Nullable ByteBuf heldHeader;
     private @Nullable ChannelPromise heldPromise;
+    /**
+     * The buffer the last checked payload was sliced from (identity only, never read), until the next flush: the
+     * frames of one window that leave in one flush need one check of its file, not one per 16 KiB frame.
+     */
+    private @Nullable ByteBuf checkedRoot;
     /** Streams whose DATA was dropped: nothing more of theirs may go out (until they are closed). */
     private final Set<Integer> dropped = new HashSet<>();
 
@@ -120,9 +126,13 @@ final class Http2DataFrameCheck extends ChannelOutboundHandlerAdapter {
             cause = Http2Exception.streamError(streamId, Http2Error.INTERNAL_ERROR,
                     "DATA of stream %d after a frame dropped for a truncated file", streamId);
         } else {
-            Optional<FileTruncatedException> truncated = MappedByteBufs.isMapped(payload)
-                    ? MappedByteBufs.checkIntact(payload) : Optional.empty();
+            ByteBuf root = payload.unwrap() != null ? payload.unwrap() : payload;
+            if (root == checkedRoot || !MappedByteBufs.isMapped(payload)) {
+                return false;
+            }
+            Optional<FileTruncatedException> truncated = MappedByteBufs.checkIntact(payload);
             if (truncated.isEmpty()) {
+                checkedRoot = root;
                 return false;
             }
             FileTruncatedException e = truncated.get();
@@ -171,6 +181,7 @@ final class Http2DataFrameCheck extends ChannelOutboundHandlerAdapter {
     @Override
     public void flush(ChannelHandlerContext ctx) {
         passHeld(ctx);
+        checkedRoot = null;
         if (!dropped.isEmpty()) {
             dropped.removeIf(id -> {
                 Http2Stream s = connection.stream(id);
