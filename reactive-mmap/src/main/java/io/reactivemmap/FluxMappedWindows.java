@@ -141,6 +141,11 @@ final class FluxMappedWindows extends Flux<MappedWindow> {
             channel = FileChannel.open(path, StandardOpenOption.READ);
         } catch (AccessDeniedException e) {
             throw new AccessDeniedException(path.toString(), null, "cannot map: permission denied opening it for reading");
+        } catch (FileSystemException e) {
+            if (e.getReason() != null && e.getReason().contains("Too many open files")) {
+                throw (FileSystemException) tooManyOpenFiles(path, !e.getReason().contains("system")).initCause(e);
+            }
+            throw e;
         }
         try {
             // The path may have been swapped between the check and the open: check what we actually opened.
@@ -168,6 +173,9 @@ final class FluxMappedWindows extends Flux<MappedWindow> {
             if (fd == -NativeAccess.ENOENT || fd == -NativeAccess.ENOTDIR) {
                 throw new NoSuchFileException(path.toString(), null, "cannot map: it disappeared while being opened");
             }
+            if (fd == -NativeAccess.EMFILE || fd == -NativeAccess.ENFILE) {
+                throw tooManyOpenFiles(path, fd == -NativeAccess.EMFILE);
+            }
             throw new FileSystemException(path.toString(), null, "cannot map: open failed with errno " + (-fd));
         }
         try {
@@ -183,6 +191,18 @@ final class FluxMappedWindows extends Flux<MappedWindow> {
             NativeAccess.closeFd(fd);
             throw e;
         }
+    }
+
+    /**
+     * The error for a file that cannot be opened because the process (EMFILE) or the system (ENFILE) has no descriptor
+     * left: every subscription that opens its file holds one descriptor until it terminates.
+     */
+    static FileSystemException tooManyOpenFiles(Path path, boolean processLimit) {
+        return new FileSystemException(path.toString(), null, "cannot map: too many open files ("
+                + (processLimit ? "EMFILE: the process limit, ulimit -n" : "ENFILE: the system-wide limit, fs.file-max")
+                + "). Each subscription of MappedFile.windows(path, ...) holds a descriptor until it terminates; "
+                + "for many concurrent readers of one file, open a FileChannel once and use "
+                + "MappedFile.windows(channel, path, offset, length, options), or raise the limit");
     }
 
     private static SharedFile borrow(Path path, FileChannel channel) throws IOException {

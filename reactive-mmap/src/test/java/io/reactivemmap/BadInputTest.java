@@ -213,4 +213,34 @@ class BadInputTest {
             assertTrue(s.received.isEmpty());
         }
     }
+
+    /**
+     * A process out of descriptors (EMFILE): the error says so and what to change, instead of a bare errno. The test
+     * opens channels until the process limit refuses one, subscribes, then closes them all.
+     */
+    @Test
+    void aProcessOutOfFileDescriptorsGetsAnErrorThatSaysSoAndWhatToChange() throws Exception {
+        Path file = TestFiles.pattern(dir, "f.bin", PAGE);
+        // Load every class the failing subscription needs while descriptors are left: class loading opens files too.
+        MappedFile.windows(file).doOnNext(MappedWindow::close).blockLast();
+        assertInstanceOf(NoSuchFileException.class, errorOf(MappedFile.windows(dir.resolve("absent"))));
+        java.util.ArrayList<java.nio.channels.FileChannel> held = new java.util.ArrayList<>();
+        try {
+            try {
+                for (int i = 0; i < 1_000_000; i++) {
+                    held.add(java.nio.channels.FileChannel.open(file));
+                }
+                Assumptions.abort("no descriptor limit reached after 1,000,000 opens");
+            } catch (FileSystemException limit) {
+                assertTrue(String.valueOf(limit.getReason()).contains("Too many open files"), limit::toString);
+            }
+            Throwable e = errorOf(MappedFile.windows(file));
+            assertInstanceOf(FileSystemException.class, e);
+            assertMessageNames(e, file, "too many open files", "ulimit -n", "MappedFile.windows(channel");
+        } finally {
+            for (java.nio.channels.FileChannel c : held) {
+                c.close();
+            }
+        }
+    }
 }

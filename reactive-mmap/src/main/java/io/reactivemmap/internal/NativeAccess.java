@@ -298,7 +298,8 @@ public final class NativeAccess {
     private static final long OPEN_HOW_SIZE = 24;
     private static final long STATX_SIZE = 256;
     /** errno values used by callers of {@link #openNoSymlinks}. */
-    public static final int ENOENT = 2, EACCES = 13, ENOTDIR = 20, ELOOP = 40, ENOSYS = 38, EAGAIN = 11;
+    public static final int ENOENT = 2, EACCES = 13, ENOTDIR = 20, ELOOP = 40, ENOSYS = 38, EAGAIN = 11, ENFILE = 23,
+            EMFILE = 24;
     private static final int EPERM = 1, E2BIG = 7;
     private static final int S_IFMT = 0170000, S_IFREG = 0100000, S_IFDIR = 0040000;
 
