@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the benchmarks module and runs the suites:
-#   benchmarks/run.sh [--quick] [read] [bound] [mapcost] [arena] [checksum]    (default: all)
+#   benchmarks/run.sh [--quick] [read] [bound] [budget] [mapcost] [arena] [checksum]    (default: all)
 # Results (Markdown tables and SVG charts) go to benchmarks/results/, generated data files to benchmarks/bench-data/
 # (both git-ignored; the data folder needs about 5 GiB of disk, plus a sparse 16 GiB file that takes no disk).
 # Benchmarks are not tests: nothing here gates a build.

@@ -13,13 +13,13 @@ import java.util.Locale;
  * Runs the benchmark suites and writes their tables and charts. Usage (see {@code benchmarks/run.sh}):
  *
  * <pre>
- * Bench [--quick] [--data DIR] [--results DIR] [read] [bound] [mapcost] [arena] [checksum]
+ * Bench [--quick] [--data DIR] [--results DIR] [read] [bound] [budget] [mapcost] [arena] [checksum]
  * </pre>
  *
  * With no suite named, all run. {@code --quick} uses small files and few rounds: a smoke check, not a measurement.
  */
 public final class Bench {
-    private static final List<String> SUITES = List.of("read", "bound", "mapcost", "arena", "checksum");
+    private static final List<String> SUITES = List.of("read", "bound", "budget", "mapcost", "arena", "checksum");
 
     private Bench() {
     }
@@ -65,6 +65,7 @@ public final class Bench {
             switch (suite) {
                 case "read" -> new ReadSuite(config).run();
                 case "bound" -> new BoundSuite(config).run();
+                case "budget" -> new BudgetSuite(config).run();
                 case "mapcost" -> new MapCostSuite(config).run();
                 case "arena" -> new ArenaSuite(config).run();
                 case "checksum" -> new ChecksumSuite(config).run();
