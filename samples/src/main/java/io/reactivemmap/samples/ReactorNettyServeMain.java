@@ -36,7 +36,7 @@ public final class ReactorNettyServeMain {
         // 1 MiB windows, at most 4 MiB mapped per response whatever Reactor Netty requests.
         FileRoute files = FileRoute.of(FileRouteOptions.defaults(root).withWindowSize(1 << 20).withMaxBytesInFlight(4L << 20));
         DisposableServer server = HttpServer.create().host("127.0.0.1").port(port)
-                .route(routes -> routes.get("/**", files).head("/**", files))
+                .route(files::mount) // every method under the prefix: 405 for all but GET and HEAD
                 .bindNow();
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -25,6 +25,7 @@ import reactor.core.publisher.Mono;
 import reactor.netty.NettyOutbound;
 import reactor.netty.http.server.HttpServerRequest;
 import reactor.netty.http.server.HttpServerResponse;
+import reactor.netty.http.server.HttpServerRoutes;
 
 import java.io.IOException;
 import java.lang.System.Logger;
@@ -51,9 +52,13 @@ import java.util.function.BiFunction;
  * <pre>{@code
  * FileRoute files = FileRoute.of(FileRouteOptions.defaults(Path.of("/srv/files")).withPrefix("/files"));
  * HttpServer.create()
- *         .route(routes -> routes.get("/files/**", files).head("/files/**", files))
+ *         .route(files::mount)
  *         .bindNow();
  * }</pre>
+ *
+ * {@link #mount(HttpServerRoutes)} registers the route for every method under its prefix, so that other methods get
+ * {@code 405} with {@code Allow: GET, HEAD} from the route; {@code routes.get(...).head(...)} would leave them to
+ * Reactor Netty's {@code 404}.
  *
  * <h2>How the body is sent</h2>
  * {@link FileRouteOptions#bodyMode()} chooses per response:
@@ -142,6 +147,32 @@ public final class FileRoute implements BiFunction<HttpServerRequest, HttpServer
     /** The directory served (its real path is {@code root().path()}). */
     public RootDirectory root() {
         return root;
+    }
+
+    /**
+     * Registers this route on {@code routes} for every request under {@link FileRouteOptions#prefix()}, whatever its
+     * method, so that methods other than {@code GET} and {@code HEAD} are answered {@code 405} with
+     * {@code Allow: GET, HEAD} here rather than left unmatched: {@code HttpServer.create().route(files::mount)}.
+     * Routes registered before it on the same {@code routes} are matched first.
+     *
+     * @return {@code routes}, for chaining
+     */
+    public HttpServerRoutes mount(HttpServerRoutes routes) {
+        Objects.requireNonNull(routes, "routes");
+        return routes.route(this::isUnderPrefix, this);
+    }
+
+    /** Whether the request's path (undecoded, as {@link RequestPath} reads it) lies under the prefix. */
+    private boolean isUnderPrefix(HttpServerRequest request) {
+        if (prefix.isEmpty()) {
+            return true;
+        }
+        try {
+            return below(RequestPath.parse(request.uri())) != null;
+        } catch (RequestPath.InvalidPathException e) {
+            // Not ours to judge unless it could be ours: a bad path that starts with the prefix gets the route's 400.
+            return request.uri().startsWith(options.prefix() + "/");
+        }
     }
 
     /**

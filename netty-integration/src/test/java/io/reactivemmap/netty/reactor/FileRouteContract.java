@@ -63,11 +63,11 @@ abstract class FileRouteContract {
         return FileRouteOptions.defaults(root).withBodyMode(mode()).withWindowSize(WINDOW).withMaxBytesInFlight(IN_FLIGHT);
     }
 
-    /** The route under {@code /files}, as a user mounts it: GET and HEAD of {@code /files/**}. */
+    /** The route under {@code /files}, as a user mounts it: {@link FileRoute#mount}. */
     static Bound routed(FileRouteOptions options) throws IOException {
         FileRoute files = FileRoute.of(options);
         return new Bound(HttpServer.create().host("127.0.0.1").port(0)
-                .route(routes -> routes.get("/files/**", files).head("/files/**", files))
+                .route(files::mount)
                 .bindNow());
     }
 
@@ -243,6 +243,21 @@ abstract class FileRouteContract {
                 assertEquals(405, raw.request("DELETE", "/a.txt").status());
                 assertEquals(200, raw.request("GET", "/a.txt").status(), "a 405 without a body keeps the connection");
             }
+        }
+    }
+
+    @Test
+    void mountedUnderAPrefixOtherMethodsGet405WithAllowAndOtherPathsAreNotTaken() throws Exception {
+        try (RawHttp raw = new RawHttp(server.port())) {
+            for (String method : List.of("POST", "PUT", "DELETE", "PATCH", "BREW")) {
+                RawHttp.Response r = raw.request(method, "/files/a.txt");
+                assertEquals(405, r.status(), method);
+                assertEquals("GET, HEAD", r.header("allow"), method);
+            }
+            assertEquals(404, raw.request("POST", "/elsewhere/a.txt").status(), "a path outside the prefix is not the route's");
+            assertEquals(404, raw.request("GET", "/files2/a.txt").status());
+            assertEquals(400, raw.request("GET", "/files/%2e%2e/x").status(), "a bad path under the prefix is the route's 400");
+            assertEquals(200, raw.request("GET", "/files/a.txt").status(), "a 405 without a body keeps the connection");
         }
     }
 
