@@ -4,21 +4,18 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ServerChannel;
 import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpMethod;
-import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.ssl.SslHandler;
 import io.reactivemmap.MapOptions;
 import io.reactivemmap.MappedFile;
 import io.reactivemmap.netty.ReactorNettyWindows;
 import io.reactivemmap.netty.http.BodyMode;
 import io.reactivemmap.netty.http.BodyPart;
+import io.reactivemmap.netty.http.FileExchange;
 import io.reactivemmap.netty.http.HttpDates;
 import io.reactivemmap.netty.http.RequestPath;
-import io.reactivemmap.netty.http.RequestRules;
 import io.reactivemmap.netty.http.ResponsePlan;
 import io.reactivemmap.netty.http.RootDirectory;
 import io.reactivemmap.netty.http.TlsWindowGuard;
-import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Publisher;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -28,14 +25,8 @@ import reactor.netty.http.server.HttpServerResponse;
 import reactor.netty.http.server.HttpServerRoutes;
 
 import java.io.IOException;
-import java.lang.System.Logger;
-import java.lang.System.Logger.Level;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Instant;
-import java.util.List;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.function.BiFunction;
 
 /**
@@ -104,17 +95,14 @@ import java.util.function.BiFunction;
  * <p>Thread-safe and stateless per request: one instance serves every connection.
  */
 public final class FileRoute implements BiFunction<HttpServerRequest, HttpServerResponse, Publisher<Void>> {
-    private static final Logger LOG = System.getLogger(FileRoute.class.getName());
 
     private final FileRouteOptions options;
-    private final RootDirectory root;
-    private final List<String> prefix;
+    private final FileExchange exchange;
     private final MapOptions mapOptions;
 
     private FileRoute(FileRouteOptions options, RootDirectory root) {
         this.options = options;
-        this.root = root;
-        this.prefix = FileRouteOptions.prefixSegments(options.prefix());
+        this.exchange = FileExchange.of(root, options.rangeLimits(), FileRouteOptions.prefixSegments(options.prefix()));
         this.mapOptions = options.mapOptions();
     }
 
@@ -146,7 +134,7 @@ public final class FileRoute implements BiFunction<HttpServerRequest, HttpServer
 
     /** The directory served (its real path is {@code root().path()}). */
     public RootDirectory root() {
-        return root;
+        return exchange.root();
     }
 
     /**
@@ -164,15 +152,9 @@ public final class FileRoute implements BiFunction<HttpServerRequest, HttpServer
 
     /** Whether the request's path (undecoded, as {@link RequestPath} reads it) lies under the prefix. */
     private boolean isUnderPrefix(HttpServerRequest request) {
-        if (prefix.isEmpty()) {
-            return true;
-        }
-        try {
-            return below(RequestPath.parse(request.uri())) != null;
-        } catch (RequestPath.InvalidPathException e) {
-            // Not ours to judge unless it could be ours: a bad path that starts with the prefix gets the route's 400.
-            return request.uri().startsWith(options.prefix() + "/");
-        }
+        // A bad path that starts with the prefix is the route's to refuse (400); any path at all without a prefix.
+        return options.prefix().isEmpty() || exchange.isUnderPrefix(request.uri())
+                || request.uri().startsWith(options.prefix() + "/");
     }
 
     /**
@@ -189,75 +171,30 @@ public final class FileRoute implements BiFunction<HttpServerRequest, HttpServer
     private Mono<Void> respond(HttpServerRequest request, HttpServerResponse response) {
         // Headers and ranges are planned for the identity representation: a compressor in between would change both.
         response.compression(false);
-        HttpMethod method = request.method();
-        boolean head = HttpMethod.HEAD.equals(method);
-        if (!isStream(response)) { // an HTTP/2 stream has no request line and no Host header (its codec checks it)
-            Optional<RequestRules.Violation> broken = RequestRules.checkHttp1(request.version().majorVersion(),
-                    request.version().minorVersion(), request.requestHeaders().getAll(HttpHeaderNames.HOST));
-            if (broken.isPresent()) {
-                response.keepAlive(false);
-                return error(response, head, HttpResponseStatus.valueOf(broken.get().status()), broken.get().message());
-            }
-        }
-        if (!head && !HttpMethod.GET.equals(method)) {
-            response.header(HttpHeaderNames.ALLOW, "GET, HEAD");
-            return error(response, false, HttpResponseStatus.METHOD_NOT_ALLOWED, "only GET and HEAD are served");
-        }
-        RequestPath path;
-        try {
-            path = RequestPath.parse(request.uri());
-        } catch (RequestPath.InvalidPathException e) {
-            return error(response, head, HttpResponseStatus.BAD_REQUEST, e.getMessage());
-        }
-        RequestPath below = below(path);
-        if (below == null) {
-            return error(response, head, HttpResponseStatus.NOT_FOUND, "not found");
-        }
+        // An HTTP/2 stream has no request line and no Host header (its codec checks the pseudo-headers).
+        boolean stream = isStream(response);
+        FileExchange.Request asked = new FileExchange.Request(request.method().name(), request.uri(),
+                stream ? -1 : request.version().majorVersion(), request.version().minorVersion(),
+                request.requestHeaders().getAll(HttpHeaderNames.HOST), request.requestHeaders(), false);
         // Opened when Reactor Netty subscribes and closed when the response ends (complete, error or cancel): mapped
-        // windows come from this checked channel, never from the path again. Sendfile goes by path (Reactor Netty's
+        // windows come from this checked descriptor, never from the path again. Sendfile goes by path (Reactor Netty's
         // sendFile opens it itself).
-        return Mono.using(() -> open(below), opening -> respond(request, response, head, opening), FileRoute::close);
+        return Mono.using(() -> exchange.answer(asked), answer -> send(response, answer), FileExchange.FileResponse::close);
     }
 
-    /** The outcome of opening: the file, or why not (absent: {@code file} null and no error). */
-    private record Opening(RootDirectory.@Nullable Opened file, @Nullable Exception error) {
-    }
-
-    private Opening open(RequestPath below) {
-        try {
-            return new Opening(root.openFile(below), null);
-        } catch (IOException | SecurityException e) {
-            return new Opening(null, e);
+    private Mono<Void> send(HttpServerResponse response, FileExchange.FileResponse answer) {
+        if (answer.closeConnection()) {
+            response.keepAlive(false);
         }
-    }
-
-    private static void close(Opening opening) {
-        RootDirectory.Opened file = opening.file();
-        if (file != null) {
-            try {
-                file.close();
-            } catch (IOException ignored) {
-                // a read-only channel has nothing to flush
-            }
-        }
-    }
-
-    private Mono<Void> respond(HttpServerRequest request, HttpServerResponse response, boolean head, Opening opening) {
-        RootDirectory.Opened opened = opening.file();
-        if (opened == null) {
-            Exception e = opening.error();
-            if (e != null) {
-                LOG.log(Level.DEBUG, () -> "cannot open " + request.uri() + ": " + e);
-            }
-            return error(response, head, HttpResponseStatus.NOT_FOUND, "not found");
-        }
-        ResponsePlan plan = ResponsePlan.plan(head ? HttpMethod.HEAD : HttpMethod.GET, request.requestHeaders(),
-                opened.representation(), options.rangeLimits(), Instant.now());
-        response.status(plan.status());
-        response.responseHeaders().setAll(plan.headers());
+        response.status(answer.status());
+        response.responseHeaders().setAll(answer.headers());
         response.header(HttpHeaderNames.DATE, HttpDates.now());
-        if (plan.body().isEmpty()) {
+        RootDirectory.Opened opened = answer.file();
+        if (answer.body().isEmpty()) {
             return response.send().then();
+        }
+        if (opened == null && answer.body().size() == 1 && answer.body().getFirst() instanceof BodyPart.Bytes text) {
+            return response.sendByteArray(Mono.just(text.bytes())).then();
         }
         boolean mapped = sendsMappedWindows(response);
         // Headers first, then each part once the previous one's writes have completed: framing as small buffers, file
@@ -265,8 +202,9 @@ public final class FileRoute implements BiFunction<HttpServerRequest, HttpServer
         // response itself when its turn comes: NettyOutbound's own chaining sends the first part again once three are
         // chained (Reactor Netty 1.3.7: response.send(a).send(b).send(c) wrote a, b, a, c).
         Mono<Void> body = response.sendHeaders().then();
-        for (BodyPart part : plan.body()) {
-            body = body.then(Mono.defer(() -> sendPart(response, part, opened, mapped).then()));
+        for (BodyPart part : answer.body()) {
+            body = body.then(Mono.defer(() -> sendPart(response, part, Objects.requireNonNull(opened, "file"), mapped)
+                    .then()));
         }
         return body;
     }
@@ -286,15 +224,6 @@ public final class FileRoute implements BiFunction<HttpServerRequest, HttpServer
                     }))
                     : response.sendFile(file.path(), r.offset(), r.length());
         };
-    }
-
-    /** The request path below the prefix, or {@code null} when the request is not under the prefix. */
-    private @Nullable RequestPath below(RequestPath path) {
-        List<String> segments = path.segments();
-        if (segments.size() < prefix.size() || !segments.subList(0, prefix.size()).equals(prefix)) {
-            return null;
-        }
-        return new RequestPath(segments.subList(prefix.size(), segments.size()), path.trailingSlash());
     }
 
     /** Whether this response's file ranges go out as mapped windows (else as {@code sendFile}). */
@@ -324,17 +253,5 @@ public final class FileRoute implements BiFunction<HttpServerRequest, HttpServer
         response.withConnection(c -> holder[0] = c.channel()); // runs at once, on this thread
         Channel parent = holder[0] != null ? holder[0].parent() : null;
         return parent != null && !(parent instanceof ServerChannel);
-    }
-
-    private static Mono<Void> error(HttpServerResponse response, boolean head, HttpResponseStatus status, String message) {
-        byte[] text = (status + ": " + message + "\n").getBytes(StandardCharsets.UTF_8);
-        response.status(status)
-                .header(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8")
-                .header(HttpHeaderNames.CONTENT_LENGTH, Integer.toString(text.length))
-                .header(HttpHeaderNames.DATE, HttpDates.format(Instant.now()));
-        if (head) {
-            return response.send();
-        }
-        return response.sendByteArray(Mono.just(text)).then();
     }
 }

@@ -1,0 +1,308 @@
+package io.reactivemmap.netty.http;
+
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import org.jspecify.annotations.Nullable;
+
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The protocol-neutral half of serving a file: from the request's method, target, version and the headers that decide
+ * the answer, to a {@link FileResponse} that holds the status, the headers, the body parts and the opened, checked
+ * file. A front end translates its protocol's request into an {@link Request}, calls {@link #answer(Request)}, and
+ * writes the response with its own writer (Netty channel, HTTP/2 DATA frames, Reactor Netty {@code send}, ...).
+ *
+ * <p>What every front end gets from here, decided once:
+ * <ul>
+ *   <li>the HTTP/1.x rules ({@link RequestRules}): {@code 505} for versions other than 1.0 and 1.1, {@code 400} for a
+ *   missing, repeated or malformed {@code Host};</li>
+ *   <li>{@code OPTIONS *} answered {@code 204} with {@code Allow: GET, HEAD}; the asterisk target with any other
+ *   method is a {@code 400};</li>
+ *   <li>{@code 405} with {@code Allow: GET, HEAD} for every method but {@code GET} and {@code HEAD};
+ *   {@code 400} for a {@code GET} or {@code HEAD} that carries a body;</li>
+ *   <li>the path rules ({@link RequestPath}, {@link RootDirectory}): {@code 400} for a bad path, {@code 404} for
+ *   anything not servable (outside the prefix, absent, hidden, a link out of the root, a directory without
+ *   {@code index.html});</li>
+ *   <li>the response plan ({@link ResponsePlan}): 200, 206, 304, 412, 416, and the error bodies' format.</li>
+ * </ul>
+ *
+ * <h2>Ownership</h2>
+ * A {@link FileResponse} with a {@link FileResponse#file() file} owns that open file: the front end must
+ * {@link FileResponse#close() close} the response once its body is written or abandoned. Responses without a body
+ * hold nothing (the file is closed before {@code answer} returns).
+ *
+ * <p>Thread-safe and stateless per request: one instance serves every connection.
+ */
+public final class FileExchange {
+    private static final System.Logger LOG = System.getLogger(FileExchange.class.getName());
+    /** The methods served, as {@code Allow} lists them. */
+    public static final String ALLOW = "GET, HEAD";
+
+    private final RootDirectory root;
+    private final RangeLimits rangeLimits;
+    private final List<String> prefix;
+
+    private FileExchange(RootDirectory root, RangeLimits rangeLimits, List<String> prefix) {
+        this.root = root;
+        this.rangeLimits = rangeLimits;
+        this.prefix = prefix;
+    }
+
+    /**
+     * Serves {@code root}; a request names a file by its whole path.
+     */
+    public static FileExchange of(RootDirectory root, RangeLimits rangeLimits) {
+        return new FileExchange(Objects.requireNonNull(root, "root"), Objects.requireNonNull(rangeLimits, "rangeLimits"),
+                List.of());
+    }
+
+    /**
+     * Serves {@code root} under {@code prefix}: {@code /prefix/a/b.txt} names {@code a/b.txt}, and paths not under the
+     * prefix are {@code 404}. The prefix is compared by decoded path segments (a list such as {@code ["files"]}).
+     */
+    public static FileExchange of(RootDirectory root, RangeLimits rangeLimits, List<String> prefix) {
+        return new FileExchange(Objects.requireNonNull(root, "root"), Objects.requireNonNull(rangeLimits, "rangeLimits"),
+                List.copyOf(prefix));
+    }
+
+    /** The directory served. */
+    public RootDirectory root() {
+        return root;
+    }
+
+    /**
+     * What a front end knows of a request.
+     *
+     * @param method the method token as received ({@code GET}, {@code :method} of an HTTP/2 stream)
+     * @param target the request target as received, still percent-encoded ({@code :path} of an HTTP/2 stream)
+     * @param majorVersion the request line's major version, or -1 for a request without one (an HTTP/2 stream, whose
+     *                     codec checks its pseudo-headers): the HTTP/1.x rules are then skipped
+     * @param minorVersion the request line's minor version (ignored when {@code majorVersion} is -1)
+     * @param hosts every {@code Host} field line of the request
+     * @param headers the request headers (only those that decide the answer are read: {@code Range}, {@code If-*})
+     * @param hasBody whether the request carries a body (a front end whose server reads and drops bodies itself may
+     *                pass {@code false})
+     */
+    public record Request(String method, String target, int majorVersion, int minorVersion, List<String> hosts,
+                          HttpHeaders headers, boolean hasBody) {
+        public Request {
+            Objects.requireNonNull(method, "method");
+            Objects.requireNonNull(target, "target");
+            hosts = List.copyOf(hosts);
+            Objects.requireNonNull(headers, "headers");
+        }
+    }
+
+    /**
+     * Answers {@code request}. Never throws for bad input: every refusal is a response with a 4xx or 5xx status.
+     */
+    public FileResponse answer(Request request) {
+        boolean head = "HEAD".equals(request.method());
+        if (request.majorVersion() >= 0) {
+            Optional<RequestRules.Violation> broken = RequestRules.checkHttp1(request.majorVersion(),
+                    request.minorVersion(), request.hosts());
+            if (broken.isPresent()) {
+                return FileResponse.error(HttpResponseStatus.valueOf(broken.get().status()), broken.get().message(), head,
+                        true);
+            }
+        }
+        HttpMethod method;
+        try {
+            method = HttpMethod.valueOf(request.method());
+        } catch (IllegalArgumentException e) {
+            return FileResponse.error(HttpResponseStatus.BAD_REQUEST, "not a method: "
+                    + FileRequestHandler.printable(request.method()), false, true);
+        }
+        if (request.target().equals("*")) {
+            if (!method.equals(HttpMethod.OPTIONS)) {
+                return FileResponse.error(HttpResponseStatus.BAD_REQUEST, "the target * is for OPTIONS only", head,
+                        request.hasBody());
+            }
+            HttpHeaders h = new DefaultHttpHeaders();
+            h.set(HttpHeaderNames.ALLOW, ALLOW);
+            h.set(HttpHeaderNames.CONTENT_LENGTH, 0);
+            return new FileResponse(HttpResponseStatus.NO_CONTENT, h, List.of(), null, request.hasBody());
+        }
+        if (!method.equals(HttpMethod.GET) && !head) {
+            // The request's body (if any) is not read: the connection is closed after the 405 instead.
+            FileResponse r = FileResponse.error(HttpResponseStatus.METHOD_NOT_ALLOWED, "only GET and HEAD are served",
+                    false, request.hasBody());
+            r.headers().set(HttpHeaderNames.ALLOW, ALLOW);
+            return r;
+        }
+        if (request.hasBody()) {
+            return FileResponse.error(HttpResponseStatus.BAD_REQUEST, "a " + method + " request must not carry a body",
+                    head, true);
+        }
+        RequestPath path;
+        try {
+            path = RequestPath.parse(request.target());
+        } catch (RequestPath.InvalidPathException e) {
+            return FileResponse.error(HttpResponseStatus.BAD_REQUEST, e.getMessage(), head, false);
+        }
+        RequestPath below = below(path);
+        if (below == null) {
+            return FileResponse.error(HttpResponseStatus.NOT_FOUND, "not found", head, false);
+        }
+        RootDirectory.Opened file;
+        try {
+            file = root.openFile(below);
+        } catch (IOException | SecurityException e) {
+            LOG.log(Level.DEBUG, () -> "cannot open " + FileRequestHandler.printable(request.target()) + ": " + e);
+            file = null;
+        }
+        if (file == null) {
+            return FileResponse.error(HttpResponseStatus.NOT_FOUND, "not found", head, false);
+        }
+        ResponsePlan plan;
+        try {
+            plan = ResponsePlan.plan(method, request.headers(), file.representation(), rangeLimits, Instant.now());
+        } catch (RuntimeException e) {
+            FileResponse.closeQuietly(file);
+            LOG.log(Level.WARNING, () -> "could not plan the response to " + method + " "
+                    + FileRequestHandler.printable(request.target()), e);
+            return FileResponse.error(HttpResponseStatus.INTERNAL_SERVER_ERROR, "internal error", head, true);
+        }
+        if (plan.body().isEmpty()) {
+            FileResponse.closeQuietly(file);
+            return new FileResponse(plan.status(), plan.headers(), List.of(), null, false);
+        }
+        return new FileResponse(plan.status(), plan.headers(), plan.body(), file, false);
+    }
+
+    /** The request path below the prefix, or {@code null} when the request is not under the prefix. */
+    private @Nullable RequestPath below(RequestPath path) {
+        if (prefix.isEmpty()) {
+            return path;
+        }
+        List<String> segments = path.segments();
+        if (segments.size() < prefix.size() || !segments.subList(0, prefix.size()).equals(prefix)) {
+            return null;
+        }
+        return new RequestPath(segments.subList(prefix.size(), segments.size()), path.trailingSlash());
+    }
+
+    /** Whether {@code target} names a path under this exchange's prefix (always, without one; never, if malformed). */
+    public boolean isUnderPrefix(String target) {
+        try {
+            return below(RequestPath.parse(target)) != null;
+        } catch (RequestPath.InvalidPathException e) {
+            return false;
+        }
+    }
+
+    /**
+     * The answer to one request: status, headers (without {@code Date}, {@code Server} or {@code Connection}, which
+     * the front end adds), the body parts, and the file they are cut from.
+     *
+     * <h2>Ownership</h2>
+     * Owns {@link #file()} when it is not null; {@link #close()} closes it (idempotent). The front end closes the
+     * response once its body is written, failed or abandoned.
+     */
+    public static final class FileResponse implements AutoCloseable {
+        private final HttpResponseStatus status;
+        private final HttpHeaders headers;
+        private final List<BodyPart> body;
+        private RootDirectory.@Nullable Opened file;
+        private final boolean closeConnection;
+
+        FileResponse(HttpResponseStatus status, HttpHeaders headers, List<BodyPart> body, RootDirectory.@Nullable Opened file,
+                     boolean closeConnection) {
+            this.status = status;
+            this.headers = headers;
+            this.body = List.copyOf(body);
+            this.file = file;
+            this.closeConnection = closeConnection;
+        }
+
+        /**
+         * A plain-text error response, the one format of every front end: {@code "404 Not Found: not found\n"}, with
+         * {@code Content-Length} and, for {@code HEAD}, no body; {@code 405} gets {@code Allow}, {@code 503}
+         * {@code Retry-After: 1}.
+         *
+         * @param closeConnection whether the connection must end after this response (an unread request body, a
+         *                        request that broke the protocol's rules)
+         */
+        public static FileResponse error(HttpResponseStatus status, String message, boolean head, boolean closeConnection) {
+            byte[] text = (status + ": " + message + "\n").getBytes(StandardCharsets.UTF_8);
+            HttpHeaders h = new DefaultHttpHeaders();
+            h.set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
+            h.set(HttpHeaderNames.CONTENT_LENGTH, text.length);
+            if (status.equals(HttpResponseStatus.METHOD_NOT_ALLOWED)) {
+                h.set(HttpHeaderNames.ALLOW, ALLOW);
+            }
+            if (status.equals(HttpResponseStatus.SERVICE_UNAVAILABLE)) {
+                h.set(HttpHeaderNames.RETRY_AFTER, 1);
+            }
+            return new FileResponse(status, h, head ? List.of() : List.of(new BodyPart.Bytes(text)), null,
+                    closeConnection);
+        }
+
+        /** The status. */
+        public HttpResponseStatus status() {
+            return status;
+        }
+
+        /** The response headers; a front end may add its own ({@code Date}, {@code Server}, ...). */
+        public HttpHeaders headers() {
+            return headers;
+        }
+
+        /** The body, in order; empty for {@code HEAD}, 204, 304, 412 and 416. */
+        public List<BodyPart> body() {
+            return body;
+        }
+
+        /** Bytes of body to send. */
+        public long bodyLength() {
+            long n = 0;
+            for (BodyPart p : body) {
+                n += p.length();
+            }
+            return n;
+        }
+
+        /** The opened, checked file the body's file ranges come from, or null when the body has none. */
+        public RootDirectory.@Nullable Opened file() {
+            return file;
+        }
+
+        /** Whether the connection must end after this response. */
+        public boolean closeConnection() {
+            return closeConnection;
+        }
+
+        /** Closes the file, if any; idempotent. */
+        @Override
+        public void close() {
+            RootDirectory.Opened f = file;
+            file = null;
+            if (f != null) {
+                closeQuietly(f);
+            }
+        }
+
+        static void closeQuietly(RootDirectory.Opened file) {
+            try {
+                file.close();
+            } catch (IOException ignored) {
+                // a read-only descriptor has nothing to flush
+            }
+        }
+
+        @Override
+        public String toString() {
+            return "FileResponse[" + status + ", " + bodyLength() + " body bytes" + (file != null ? ", " + file.path() : "")
+                    + "]";
+        }
+    }
+}
