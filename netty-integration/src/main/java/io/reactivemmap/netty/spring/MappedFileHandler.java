@@ -5,10 +5,12 @@ import io.netty.channel.ServerChannel;
 import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.reactivemmap.MapOptions;
 import io.reactivemmap.netty.http.BodyPart;
+import io.reactivemmap.netty.http.FileExchange;
+import io.reactivemmap.MappedFile;
+import java.nio.channels.FileChannel;
 import io.reactivemmap.netty.http.HttpDates;
 import io.reactivemmap.netty.http.RangeLimits;
 import io.reactivemmap.netty.http.RequestPath;
-import io.reactivemmap.netty.http.RequestRules;
 import io.reactivemmap.netty.http.ResponsePlan;
 import io.reactivemmap.netty.http.RootDirectory;
 import io.reactivemmap.netty.http.TlsWindowGuard;
@@ -16,8 +18,6 @@ import org.jspecify.annotations.Nullable;
 import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.core.io.buffer.DataBufferFactory;
 import org.springframework.http.HttpHeaders;
-import org.springframework.http.HttpMethod;
-import org.springframework.http.HttpStatus;
 import org.springframework.http.HttpStatusCode;
 import org.springframework.http.server.PathContainer;
 import org.springframework.http.server.reactive.ServerHttpRequest;
@@ -36,15 +36,10 @@ import reactor.netty.Connection;
 import reactor.netty.http.server.HttpServerRequest;
 
 import java.io.IOException;
-import java.lang.System.Logger.Level;
-import java.lang.System.Logger;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
 
 /**
  * Serves the files under a root directory to Spring WebFlux, as mapped windows, with the semantics of the Netty file
@@ -80,25 +75,23 @@ import java.util.Optional;
  * <h2>Ownership</h2>
  * Each window is released by the server after its buffer is written; a client that disconnects mid-download cancels
  * the body, which closes every window mapped for it (see {@link MappedDataBuffers}). The file is opened and checked
- * when the request is planned and closed again at once; the body maps it afresh by path, so a file replaced in
- * between is served as the new file up to the planned length, and a shorter one ends the connection early (never
- * padding).
+ * when the request is planned ({@link FileExchange}), and the body is read from that same descriptor, never from the
+ * path again: a file replaced or shrunk in between is served as the file that was checked, or ends the connection
+ * early (never padding). The descriptor is closed when the body ends (complete, error or cancel); a response from
+ * {@link #handle} that a filter drops instead of writing closes it when the response that replaces it is committed.
  */
 public final class MappedFileHandler implements HandlerFunction<ServerResponse> {
-    private static final Logger LOG = System.getLogger(MappedFileHandler.class.getName());
     private static final List<String> CONDITIONAL_HEADERS = List.of("Range", "If-Range", "If-Match", "If-None-Match",
             "If-Modified-Since", "If-Unmodified-Since");
     /** Headers whose values are comma-separated lists (RFC 9110 §5.3): several field lines are one list. */
     private static final List<String> LIST_HEADERS = List.of("If-Match", "If-None-Match");
 
-    private final RootDirectory root;
+    private final FileExchange exchange;
     private final MapOptions mapOptions;
-    private final RangeLimits rangeLimits;
 
     private MappedFileHandler(RootDirectory root, MapOptions mapOptions, RangeLimits rangeLimits) {
-        this.root = root;
+        this.exchange = FileExchange.of(root, rangeLimits);
         this.mapOptions = mapOptions;
-        this.rangeLimits = rangeLimits;
     }
 
     /**
@@ -119,7 +112,7 @@ public final class MappedFileHandler implements HandlerFunction<ServerResponse> 
 
     /** The directory served. */
     public RootDirectory root() {
-        return root;
+        return exchange.root();
     }
 
     /**
@@ -138,9 +131,14 @@ public final class MappedFileHandler implements HandlerFunction<ServerResponse> 
             Object pattern = request.attribute(RouterFunctions.MATCHING_PATTERN_ATTRIBUTE).orElse(null);
             PathContainer path = request.requestPath().pathWithinApplication();
             String target = pathBelow(pattern instanceof PathPattern p ? p : null, path);
-            Prepared broken = brokenRules(request.exchange().getRequest(), request.method());
-            return new MappedFileResponse(broken != null ? broken
-                    : prepare(request.method(), target, request.headers().asHttpHeaders()), this);
+            Prepared prepared = prepare(request.exchange().getRequest(), target);
+            // A filter may drop this response and write another: the descriptor is then closed when that one is
+            // committed (or when the exchange completes without a response), unless writeTo took it over.
+            request.exchange().getResponse().beforeCommit(() -> {
+                prepared.closeUnlessWritten();
+                return Mono.empty();
+            });
+            return new MappedFileResponse(prepared, this);
         });
     }
 
@@ -174,25 +172,23 @@ public final class MappedFileHandler implements HandlerFunction<ServerResponse> 
     public Mono<Void> serve(ServerWebExchange exchange, String requestPath) {
         Objects.requireNonNull(exchange, "exchange");
         Objects.requireNonNull(requestPath, "requestPath");
-        return Mono.defer(() -> {
-            Prepared broken = brokenRules(exchange.getRequest(), exchange.getRequest().getMethod());
-            Prepared prepared = broken != null ? broken
-                    : prepare(exchange.getRequest().getMethod(), requestPath, exchange.getRequest().getHeaders());
+        return Mono.using(() -> prepare(exchange.getRequest(), requestPath), prepared -> {
             ServerHttpResponse response = exchange.getResponse();
             response.setStatusCode(prepared.status());
             response.getHeaders().putAll(prepared.headers());
             return write(prepared, response);
-        });
+            // Not closed when the write completes: a server may complete it before the body is consumed (WebTestClient
+            // does); the body closes the file when it ends.
+        }, Prepared::closeUnlessWritten);
     }
 
     /**
-     * The answer to a request that breaks the HTTP/1.x {@link RequestRules} (version, {@code Host}), or {@code null}.
-     * Under Reactor Netty the request line's version is known; on other servers, whose own parser decides which
-     * versions reach the application, only the {@code Host} rules that do not need it (at most one, well-formed).
+     * The request line's version as {@code {major, minor}}, {@code {-1, -1}} for an HTTP/2 stream (no request line, no
+     * {@code Host}: its codec checks the pseudo-headers). Under Reactor Netty the request line's version is known; on
+     * other servers, whose own parser decides which versions reach the application, {@code {1, 0}}: only the
+     * {@code Host} rules that do not need the version apply (at most one, well-formed).
      */
-    private static @Nullable Prepared brokenRules(ServerHttpRequest request, HttpMethod method) {
-        List<String> hosts = request.getHeaders().getOrEmpty(HttpHeaders.HOST);
-        Optional<RequestRules.Violation> broken;
+    private static int[] version(ServerHttpRequest request) {
         Object nativeRequest;
         try {
             nativeRequest = ServerHttpRequestDecorator.getNativeRequest(request);
@@ -202,70 +198,108 @@ public final class MappedFileHandler implements HandlerFunction<ServerResponse> 
         if (nativeRequest instanceof HttpServerRequest r && nativeRequest instanceof Connection c) {
             Channel parent = c.channel().parent();
             if (parent != null && !(parent instanceof ServerChannel)) {
-                return null; // an HTTP/2 stream: no request line, no Host header (its codec checks the pseudo-headers)
+                return new int[] {-1, -1};
             }
-            broken = RequestRules.checkHttp1(r.version().majorVersion(), r.version().minorVersion(),
-                    r.requestHeaders().getAll(io.netty.handler.codec.http.HttpHeaderNames.HOST));
-        } else {
-            broken = RequestRules.checkHttp1(1, 0, hosts); // the version rule is the server's own
+            return new int[] {r.version().majorVersion(), r.version().minorVersion()};
         }
-        if (broken.isEmpty()) {
-            return null;
-        }
-        Prepared p = error(HttpStatus.valueOf(broken.get().status()), broken.get().message(), HttpMethod.HEAD.equals(method));
-        p.headers().set(HttpHeaders.CONNECTION, "close");
-        return p;
+        return new int[] {1, 0};
     }
 
-    /** The status, headers and body parts for a request, decided without touching the network. */
-    record Prepared(HttpStatusCode status, HttpHeaders headers, List<BodyPart> body, @Nullable Path file) {
+    /**
+     * The status and headers for a request, decided without touching the network, and the exchange's answer, which
+     * owns the opened, checked file its body is read from.
+     *
+     * <h2>Ownership</h2>
+     * Owns {@code answer} until {@link #claimForWriting()} hands it to the body that is written (which closes it when
+     * it ends); {@link #closeUnlessWritten()} and {@link #close()} close it otherwise.
+     */
+    static final class Prepared implements AutoCloseable {
+        private final HttpStatusCode status;
+        private final HttpHeaders headers;
+        private final FileExchange.FileResponse answer;
+        private final java.util.concurrent.atomic.AtomicBoolean claimed = new java.util.concurrent.atomic.AtomicBoolean();
+
+        Prepared(HttpStatusCode status, HttpHeaders headers, FileExchange.FileResponse answer) {
+            this.status = status;
+            this.headers = headers;
+            this.answer = answer;
+        }
+
+        HttpStatusCode status() {
+            return status;
+        }
+
+        HttpHeaders headers() {
+            return headers;
+        }
+
+        List<BodyPart> body() {
+            return answer.body();
+        }
+
+        /** Takes the answer over for writing; false if it was claimed or closed already. */
+        boolean claimForWriting() {
+            return claimed.compareAndSet(false, true);
+        }
+
+        /** Closes the file unless a body writing it took it over. */
+        void closeUnlessWritten() {
+            if (claimForWriting()) {
+                answer.close();
+            }
+        }
+
+        @Override
+        public void close() {
+            answer.close();
+        }
     }
 
-    Prepared prepare(HttpMethod method, String requestPath, HttpHeaders requestHeaders) {
-        boolean head = HttpMethod.HEAD.equals(method);
-        if (!HttpMethod.GET.equals(method) && !head) {
-            Prepared p = error(HttpStatus.METHOD_NOT_ALLOWED, "only GET and HEAD are served", head);
-            p.headers().set(HttpHeaders.ALLOW, "GET, HEAD");
-            return p;
-        }
-        RequestPath path;
-        try {
-            path = RequestPath.parse(requestPath);
-        } catch (RequestPath.InvalidPathException e) {
-            return error(HttpStatus.BAD_REQUEST, e.getMessage(), head);
-        }
-        ResponsePlan plan;
-        Path file;
-        // Open, check that the file opened is the file found, and plan; the channel is closed again at once: the body
-        // maps the file by path when it is written, and an open channel held by a response object nobody writes (a
-        // filter may drop it) would leak a descriptor.
-        try (RootDirectory.Opened opened = root.openFile(path)) {
-            if (opened == null) {
-                return error(HttpStatus.NOT_FOUND, "not found", head);
-            }
-            file = opened.path();
-            plan = ResponsePlan.plan(head ? io.netty.handler.codec.http.HttpMethod.HEAD : io.netty.handler.codec.http.HttpMethod.GET,
-                    nettyHeaders(requestHeaders), opened.representation(), rangeLimits, Instant.now());
-        } catch (IOException | SecurityException e) {
-            LOG.log(Level.DEBUG, () -> "cannot open " + requestPath + ": " + e);
-            return error(HttpStatus.NOT_FOUND, "not found", head);
-        }
+    Prepared prepare(ServerHttpRequest request, String requestPath) {
+        int[] version = version(request);
+        HttpHeaders spring = request.getHeaders();
+        FileExchange.FileResponse answer = exchange.answer(new FileExchange.Request(request.getMethod().name(), requestPath,
+                version[0], version[1], spring.getOrEmpty(HttpHeaders.HOST), nettyHeaders(spring), false));
         HttpHeaders headers = new HttpHeaders();
-        for (Map.Entry<String, String> h : plan.headers()) {
+        for (Map.Entry<String, String> h : answer.headers()) {
             headers.add(h.getKey(), h.getValue());
         }
         headers.set(HttpHeaders.DATE, HttpDates.now());
-        return new Prepared(HttpStatusCode.valueOf(plan.status().code()), headers, plan.body(), file);
+        if (answer.closeConnection()) {
+            headers.set(HttpHeaders.CONNECTION, "close");
+        }
+        return new Prepared(HttpStatusCode.valueOf(answer.status().code()), headers, answer);
     }
 
-    /** Writes the body of {@code prepared}; status and headers must already be on {@code response}. */
+    /**
+     * Writes the body of {@code prepared}; status and headers must already be on {@code response}. The body is read
+     * from the descriptor that was checked, which is closed when the body ends (complete, error or cancel).
+     */
     Mono<Void> write(Prepared prepared, ServerHttpResponse response) {
-        if (prepared.body().isEmpty()) {
-            return response.setComplete();
+        if (!prepared.claimForWriting()) {
+            return Mono.error(new IllegalStateException("this response was written or dropped already"));
         }
-        boolean copy = prepared.file() != null && !guardTls(response);
-        return response.writeWith(copy ? copiedBody(prepared.body(), prepared.file(), response.bufferFactory())
-                : body(prepared.body(), prepared.file(), response.bufferFactory()));
+        RootDirectory.Opened file = prepared.answer.file();
+        if (prepared.body().isEmpty() || file == null) {
+            prepared.close();
+            return prepared.body().isEmpty() ? response.setComplete()
+                    : response.writeWith(body(prepared.body(), null, response.bufferFactory()));
+        }
+        FileChannel channel;
+        try {
+            channel = file.channel();
+        } catch (IOException e) {
+            prepared.close();
+            return Mono.error(e);
+        }
+        boolean copy = !guardTls(response);
+        Flux<DataBuffer> body = copy ? copiedBody(prepared.body(), channel, file.path(), response.bufferFactory())
+                : body(prepared.body(), new Source(channel, file.path()), response.bufferFactory());
+        return response.writeWith(body.doFinally(signal -> prepared.close()));
+    }
+
+    /** The checked file a body's ranges are read from. */
+    private record Source(FileChannel channel, Path path) {
     }
 
     /**
@@ -303,43 +337,63 @@ public final class MappedFileHandler implements HandlerFunction<ServerResponse> 
         }
     }
 
-    /** The body read with copies (Spring's file reads), for a TLS engine that must not be given mapped memory. */
-    private static Flux<DataBuffer> copiedBody(List<BodyPart> parts, @Nullable Path file, DataBufferFactory factory) {
-        Path path = Objects.requireNonNull(file, "file");
+    /**
+     * The body read with copies (positional reads of the checked descriptor), for a TLS engine that must not be given
+     * mapped memory.
+     */
+    private static Flux<DataBuffer> copiedBody(List<BodyPart> parts, FileChannel channel, Path path,
+                                               DataBufferFactory factory) {
         return Flux.fromIterable(parts)
                 .concatMap(part -> switch (part) {
                     case BodyPart.Bytes b -> Mono.fromSupplier(() -> factory.wrap(b.bytes()));
-                    case BodyPart.FileRange r -> org.springframework.core.io.buffer.DataBufferUtils.takeUntilByteCount(
-                            org.springframework.core.io.buffer.DataBufferUtils.readAsynchronousFileChannel(
-                                    () -> java.nio.channels.AsynchronousFileChannel.open(path, java.nio.file.StandardOpenOption.READ),
-                                    r.offset(), factory, 64 * 1024), r.length());
+                    case BodyPart.FileRange r -> copies(channel, path, r.offset(), r.length(), factory);
                 }, 0)
                 .doOnDiscard(DataBuffer.class, org.springframework.core.io.buffer.DataBufferUtils::release);
+    }
+
+    /** Bytes {@code [offset, offset + length)} of {@code channel} in copies of at most 64 KiB. */
+    private static Flux<DataBuffer> copies(FileChannel channel, Path path, long offset, long length, DataBufferFactory factory) {
+        long end = offset + length;
+        return Flux.generate(() -> offset, (Long position, reactor.core.publisher.SynchronousSink<DataBuffer> sink) -> {
+            if (position >= end) {
+                sink.complete();
+                return position;
+            }
+            java.nio.ByteBuffer buffer = java.nio.ByteBuffer.allocate((int) Math.min(64 * 1024, end - position));
+            try {
+                int n = channel.read(buffer, position);
+                if (n < 0) {
+                    sink.error(new java.io.EOFException(path + " ended at " + position + ", before the planned "
+                            + end + " bytes: it was truncated while being sent"));
+                    return position;
+                }
+                buffer.flip();
+                sink.next(factory.wrap(buffer));
+                return position + n;
+            } catch (IOException e) {
+                sink.error(e);
+                return position;
+            }
+        });
     }
 
     /**
      * The body as data buffers: literal parts (multipart framing, error text) as small wrapped arrays, file ranges as
      * mapped windows; one part at a time, so only the current range has windows mapped.
      */
-    Flux<DataBuffer> body(List<BodyPart> parts, @Nullable Path file, DataBufferFactory factory) {
+    private Flux<DataBuffer> body(List<BodyPart> parts, @Nullable Source file, DataBufferFactory factory) {
         Flux<DataBuffer> body = Flux.fromIterable(parts)
                 .concatMap(part -> switch (part) {
                     case BodyPart.Bytes b -> Mono.fromSupplier(() -> factory.wrap(b.bytes()));
-                    case BodyPart.FileRange r -> MappedDataBuffers.read(Objects.requireNonNull(file, "file"), r.offset(),
-                            r.length(), mapOptions, factory);
+                    case BodyPart.FileRange r -> {
+                        Source f = Objects.requireNonNull(file, "file");
+                        yield Flux.defer(() -> MappedDataBuffers.dataBuffers(MappedFile.windows(f.channel(), f.path(),
+                                r.offset(), r.length(), mapOptions), factory));
+                    }
                 }, 0)
                 .doOnDiscard(DataBuffer.class, MappedDataBuffers::release);
         boolean mapsFile = parts.stream().anyMatch(p -> p instanceof BodyPart.FileRange);
         return mapsFile ? MappedDataBuffers.responseBody(body, factory) : body;
-    }
-
-    private static Prepared error(HttpStatus status, String message, boolean head) {
-        byte[] text = (status.value() + " " + status.getReasonPhrase() + ": " + message + "\n").getBytes(StandardCharsets.UTF_8);
-        HttpHeaders headers = new HttpHeaders();
-        headers.set(HttpHeaders.CONTENT_TYPE, "text/plain; charset=utf-8");
-        headers.setContentLength(text.length);
-        headers.set(HttpHeaders.DATE, HttpDates.now());
-        return new Prepared(status, headers, head ? List.of() : List.of(new BodyPart.Bytes(text)), null);
     }
 
     /**
