@@ -247,6 +247,15 @@ public final class FileExchange {
                     closeConnection);
         }
 
+        /** A response whose body is {@code text} (for example a server's own status page), without a file. */
+        public static FileResponse text(HttpResponseStatus status, String contentType, String text, boolean head) {
+            byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+            HttpHeaders h = new DefaultHttpHeaders();
+            h.set(HttpHeaderNames.CONTENT_TYPE, contentType);
+            h.set(HttpHeaderNames.CONTENT_LENGTH, bytes.length);
+            return new FileResponse(status, h, head ? List.of() : List.of(new BodyPart.Bytes(bytes)), null, false);
+        }
+
         /** The status. */
         public HttpResponseStatus status() {
             return status;

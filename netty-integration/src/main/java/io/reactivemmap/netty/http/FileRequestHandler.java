@@ -26,11 +26,7 @@ import io.netty.util.ReferenceCountUtil;
 import io.reactivemmap.MappingStats;
 import org.jspecify.annotations.Nullable;
 
-import java.io.IOException;
-import java.util.Optional;
 import java.lang.System.Logger.Level;
-import java.nio.charset.StandardCharsets;
-import java.time.Instant;
 import java.util.ArrayDeque;
 
 /**
@@ -52,12 +48,14 @@ final class FileRequestHandler extends ChannelInboundHandlerAdapter {
     static final String STATS_PATH = "/_stats";
 
     private final FileServer.State server;
+    private final FileExchange exchange;
     private final ConnectionGuard guard;
     private final ArrayDeque<HttpRequest> pipelined = new ArrayDeque<>();
     private boolean responding;
 
     FileRequestHandler(FileServer.State server, ConnectionGuard guard) {
         this.server = server;
+        this.exchange = FileExchange.of(server.root, server.options.rangeLimits());
         this.guard = guard;
     }
 
@@ -105,83 +103,44 @@ final class FileRequestHandler extends ChannelInboundHandlerAdapter {
             error(ctx, request, start, status, "malformed request", false);
             return;
         }
-        Optional<RequestRules.Violation> broken = RequestRules.checkHttp1(request.protocolVersion().majorVersion(),
-                request.protocolVersion().minorVersion(), request.headers().getAll(HttpHeaderNames.HOST));
-        if (broken.isPresent()) {
-            error(ctx, request, start, HttpResponseStatus.valueOf(broken.get().status()), broken.get().message(), false);
-            return;
-        }
         boolean keepAlive = HttpUtil.isKeepAlive(request);
-        HttpMethod method = request.method();
         boolean hasBody = hasBody(request);
-        if (!method.equals(HttpMethod.GET) && !method.equals(HttpMethod.HEAD)) {
-            // The request's body (if any) is not read: the connection is closed after the 405 instead.
-            error(ctx, request, start, HttpResponseStatus.METHOD_NOT_ALLOWED, "only GET and HEAD are served", keepAlive && !hasBody);
-            return;
-        }
-        if (hasBody) {
-            error(ctx, request, start, HttpResponseStatus.BAD_REQUEST, "a " + method + " request must not carry a body", false);
-            return;
-        }
-        if (server.options.statsEndpoint() && request.uri().equals(STATS_PATH)) {
+        HttpVersion version = request.protocolVersion();
+        if (server.options.statsEndpoint() && request.uri().equals(STATS_PATH) && !hasBody
+                && (request.method().equals(HttpMethod.GET) || request.method().equals(HttpMethod.HEAD))
+                && RequestRules.checkHttp1(version.majorVersion(), version.minorVersion(),
+                        request.headers().getAll(HttpHeaderNames.HOST)).isEmpty()) {
             stats(ctx, request, start, keepAlive);
             return;
         }
-        RequestPath path;
-        try {
-            path = RequestPath.parse(request.uri());
-        } catch (RequestPath.InvalidPathException e) {
-            error(ctx, request, start, HttpResponseStatus.BAD_REQUEST, e.getMessage(), keepAlive);
-            return;
-        }
-        RootDirectory.Opened file;
-        try {
-            file = server.root.openFile(path);
-        } catch (IOException | SecurityException e) {
-            LOG.log(Level.DEBUG, () -> "cannot open " + request.uri() + ": " + e);
-            error(ctx, request, start, HttpResponseStatus.NOT_FOUND, "not found", keepAlive);
-            return;
-        }
-        if (file == null) {
-            error(ctx, request, start, HttpResponseStatus.NOT_FOUND, "not found", keepAlive);
-            return;
-        }
-        serve(ctx, request, start, keepAlive, file);
+        FileExchange.FileResponse answer = exchange.answer(new FileExchange.Request(request.method().name(), request.uri(),
+                version.majorVersion(), version.minorVersion(), request.headers().getAll(HttpHeaderNames.HOST),
+                request.headers(), hasBody));
+        send(ctx, request, start, keepAlive && !answer.closeConnection(), answer);
     }
 
-    private void serve(ChannelHandlerContext ctx, HttpRequest request, long start, boolean keepAlive, RootDirectory.Opened file) {
-        ResponsePlan plan;
-        try {
-            plan = ResponsePlan.plan(request.method(), request.headers(), file.representation(), server.options.rangeLimits(),
-                    Instant.now());
-        } catch (RuntimeException e) {
-            closeQuietly(file);
-            LOG.log(Level.WARNING, () -> "could not plan the response to " + request.method() + " " + request.uri(), e);
-            error(ctx, request, start, HttpResponseStatus.INTERNAL_SERVER_ERROR, "internal error", false);
+    private void send(ChannelHandlerContext ctx, HttpRequest request, long start, boolean keepAlive,
+                      FileExchange.FileResponse answer) {
+        RootDirectory.Opened file = answer.file();
+        if (file == null) {
+            respond(ctx, request, start, answer, keepAlive);
             return;
         }
-        HttpResponse response = new DefaultHttpResponse(HttpVersion.HTTP_1_1, plan.status(), plan.headers());
+        HttpResponse response = new DefaultHttpResponse(HttpVersion.HTTP_1_1, answer.status(), answer.headers());
         decorate(response, request, keepAlive);
-        long bodyLength = plan.bodyLength();
-        if (plan.body().isEmpty()) {
-            closeQuietly(file);
-            ctx.write(response);
-            ChannelFuture f = ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
-            f.addListener((ChannelFutureListener) done -> finished(ctx, request, start, plan.status(), 0, keepAlive, done.isSuccess()));
-            return;
-        }
+        long bodyLength = answer.bodyLength();
         ChannelFuture body;
         try {
-            body = server.bodySender.send(ctx, response, file, plan.body());
+            body = server.bodySender.send(ctx, response, file, answer.body());
         } catch (RuntimeException e) {
-            closeQuietly(file);
+            answer.close();
             LOG.log(Level.WARNING, () -> "could not start the body of " + file.path(), e);
             ctx.close();
-            finished(ctx, request, start, plan.status(), 0, false, false);
+            finished(ctx, request, start, answer.status(), 0, false, false);
             return;
         }
         body.addListener((ChannelFutureListener) done -> {
-            closeQuietly(file);
+            answer.close();
             if (!done.isSuccess() && BodySender.refusedForBudget(ctx, done)) {
                 // Nothing was sent, not even the headers: the request can still be refused properly.
                 LOG.log(Level.DEBUG, () -> "no mapping budget for " + file.path() + ", answering 503: " + done.cause().getMessage());
@@ -194,17 +153,18 @@ final class FileRequestHandler extends ChannelInboundHandlerAdapter {
                 // Content-Length is reached, never padding.
                 LOG.log(Level.DEBUG, () -> "body of " + file.path() + " failed", done.cause());
                 ctx.close();
-                finished(ctx, request, start, plan.status(), -1, false, false);
+                finished(ctx, request, start, answer.status(), -1, false, false);
                 return;
             }
             ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener((ChannelFutureListener) last ->
-                    finished(ctx, request, start, plan.status(), bodyLength, keepAlive, last.isSuccess()));
+                    finished(ctx, request, start, answer.status(), bodyLength, keepAlive, last.isSuccess()));
         });
     }
 
     private void stats(ChannelHandlerContext ctx, HttpRequest request, long start, boolean keepAlive) {
         String json = statsJson(server, server.bodySender.describe(), "");
-        respond(ctx, request, start, HttpResponseStatus.OK, "application/json", json, keepAlive);
+        respond(ctx, request, start, FileExchange.FileResponse.text(HttpResponseStatus.OK, "application/json", json,
+                HttpMethod.HEAD.equals(request.method())), keepAlive);
     }
 
     /** The {@code /_stats} body; {@code moreFields} is appended inside the object (empty, or starting with a comma). */
@@ -218,24 +178,25 @@ final class FileRequestHandler extends ChannelInboundHandlerAdapter {
 
     private void error(ChannelHandlerContext ctx, HttpRequest request, long start, HttpResponseStatus status, String message,
                        boolean keepAlive) {
-        respond(ctx, request, start, status, "text/plain; charset=utf-8", status + ": " + message + "\n", keepAlive);
+        respond(ctx, request, start, FileExchange.FileResponse.error(status, message,
+                HttpMethod.HEAD.equals(request.method()), !keepAlive), keepAlive);
     }
 
-    private void respond(ChannelHandlerContext ctx, HttpRequest request, long start, HttpResponseStatus status,
-                         String contentType, String text, boolean keepAlive) {
-        boolean head = HttpMethod.HEAD.equals(request.method());
-        ByteBuf content = head ? Unpooled.EMPTY_BUFFER : Unpooled.copiedBuffer(text, StandardCharsets.UTF_8);
-        DefaultFullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, content);
-        response.headers().set(HttpHeaderNames.CONTENT_TYPE, contentType);
-        response.headers().set(HttpHeaderNames.CONTENT_LENGTH, text.getBytes(StandardCharsets.UTF_8).length);
-        if (status.equals(HttpResponseStatus.METHOD_NOT_ALLOWED)) {
-            response.headers().set(HttpHeaderNames.ALLOW, "GET, HEAD");
+    /** Writes a response whose body, if any, is bytes in memory (an error text, the stats): one full response. */
+    private void respond(ChannelHandlerContext ctx, HttpRequest request, long start, FileExchange.FileResponse answer,
+                         boolean keepAlive) {
+        ByteBuf content = Unpooled.EMPTY_BUFFER;
+        if (!answer.body().isEmpty()) {
+            content = Unpooled.buffer((int) answer.bodyLength());
+            for (BodyPart part : answer.body()) {
+                content.writeBytes(((BodyPart.Bytes) part).bytes());
+            }
         }
-        if (status.equals(HttpResponseStatus.SERVICE_UNAVAILABLE)) {
-            response.headers().set(HttpHeaderNames.RETRY_AFTER, 1);
-        }
+        DefaultFullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, answer.status(), content);
+        response.headers().set(answer.headers());
         decorate(response, request, keepAlive);
         long bytes = content.readableBytes();
+        HttpResponseStatus status = answer.status();
         ctx.writeAndFlush(response).addListener((ChannelFutureListener) f ->
                 finished(ctx, request, start, status, bytes, keepAlive, f.isSuccess()));
     }
@@ -297,13 +258,5 @@ final class FileRequestHandler extends ChannelInboundHandlerAdapter {
             }
         }
         return s.length() > 512 ? b.append("...").toString() : b.toString();
-    }
-
-    private static void closeQuietly(RootDirectory.Opened file) {
-        try {
-            file.close();
-        } catch (IOException ignored) {
-            // a read-only channel has nothing to flush
-        }
     }
 }
