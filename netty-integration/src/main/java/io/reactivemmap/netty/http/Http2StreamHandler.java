@@ -29,10 +29,8 @@ import io.netty.handler.codec.http2.HttpConversionUtil;
 import io.netty.util.ReferenceCountUtil;
 import org.jspecify.annotations.Nullable;
 
-import java.io.IOException;
+import java.util.List;
 import java.lang.System.Logger.Level;
-import java.nio.charset.StandardCharsets;
-import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -57,6 +55,7 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter {
     private static final System.Logger LOG = System.getLogger(Http2StreamHandler.class.getName());
 
     private final Http2Server http2;
+    private final FileExchange exchange;
     private final boolean overloaded;
     private boolean requestSeen;
     /** The client's half of the stream ended (its END_STREAM arrived). */
@@ -64,6 +63,7 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter {
 
     Http2StreamHandler(Http2Server http2, boolean overloaded) {
         this.http2 = http2;
+        this.exchange = FileExchange.of(http2.server.root, http2.server.options.rangeLimits());
         this.overloaded = overloaded;
     }
 
@@ -117,90 +117,54 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter {
                     + " connections");
             return;
         }
-        HttpMethod method;
-        try {
-            method = HttpMethod.valueOf(request.method);
-        } catch (IllegalArgumentException e) {
-            error(ctx, request, HttpResponseStatus.BAD_REQUEST, "not a method: " + FileRequestHandler.printable(request.method));
-            return;
-        }
-        if (!method.equals(HttpMethod.GET) && !method.equals(HttpMethod.HEAD)) {
-            error(ctx, request, HttpResponseStatus.METHOD_NOT_ALLOWED, "only GET and HEAD are served");
-            return;
-        }
         CharSequence length = headers.get(HttpHeaderNames.CONTENT_LENGTH);
-        if (!endStream && (length == null || !"0".contentEquals(length))) {
-            error(ctx, request, HttpResponseStatus.BAD_REQUEST, "a " + method + " request must not carry a body");
-            return;
-        }
-        if (server.options.statsEndpoint() && request.path.equals(FileRequestHandler.STATS_PATH)) {
-            respond(ctx, request, HttpResponseStatus.OK, "application/json",
-                    FileRequestHandler.statsJson(server, http2.bodySender.describe(), ",\"protocol\":\"h2\""));
+        boolean hasBody = !endStream && (length == null || !"0".contentEquals(length));
+        boolean getOrHead = request.method.equals("GET") || request.method.equals("HEAD");
+        if (server.options.statsEndpoint() && request.path.equals(FileRequestHandler.STATS_PATH) && getOrHead && !hasBody) {
+            respond(ctx, request, FileExchange.FileResponse.text(HttpResponseStatus.OK, "application/json",
+                    FileRequestHandler.statsJson(server, http2.bodySender.describe(), ",\"protocol\":\"h2\""),
+                    request.method.equals("HEAD")));
             return;
         }
         HttpHeaders requestHeaders = new DefaultHttpHeaders();
-        RequestPath path;
         try {
             for (Map.Entry<CharSequence, CharSequence> e : headers) {
                 if (e.getKey().length() > 0 && e.getKey().charAt(0) != ':') {
                     requestHeaders.add(e.getKey(), e.getValue());
                 }
             }
-            path = RequestPath.parse(request.path);
-        } catch (RequestPath.InvalidPathException | IllegalArgumentException e) {
+        } catch (IllegalArgumentException e) {
             error(ctx, request, HttpResponseStatus.BAD_REQUEST, e.getMessage());
             return;
         }
-        RootDirectory.Opened file;
-        try {
-            file = server.root.openFile(path);
-        } catch (IOException | SecurityException e) {
-            LOG.log(Level.DEBUG, () -> "cannot open " + request.path + ": " + e);
-            error(ctx, request, HttpResponseStatus.NOT_FOUND, "not found");
-            return;
-        }
-        if (file == null) {
-            error(ctx, request, HttpResponseStatus.NOT_FOUND, "not found");
-            return;
-        }
-        serve(ctx, request, method, requestHeaders, file);
+        FileExchange.FileResponse answer = exchange.answer(new FileExchange.Request(request.method, request.path, -1, -1,
+                List.of(), requestHeaders, hasBody));
+        serve(ctx, request, answer);
     }
 
-    private void serve(ChannelHandlerContext ctx, Request request, HttpMethod method, HttpHeaders requestHeaders,
-                       RootDirectory.Opened file) {
-        ResponsePlan plan;
-        try {
-            plan = ResponsePlan.plan(method, requestHeaders, file.representation(), http2.server.options.rangeLimits(),
-                    Instant.now());
-        } catch (RuntimeException e) {
-            closeQuietly(file);
-            LOG.log(Level.WARNING, () -> "could not plan the response to " + request.method + " " + request.path, e);
-            error(ctx, request, HttpResponseStatus.INTERNAL_SERVER_ERROR, "internal error");
+    private void serve(ChannelHandlerContext ctx, Request request, FileExchange.FileResponse answer) {
+        RootDirectory.Opened file = answer.file();
+        if (file == null) {
+            respond(ctx, request, answer);
             return;
         }
-        Http2Headers response = responseHeaders(plan.status(), plan.headers());
-        if (plan.body().isEmpty()) {
-            closeQuietly(file);
-            ctx.writeAndFlush(new DefaultHttp2HeadersFrame(response, true)).addListener((ChannelFutureListener) f ->
-                    finished(ctx, request, plan.status(), 0, f.isSuccess()));
-            return;
-        }
-        long bodyLength = plan.bodyLength();
+        Http2Headers response = responseHeaders(answer.status(), answer.headers());
+        long bodyLength = answer.bodyLength();
         DataFrames frames = new DataFrames(bodyLength);
         ctx.pipeline().addBefore(ctx.name(), "data-frames", frames);
         ChannelFuture body;
         try {
             // the headers go out with the body's first window (see BodySender.refusedForBudget)
-            body = http2.bodySender.send(ctx, new DefaultHttp2HeadersFrame(response, false), file, plan.body());
+            body = http2.bodySender.send(ctx, new DefaultHttp2HeadersFrame(response, false), file, answer.body());
         } catch (RuntimeException e) {
-            closeQuietly(file);
+            answer.close();
             LOG.log(Level.WARNING, () -> "could not start the body of " + file.path(), e);
             reset(ctx);
-            finished(ctx, request, plan.status(), -1, false);
+            finished(ctx, request, answer.status(), -1, false);
             return;
         }
         body.addListener((ChannelFutureListener) done -> {
-            closeQuietly(file);
+            answer.close();
             if (!done.isSuccess() && BodySender.refusedForBudget(ctx, done)) {
                 // Nothing was sent on the stream, not even the headers: it can still be refused properly.
                 LOG.log(Level.DEBUG, () -> "no mapping budget for " + file.path() + " on " + ctx.channel() + ", answering 503: "
@@ -214,9 +178,9 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter {
             // close fails although nothing was lost. Once that frame was passed on, its write is the body's outcome.
             ChannelFuture last = frames.lastFrame();
             if (done.isSuccess() || last == null) {
-                bodyDone(ctx, request, plan.status(), bodyLength, file, done);
+                bodyDone(ctx, request, answer.status(), bodyLength, file, done);
             } else {
-                last.addListener((ChannelFutureListener) f -> bodyDone(ctx, request, plan.status(), bodyLength, file, f));
+                last.addListener((ChannelFutureListener) f -> bodyDone(ctx, request, answer.status(), bodyLength, file, f));
             }
         });
     }
@@ -243,32 +207,23 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void error(ChannelHandlerContext ctx, Request request, HttpResponseStatus status, @Nullable String message) {
-        respond(ctx, request, status, "text/plain; charset=utf-8", status + ": " + message + "\n");
+        respond(ctx, request, FileExchange.FileResponse.error(status, String.valueOf(message),
+                HttpMethod.HEAD.name().equals(request.method), false));
     }
 
-    private void respond(ChannelHandlerContext ctx, Request request, HttpResponseStatus status, String contentType,
-                         String text) {
-        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
-        Http2Headers h = new DefaultHttp2Headers().status(status.codeAsText());
-        h.set(HttpHeaderNames.CONTENT_TYPE, contentType);
-        h.setInt(HttpHeaderNames.CONTENT_LENGTH, bytes.length);
-        h.set(HttpHeaderNames.DATE, HttpDates.now());
-        h.set(HttpHeaderNames.SERVER, "reactive-mmap");
-        if (status.equals(HttpResponseStatus.METHOD_NOT_ALLOWED)) {
-            h.set(HttpHeaderNames.ALLOW, "GET, HEAD");
-        }
-        if (status.equals(HttpResponseStatus.SERVICE_UNAVAILABLE)) {
-            h.setInt(HttpHeaderNames.RETRY_AFTER, 1);
-        }
-        boolean head = HttpMethod.HEAD.name().equals(request.method);
+    /** Writes a response whose body, if any, is bytes in memory (an error text, the stats). */
+    private void respond(ChannelHandlerContext ctx, Request request, FileExchange.FileResponse answer) {
+        Http2Headers h = responseHeaders(answer.status(), answer.headers());
+        HttpResponseStatus status = answer.status();
+        long sent = answer.bodyLength();
         ChannelFuture f;
-        if (head) {
+        if (answer.body().isEmpty()) {
             f = ctx.writeAndFlush(new DefaultHttp2HeadersFrame(h, true));
         } else {
             ctx.write(new DefaultHttp2HeadersFrame(h, false));
-            f = ctx.writeAndFlush(new DefaultHttp2DataFrame(Unpooled.wrappedBuffer(bytes), true));
+            f = ctx.writeAndFlush(new DefaultHttp2DataFrame(Unpooled.wrappedBuffer(
+                    ((BodyPart.Bytes) answer.body().getFirst()).bytes()), true));
         }
-        long sent = head ? 0 : bytes.length;
         f.addListener((ChannelFutureListener) done -> finished(ctx, request, status, sent, done.isSuccess()));
     }
 
@@ -301,14 +256,6 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter {
             ctx.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.INTERNAL_ERROR));
         }
         ctx.close();
-    }
-
-    private static void closeQuietly(RootDirectory.Opened file) {
-        try {
-            file.close();
-        } catch (IOException ignored) {
-            // a read-only channel has nothing to flush
-        }
     }
 
     /** What the access log needs of a request. */
