@@ -164,14 +164,7 @@ abstract class FileServerContract {
 
     @Test
     void optionsAsteriskIsAnsweredWithWhatTheServerAllowsAndTheAsteriskIsForOptionsOnly() throws Exception {
-        try (RawHttp raw = new RawHttp(server.port())) {
-            RawHttp.Response r = raw.request("OPTIONS", "*");
-            assertEquals(204, r.status());
-            assertEquals("GET, HEAD", r.header("allow"));
-            assertEquals(400, raw.request("GET", "*").status());
-            assertEquals(405, raw.request("OPTIONS", "/a.txt").status());
-            assertEquals(200, raw.request("GET", "/a.txt").status(), "the connection is kept");
-        }
+        RequestRulesCases.assertOptionsAsterisk(server.port(), "/a.txt");
     }
 
     @Test

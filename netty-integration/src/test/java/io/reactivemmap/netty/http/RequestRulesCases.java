@@ -73,4 +73,19 @@ public final class RequestRulesCases {
             }
         }
     }
+
+    /**
+     * {@code OPTIONS *} is answered {@code 204} with {@code Allow: GET, HEAD}, the asterisk is for OPTIONS only
+     * ({@code 400}), OPTIONS of a file is a {@code 405}, and the connection is kept for {@code servable}.
+     */
+    public static void assertOptionsAsterisk(int port, String servable) throws IOException {
+        try (RawHttp raw = new RawHttp(port)) {
+            RawHttp.Response r = raw.request("OPTIONS", "*");
+            assertEquals(204, r.status());
+            assertEquals("GET, HEAD", r.header("allow"));
+            assertEquals(400, raw.request("GET", "*").status());
+            assertEquals(405, raw.request("OPTIONS", servable).status());
+            assertEquals(200, raw.request("GET", servable).status(), "the connection is kept");
+        }
+    }
 }

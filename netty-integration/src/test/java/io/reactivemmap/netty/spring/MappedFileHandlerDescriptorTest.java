@@ -70,33 +70,36 @@ class MappedFileHandlerDescriptorTest {
 
     @Test
     void aResponseThatAFilterDropsForAnotherClosesItsDescriptor() throws Exception {
-        Path root = Files.createDirectories(dir.resolve("root"));
-        Path served = TestFiles.pattern(root, "f.bin", 256 * 1024);
-        MappedFileHandler files = handler(root);
-        RouterFunction<ServerResponse> routes = RouterFunctions.route(RequestPredicates.path("/**"), files)
+        servingLeavesNoDescriptor(files -> RouterFunctions.route(RequestPredicates.path("/**"), files)
                 .filter((request, next) -> next.handle(request)
-                        .flatMap(dropped -> ServerResponse.ok().bodyValue("replaced by a filter\n")));
-        try (SpringServer server = SpringServer.start(RouterFunctions.toHttpHandler(routes))) {
-            for (int i = 0; i < 20; i++) {
-                WireHttp.Response r = WireHttp.exchange(server.port(), "GET", "/f.bin");
-                assertEquals(200, r.status());
-                assertEquals("replaced by a filter\n", new String(r.body(), StandardCharsets.UTF_8));
-            }
-            TestFiles.awaitNoDescriptors(served);
-        }
+                        .flatMap(dropped -> ServerResponse.ok().bodyValue("replaced by a filter\n"))), port -> {
+            WireHttp.Response r = WireHttp.exchange(port, "GET", "/f.bin");
+            assertEquals(200, r.status());
+            assertEquals("replaced by a filter\n", new String(r.body(), StandardCharsets.UTF_8));
+        });
     }
 
     @Test
     void aResponseWrittenOrFailedOverReactorNettyClosesItsDescriptor() throws Exception {
+        servingLeavesNoDescriptor(files -> RouterFunctions.route(RequestPredicates.path("/**"), files), port -> {
+            assertEquals(200, WireHttp.exchange(port, "GET", "/f.bin").status());
+            assertEquals(206, WireHttp.exchange(port, "GET", "/f.bin", "Range: bytes=0-9,100-109").status());
+            assertEquals(304, WireHttp.exchange(port, "GET", "/f.bin", "If-None-Match: *").status());
+        });
+    }
+
+    private interface Requests {
+        void send(int port) throws Exception;
+    }
+
+    /** Serves a 256 KiB f.bin through {@code routes}, sends {@code requests} 20 times, and expects no descriptor left. */
+    private void servingLeavesNoDescriptor(java.util.function.Function<MappedFileHandler, RouterFunction<ServerResponse>> routes,
+                                           Requests requests) throws Exception {
         Path root = Files.createDirectories(dir.resolve("root"));
         Path served = TestFiles.pattern(root, "f.bin", 256 * 1024);
-        MappedFileHandler files = handler(root);
-        RouterFunction<ServerResponse> routes = RouterFunctions.route(RequestPredicates.path("/**"), files);
-        try (SpringServer server = SpringServer.start(RouterFunctions.toHttpHandler(routes))) {
+        try (SpringServer server = SpringServer.start(RouterFunctions.toHttpHandler(routes.apply(handler(root))))) {
             for (int i = 0; i < 20; i++) {
-                assertEquals(200, WireHttp.exchange(server.port(), "GET", "/f.bin").status());
-                assertEquals(206, WireHttp.exchange(server.port(), "GET", "/f.bin", "Range: bytes=0-9,100-109").status());
-                assertEquals(304, WireHttp.exchange(server.port(), "GET", "/f.bin", "If-None-Match: *").status());
+                requests.send(server.port());
             }
             TestFiles.awaitNoDescriptors(served);
         }
