@@ -87,6 +87,31 @@ final class FluxMappedRecords extends Flux<MappedRecord> {
         return -1;
     }
 
+    /**
+     * One subscription's state machine.
+     *
+     * <h2>Who runs what</h2>
+     * All scanning, emitting and terminating happens in the drain loop, which one thread at a time runs
+     * (work-in-progress counter {@code wip}): the thread calling {@code request} or {@code cancel}, the thread
+     * delivering a window ({@code onNext} parks it in {@code incoming} and drains), or the thread whose close let the
+     * source map the next one. {@code current}, {@code pos} and the other scan fields are confined to the loop.
+     *
+     * <h2>Cancellation against emission</h2>
+     * The same protocol as the window source's ({@link EmissionGate}: {@code CANCELLED} and {@code EMITTING} bits,
+     * changed only by compare-and-set):
+     * <ul>
+     *   <li>Before each {@code onNext(record)} the loop claims the emission; if {@code CANCELLED} is set, the record
+     *   (which may hold a {@linkplain MappedWindow#retain() reference} to the current window) is closed by the
+     *   operator instead. So every record the operator cut is emitted exactly once or closed by it.</li>
+     *   <li>{@code cancel()} sets {@code CANCELLED} and, if another thread is inside {@code onNext(record)}, waits
+     *   until it returns; once {@code cancel()} has returned no {@code onNext} is running or will start. From inside
+     *   {@code onNext} on the emitting thread (as {@code take(n)} does) it returns at once.</li>
+     *   <li>The cancelling thread then drains: the loop (on whichever thread holds it) cancels the window source,
+     *   whose own protocol closes every window it has not emitted, and closes the current window and one parked in
+     *   {@code incoming}. A window the source delivers later (it can only be one whose emission it claimed before
+     *   our cancel reached it) is closed by the next drain.</li>
+     * </ul>
+     */
     static final class RecordSubscriber implements CoreSubscriber<MappedWindow>, Subscription, Scannable {
         private static final VarHandle WIP;
         private static final VarHandle REQUESTED;
@@ -117,7 +142,8 @@ final class FluxMappedRecords extends Flux<MappedRecord> {
         @SuppressWarnings("unused") private volatile @Nullable MappedWindow incoming;
         private volatile boolean done;
         private volatile @Nullable Throwable error;
-        private volatile boolean cancelled;
+        /** CANCELLED and EMITTING bits: see the class documentation. */
+        private final EmissionGate gate = new EmissionGate();
         private volatile @Nullable Throwable badRequest;
 
         // Touched only inside the drain loop.
@@ -193,7 +219,7 @@ final class FluxMappedRecords extends Flux<MappedRecord> {
 
         @Override
         public void cancel() {
-            cancelled = true;
+            gate.cancel();
             drain();
         }
 
@@ -219,7 +245,7 @@ final class FluxMappedRecords extends Flux<MappedRecord> {
             }
             try {
                 for (;;) {
-                    if (cancelled) {
+                    if (gate.isCancelled()) {
                         cleanUp();
                         return;
                     }
@@ -266,7 +292,17 @@ final class FluxMappedRecords extends Flux<MappedRecord> {
                         if (r != Long.MAX_VALUE) {
                             REQUESTED.getAndAdd(this, -1L);
                         }
-                        actual.onNext(record);
+                        if (!gate.claim()) {
+                            // Cancelled since the check above: the record never leaves the operator.
+                            record.close();
+                            cleanUp();
+                            return;
+                        }
+                        try {
+                            actual.onNext(record);
+                        } finally {
+                            gate.endEmission();
+                        }
                     }
                 }
             } catch (InternalError fault) {
@@ -453,7 +489,7 @@ final class FluxMappedRecords extends Flux<MappedRecord> {
                 return 1;
             }
             if (key == Attr.CANCELLED) {
-                return cancelled;
+                return gate.isCancelled();
             }
             if (key == Attr.TERMINATED) {
                 return done;

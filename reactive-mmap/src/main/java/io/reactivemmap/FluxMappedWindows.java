@@ -29,7 +29,6 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayDeque;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.LockSupport;
 import java.nio.channels.ClosedByInterruptException;
 import java.nio.channels.ClosedChannelException;
 
@@ -228,7 +227,7 @@ final class FluxMappedWindows extends Flux<MappedWindow> {
      * the loop touches ({@code next}, {@code ahead}, {@code actual}, {@code terminated}) is confined to it.
      *
      * <h2>Cancellation against emission</h2>
-     * {@code state} holds two bits, {@code CANCELLED} and {@code EMITTING}, changed only by compare-and-set:
+     * An {@link EmissionGate} holds two bits, {@code CANCELLED} and {@code EMITTING}, changed only by compare-and-set:
      * <ul>
      *   <li>Before each {@code onNext(window)} the loop <em>claims</em> the emission: it sets {@code EMITTING} only if
      *   {@code CANCELLED} is clear, and clears it when {@code onNext} returns. If {@code CANCELLED} is set, the window
@@ -265,16 +264,12 @@ final class FluxMappedWindows extends Flux<MappedWindow> {
     static final class WindowSubscription implements Subscription, Scannable, MappedWindow.Owner {
         private static final VarHandle WIP;
         private static final VarHandle REQUESTED;
-        private static final VarHandle STATE;
-        private static final int CANCELLED = 1;
-        private static final int EMITTING = 2;
 
         static {
             try {
                 MethodHandles.Lookup lookup = MethodHandles.lookup();
                 WIP = lookup.findVarHandle(WindowSubscription.class, "wip", int.class);
                 REQUESTED = lookup.findVarHandle(WindowSubscription.class, "requested", long.class);
-                STATE = lookup.findVarHandle(WindowSubscription.class, "state", int.class);
             } catch (ReflectiveOperationException e) {
                 throw new ExceptionInInitializerError(e);
             }
@@ -308,9 +303,8 @@ final class FluxMappedWindows extends Flux<MappedWindow> {
 
         @SuppressWarnings("unused") private volatile int wip;
         @SuppressWarnings("unused") private volatile long requested;
-        @SuppressWarnings("unused") private volatile int state;
-        /** The thread inside {@code onNext} while {@code EMITTING} is set; written before the bit is set. */
-        private volatile @Nullable Thread emitter;
+        /** The CANCELLED and EMITTING bits, shared with the records operator. */
+        private final EmissionGate gate = new EmissionGate();
         private volatile @Nullable Throwable badRequest;
 
         WindowSubscription(CoreSubscriber<? super MappedWindow> actual, SharedFile file, long start, long end,
@@ -337,61 +331,12 @@ final class FluxMappedWindows extends Flux<MappedWindow> {
 
         @Override
         public void cancel() {
-            int s;
-            do {
-                s = (int) STATE.getVolatile(this);
-            } while ((s & CANCELLED) == 0 && !STATE.compareAndSet(this, s, s | CANCELLED));
-            if ((s & EMITTING) != 0 && emitter != Thread.currentThread()) {
-                awaitEmissionEnd();
-            }
+            gate.cancel();
             drain();
         }
 
         private boolean isCancelled() {
-            return ((int) STATE.getVolatile(this) & CANCELLED) != 0;
-        }
-
-        /** Waits until the {@code onNext} running on another thread returns; keeps an interrupt for the caller. */
-        private void awaitEmissionEnd() {
-            boolean interrupted = false;
-            long parkNanos = 1_000;
-            for (int spins = 0; ((int) STATE.getVolatile(this) & EMITTING) != 0; spins++) {
-                if (spins < 64) {
-                    Thread.onSpinWait();
-                } else if (spins < 128) {
-                    Thread.yield();
-                } else {
-                    LockSupport.parkNanos(this, parkNanos);
-                    parkNanos = Math.min(parkNanos * 2, 1_000_000);
-                    interrupted |= Thread.interrupted();
-                }
-            }
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
-        }
-
-        /** Sets {@code EMITTING} unless cancelled; {@code false} if cancelled (the caller must close the window). */
-        private boolean claimEmission() {
-            emitter = Thread.currentThread();
-            for (;;) {
-                int s = (int) STATE.getVolatile(this);
-                if ((s & CANCELLED) != 0) {
-                    emitter = null;
-                    return false;
-                }
-                if (STATE.compareAndSet(this, s, s | EMITTING)) {
-                    return true;
-                }
-            }
-        }
-
-        private void endEmission() {
-            int s;
-            do {
-                s = (int) STATE.getVolatile(this);
-            } while (!STATE.compareAndSet(this, s, s & ~EMITTING));
-            emitter = null;
+            return gate.isCancelled();
         }
 
         @Override
@@ -466,7 +411,7 @@ final class FluxMappedWindows extends Flux<MappedWindow> {
                         w.close();
                         throw t;
                     }
-                    if (!claimEmission()) {
+                    if (!gate.claim()) {
                         // Cancelled since the check above, perhaps while w was being mapped: w never leaves the source.
                         w.close();
                         terminate();
@@ -475,7 +420,7 @@ final class FluxMappedWindows extends Flux<MappedWindow> {
                     try {
                         actual.onNext(w);
                     } finally {
-                        endEmission();
+                        gate.endEmission();
                     }
                     e++;
                 }

@@ -29,14 +29,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
- * Random operator chains over windows, with cancels, errors and requests from other threads; after every batch no
+ * Random operator chains over windows and over {@link MappedRecords} (a quarter of the chains), with cancels, errors and requests from other threads; after every batch no
  * window may be live and /proc/self/maps may map none of the test's files.
  *
  * <p>Seeded and reproducible: {@code -Dstress.seed=N} replays one seed, {@code -Dstress.chains=N} sets the number of
  * chains (default 8,000, about 25 s on two cores). A failure names the seed and the chain that was running.
  *
- * <p>The chains end with {@code doOnDiscard(MappedWindow.class, close)}, as the docs tell users of queueing
- * operators. Reactor itself drops some elements without a discard in races this suite provokes (FIELD-NOTES §7:
+ * <p>The chains end with {@code doOnDiscard(MappedWindow.class, close)} (and the same for records), as the docs tell
+ * users of queueing operators. Reactor itself drops some elements without a discard in races this suite provokes (FIELD-NOTES §7:
  * {@code timeout}, {@code publishOn}/{@code subscribeOn} of a {@code Mono} on cancel, ...): those arrive at
  * {@code Hooks.onNextDropped}, which closes them and counts them apart, per chain shape, so they are reported
  * separately from the source's own leaks (which the live-window check fails on).
@@ -56,7 +56,7 @@ class OwnershipStressTest {
      * source and lost by an operator downstream, while a live window that is not in here was never emitted, which is
      * the source's own leak.
      */
-    private final Map<MappedWindow, Boolean> emitted =
+    private final Map<Object, Boolean> emitted =
             java.util.Collections.synchronizedMap(new java.util.IdentityHashMap<>());
     private Scheduler workers;
 
@@ -64,9 +64,9 @@ class OwnershipStressTest {
     void hooks() throws Exception {
         NoLeakedWindows.assertNothingMapped();
         Hooks.onNextDropped(o -> {
-            if (o instanceof MappedWindow w) {
+            if (o instanceof MappedWindow || o instanceof MappedRecord) {
                 droppedByReactor.increment();
-                w.close();
+                close(o);
             }
         });
         workers = Schedulers.newParallel("stress", 4);
@@ -119,7 +119,7 @@ class OwnershipStressTest {
             assertEquals(0, budget.liveWindows(), "budget shares not returned after batch " + batch);
         }
         assertTrue(chainsRun >= Math.min(CHAINS, 500), "too few chains ran before the deadline: " + chainsRun);
-        System.out.printf("stress: %d chains (seed %d), %d windows seen; lost inside Reactor and reclaimed by the test: "
+        System.out.printf("stress: %d chains (seed %d), %d windows and records seen; lost inside Reactor and reclaimed by the test: "
                 + "%d through onNextDropped, %d emitted and then lost downstream with no discard%n", chainsRun, SEED,
                 windowsSeen.get(), droppedByReactor.sum(), lostDownstream.sum());
     }
@@ -131,10 +131,10 @@ class OwnershipStressTest {
     private void reclaimReactorLosses() throws InterruptedException {
         Thread.sleep(10); // let workers finish the hand-offs they started
         synchronized (emitted) {
-            for (MappedWindow w : emitted.keySet()) {
-                if (w.isOpen()) {
+            for (Object o : emitted.keySet()) {
+                if (o instanceof MappedWindow w ? w.isOpen() : ((MappedRecord) o).isOpen()) {
                     lostDownstream.increment();
-                    w.close();
+                    close(o);
                 }
             }
             emitted.clear();
@@ -174,6 +174,15 @@ class OwnershipStressTest {
         return leaking;
     }
 
+    /** Closes a window or a record (a chain carries one or the other). */
+    private static void close(Object o) {
+        if (o instanceof MappedWindow w) {
+            w.close();
+        } else {
+            ((MappedRecord) o).close();
+        }
+    }
+
     private static void assertNoneLive(String when) throws Exception {
         try {
             NoLeakedWindows.assertNothingMapped();
@@ -182,10 +191,10 @@ class OwnershipStressTest {
         }
     }
 
-    /** One random chain: a source, zero to three operators, a terminal subscriber and a random way to stop. */
+    /** One random chain: a source of windows or records, zero to three operators, a terminal subscriber and a random way to stop. */
     private final class Chain {
         final Random r;
-        final Flux<MappedWindow> flux;
+        final Flux<Object> flux;
         final String shape;
         final int stop;
         final Scheduler workers;
@@ -201,8 +210,11 @@ class OwnershipStressTest {
             };
             MapOptions options = MapOptions.defaults().withWindowSize(windowSize).withReadAhead(r.nextInt(4))
                     .withMaxLiveBytes(6L * (windowSize + PAGE)).withPopulateAhead(r.nextBoolean()).withBudget(budget);
-            StringBuilder s = new StringBuilder("seed=" + seed + " windows(" + file.getFileName() + "," + windowSize + ")");
-            Flux<MappedWindow> f = MappedFile.windows(file, options).doOnNext(w -> emitted.put(w, Boolean.TRUE));
+            boolean records = r.nextInt(4) == 0;
+            StringBuilder s = new StringBuilder("seed=" + seed + (records ? " lines(" : " windows(") + file.getFileName()
+                    + "," + windowSize + ")");
+            Flux<Object> f = (records ? MappedRecords.lines(file, options).<Object>map(x -> x)
+                    : MappedFile.windows(file, options).<Object>map(x -> x)).doOnNext(w -> emitted.put(w, Boolean.TRUE));
             int ops = r.nextInt(4);
             for (int k = 0; k < ops; k++) {
                 int op = r.nextInt(10);
@@ -249,7 +261,7 @@ class OwnershipStressTest {
                         long[] seen = {0};
                         f = f.map(w -> {
                             if (seen[0]++ == at) {
-                                w.close(); // the user's own window: close it before throwing, as user code must
+                                close(w); // the user's own element: close it before throwing, as user code must
                                 throw new IllegalStateException("boom at " + at);
                             }
                             return w;
@@ -263,7 +275,8 @@ class OwnershipStressTest {
                     }
                 }
             }
-            this.flux = f.doOnDiscard(MappedWindow.class, MappedWindow::close);
+            this.flux = f.doOnDiscard(MappedWindow.class, MappedWindow::close)
+                    .doOnDiscard(MappedRecord.class, MappedRecord::close);
             this.stop = r.nextInt(4);
             s.append(switch (stop) {
                 case 0 -> " run to the end";
@@ -278,7 +291,7 @@ class OwnershipStressTest {
             long cancelAfterMicros = r.nextInt(2000);
             int cancelAt = r.nextInt(30);
             int firstRequest = 1 + r.nextInt(8);
-            BaseSubscriber<MappedWindow> subscriber = new BaseSubscriber<>() {
+            BaseSubscriber<Object> subscriber = new BaseSubscriber<>() {
                 long count;
 
                 @Override
@@ -291,9 +304,9 @@ class OwnershipStressTest {
                 }
 
                 @Override
-                protected void hookOnNext(MappedWindow w) {
+                protected void hookOnNext(Object w) {
                     windowsSeen.incrementAndGet();
-                    w.close();
+                    close(w);
                     count++;
                     if (stop == 3 && count == cancelAt) {
                         cancel();

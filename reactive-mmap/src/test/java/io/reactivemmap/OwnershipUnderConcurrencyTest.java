@@ -112,6 +112,75 @@ class OwnershipUnderConcurrencyTest {
         assertEquals(0, lateTotal, "onNext calls that started after cancel() had returned, over " + RUNS + " runs");
     }
 
+    /**
+     * A records subscriber standing for an operator that has cancelled: it closes what it gets until its cancel()
+     * has returned, and drops (counts, does not close) any record that arrives after, as such an operator would.
+     */
+    private static final class LateRecordRecorder implements CoreSubscriber<MappedRecord> {
+        final AtomicReference<Subscription> subscription = new AtomicReference<>();
+        final AtomicBoolean cancelReturned = new AtomicBoolean();
+        final AtomicInteger late = new AtomicInteger();
+
+        @Override
+        public void onSubscribe(Subscription s) {
+            subscription.set(s);
+        }
+
+        @Override
+        public void onNext(MappedRecord r) {
+            if (cancelReturned.get()) {
+                late.incrementAndGet();
+                return;
+            }
+            r.close();
+        }
+
+        @Override
+        public void onError(Throwable t) {
+        }
+
+        @Override
+        public void onComplete() {
+        }
+
+        void cancel() {
+            subscription.get().cancel();
+            cancelReturned.set(true);
+        }
+    }
+
+    @Test
+    void noRecordFollowsCancelReturnedOnAnotherThreadAndNoneKeepsAWindowMapped() throws Exception {
+        StringBuilder text = new StringBuilder();
+        for (int i = 0; text.length() < 256 * PAGE; i++) {
+            text.append("record ").append(i).append(' ').append("x".repeat(i % 23)).append('\n');
+        }
+        Path file = java.nio.file.Files.writeString(dir.resolve("lines.txt"), text);
+        MapOptions options = MapOptions.defaults().withWindowSize(PAGE).withReadAhead(1);
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        Random random = new Random(1415);
+        int lateTotal = 0;
+        try {
+            for (int run = 0; run < RUNS; run++) {
+                LateRecordRecorder s = new LateRecordRecorder();
+                MappedRecords.lines(file, options).subscribe(s);
+                long delay = random.nextInt(200_000);
+                var drainer = pool.submit(() -> s.subscription.get().request(Long.MAX_VALUE));
+                var canceller = pool.submit(() -> {
+                    LockSupport.parkNanos(delay);
+                    s.cancel();
+                });
+                drainer.get(10, TimeUnit.SECONDS);
+                canceller.get(10, TimeUnit.SECONDS);
+                lateTotal += s.late.get();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertEquals(0, lateTotal, "records delivered after cancel() had returned, over " + RUNS + " runs");
+        NoLeakedWindows.assertNothingMapped();
+    }
+
     @Test
     void takeUntilOtherCancellingFromATimerThreadLeavesNoWindowMapped() throws Exception {
         Path file = TestFiles.pattern(dir, "f.bin", 256L * PAGE);

@@ -41,8 +41,9 @@ import java.util.concurrent.atomic.AtomicReference;
  * <h2>How much is mapped</h2>
  * Windows are pulled one at a time, synchronously, when a chunk is needed: the window being cut plus
  * {@link MapOptions#readAhead()} windows ahead, plus the windows whose chunks are still queued in the channel.
- * {@code ChunkedWriteHandler} reads a chunk only while the channel is writable, so those are at most the write-buffer
- * high-water mark plus one chunk. {@link MapOptions#maxLiveBytes()} is therefore <em>not</em> applied here (the
+ * {@code ChunkedWriteHandler} reads a chunk only while the channel is writable, so the queued chunks are at most the
+ * write-buffer high-water mark plus one chunk of bytes, and what stays mapped is the windows they span, plus the one
+ * being cut and those read ahead (measured by {@code MappedChunkedInputTest} with a slow reader). {@link MapOptions#maxLiveBytes()} is therefore <em>not</em> applied here (the
  * input raises it): {@code ChunkedWriteHandler} cannot be woken up when a window is unmapped, so the input must
  * never wait for an unmap or the transfer would stall. The process-wide {@link MapOptions#budget()} still applies;
  * if it is spent, {@code readChunk} returns {@code null} and the transfer resumes on the next flush, writability

@@ -74,6 +74,40 @@ class MappedChunkedInputTest {
         assertFalse(ch.finish());
     }
 
+    /**
+     * The class notes' reason for not applying maxLiveBytes, measured: ChunkedWriteHandler reads no chunk while the
+     * channel is unwritable, so a slow reader holds at most the high-water mark plus one chunk in queued chunks,
+     * and what is mapped is the windows those chunks span, plus the window being cut and the windows read ahead.
+     */
+    @Test
+    void aSlowReaderThroughChunkedWriteHandlerKeepsMappedBytesWithinTheHighWaterMarkBound() throws Exception {
+        int size = 40 * WINDOW + 5;
+        int chunk = 16 * 1024;
+        long high = 64 * 1024;
+        int readAhead = 1;
+        Path file = TestFiles.pattern(dir, "f", size);
+        SlowPeer peer = new SlowPeer(high, high / 2);
+        EmbeddedChannel ch = new EmbeddedChannel(peer, new ChunkedWriteHandler());
+        MappingStats.resetPeak();
+        ChannelFuture f = ch.writeAndFlush(new MappedChunkedInput(file, 0, size, OPTIONS.withReadAhead(readAhead), chunk));
+        ch.runPendingTasks();
+        while (!f.isDone()) {
+            peer.deliver(chunk); // the reader takes one chunk at a time
+            ch.runPendingTasks();
+        }
+        assertTrue(f.isSuccess(), () -> String.valueOf(f.cause()));
+        assertEquals(size, peer.received.size());
+        assertPattern(peer.received.toByteArray(), 0);
+        // Queued chunks (at most high + one chunk of bytes) span at most this many windows, plus the one being cut
+        // and those read ahead; each mapping is at most a window plus a page of alignment.
+        long spanned = (high + chunk + WINDOW - 1) / WINDOW + 1;
+        long bound = (spanned + 1 + readAhead) * (WINDOW + 4096L);
+        long peak = MappingStats.snapshot().peakMappedBytes();
+        assertTrue(peak <= bound, "peak mapped " + peak + " bytes, documented bound " + bound + " (file " + size + ")");
+        assertTrue(peer.maxHeldBytes <= high + chunk, "held " + peer.maxHeldBytes + " bytes past the high-water mark");
+        assertFalse(ch.finish());
+    }
+
     @Test
     void httpChunkedInputWrapsIt() throws Exception {
         int size = 3 * WINDOW;
