@@ -55,7 +55,7 @@ final class FileRequestHandler extends ChannelInboundHandlerAdapter {
 
     FileRequestHandler(FileServer.State server, ConnectionGuard guard) {
         this.server = server;
-        this.exchange = FileExchange.of(server.root, server.options.rangeLimits());
+        this.exchange = server.exchange;
         this.guard = guard;
     }
 

@@ -112,6 +112,8 @@ public final class FileServer implements AutoCloseable {
         final FileServerOptions options;
         final RootDirectory root;
         final BodySender bodySender;
+        /** What every request of this server gets, HTTP/1.1 and HTTP/2 alike. */
+        final FileExchange exchange;
         final AtomicInteger openConnections = new AtomicInteger();
         final LongAdder requests = new LongAdder();
         /** Every open connection (a closed channel leaves the group by itself). */
@@ -123,6 +125,7 @@ public final class FileServer implements AutoCloseable {
             this.options = options;
             this.root = root;
             this.bodySender = bodySender;
+            this.exchange = FileExchange.of(root, options.rangeLimits());
         }
     }
 

@@ -63,7 +63,7 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter {
 
     Http2StreamHandler(Http2Server http2, boolean overloaded) {
         this.http2 = http2;
-        this.exchange = FileExchange.of(http2.server.root, http2.server.options.rangeLimits());
+        this.exchange = http2.server.exchange;
         this.overloaded = overloaded;
     }
 
