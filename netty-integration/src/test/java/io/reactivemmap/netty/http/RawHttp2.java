@@ -26,31 +26,37 @@ import java.nio.charset.StandardCharsets;
  * literals without indexing (names and values exactly as given, upper case and control characters included); the
  * server's header blocks are decoded with Netty's decoder. Every read waits at most 10 s.
  */
-final class RawHttp2 implements AutoCloseable {
-    static final int DATA = 0, HEADERS = 1, PRIORITY = 2, RST_STREAM = 3, SETTINGS = 4, PUSH_PROMISE = 5, PING = 6,
+public final class RawHttp2 implements AutoCloseable {
+    public static final int DATA = 0, HEADERS = 1, PRIORITY = 2, RST_STREAM = 3, SETTINGS = 4, PUSH_PROMISE = 5, PING = 6,
             GOAWAY = 7, WINDOW_UPDATE = 8, CONTINUATION = 9;
-    static final int END_STREAM = 0x1, ACK = 0x1, END_HEADERS = 0x4, PRIORITY_FLAG = 0x20;
+    public static final int END_STREAM = 0x1, ACK = 0x1, END_HEADERS = 0x4, PRIORITY_FLAG = 0x20;
     static final int SETTINGS_ENABLE_PUSH = 0x2, SETTINGS_INITIAL_WINDOW_SIZE = 0x4, SETTINGS_MAX_FRAME_SIZE = 0x5;
     private static final byte[] PREFACE = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
 
     /** One frame as it came off the wire. */
-    record Frame(int type, int flags, int stream, byte[] payload) {
-        boolean has(int flag) {
+    public record Frame(int type, int flags, int stream, byte[] payload) {
+        public boolean has(int flag) {
             return (flags & flag) != 0;
         }
 
-        int int32(int at) {
+        public int int32(int at) {
             return ByteBuffer.wrap(payload, at, 4).getInt();
         }
     }
 
     /** A GOAWAY frame's fields. */
-    record GoAway(int lastStreamId, long errorCode, String debug) {
+    public record GoAway(int lastStreamId, long errorCode, String debug) {
     }
 
     /** What came back on one stream: the response headers (if any), body bytes, and how the stream ended. */
-    record Response(Http2Headers headers, int bodyBytes, boolean endStream, long resetCode) {
-        String status() {
+    public record Response(Http2Headers headers, byte[] body, boolean endStream, long resetCode) {
+        /** The number of DATA bytes received. */
+        public int bodyBytes() {
+            return body.length;
+        }
+
+        /** The {@code :status}, or null if no response headers came before the stream ended. */
+        public String status() {
             return headers == null || headers.status() == null ? null : headers.status().toString();
         }
     }
@@ -70,12 +76,12 @@ final class RawHttp2 implements AutoCloseable {
     }
 
     /** An h2c connection with prior knowledge. */
-    static RawHttp2 plain(int port) throws IOException {
+    public static RawHttp2 plain(int port) throws IOException {
         return new RawHttp2(new Socket("127.0.0.1", port));
     }
 
     /** A plain connection with a small receive buffer, so that a client that does not read backs the server up soon. */
-    static RawHttp2 plainNotReading(int port) throws IOException {
+    public static RawHttp2 plainNotReading(int port) throws IOException {
         Socket s = new Socket();
         s.setReceiveBufferSize(4096);
         s.connect(new InetSocketAddress("127.0.0.1", port));
@@ -99,7 +105,7 @@ final class RawHttp2 implements AutoCloseable {
      * Sends the preface and a SETTINGS frame with the given (identifier, value) pairs, then reads the server's SETTINGS
      * and acknowledges it.
      */
-    RawHttp2 start(long... settings) throws IOException {
+    public RawHttp2 start(long... settings) throws IOException {
         out.write(PREFACE);
         frame(SETTINGS, 0, 0, settingsPayload(settings));
         for (Frame f; (f = read()).type != SETTINGS || f.has(ACK); ) {
@@ -122,7 +128,7 @@ final class RawHttp2 implements AutoCloseable {
     }
 
     /** Writes one frame (its 9-byte header and payload) and flushes. */
-    void frame(int type, int flags, int stream, byte[] payload) throws IOException {
+    public void frame(int type, int flags, int stream, byte[] payload) throws IOException {
         out.write(frameBytes(type, flags, stream, payload));
         out.flush();
     }
@@ -166,17 +172,17 @@ final class RawHttp2 implements AutoCloseable {
     }
 
     /** A HEADERS frame with END_HEADERS carrying {@code namesAndValues} as given. */
-    void headers(int stream, boolean endStream, String... namesAndValues) throws IOException {
+    public void headers(int stream, boolean endStream, String... namesAndValues) throws IOException {
         frame(HEADERS, END_HEADERS | (endStream ? END_STREAM : 0), stream, block(namesAndValues));
     }
 
     /** A well-formed GET for {@code path} that ends the client's half of the stream. */
-    void get(int stream, String path) throws IOException {
+    public void get(int stream, String path) throws IOException {
         headers(stream, true, ":method", "GET", ":scheme", "http", ":authority", "localhost", ":path", path);
     }
 
     /** Reads the next frame; the server's SETTINGS are acknowledged and its PINGs answered on the way. */
-    Frame read() throws IOException {
+    public Frame read() throws IOException {
         int length = in.readUnsignedByte() << 16 | in.readUnsignedByte() << 8 | in.readUnsignedByte();
         int type = in.readUnsignedByte();
         int flags = in.readUnsignedByte();
@@ -194,9 +200,9 @@ final class RawHttp2 implements AutoCloseable {
     }
 
     /** Reads until the response on {@code stream} ends (END_STREAM or RST_STREAM); frames of other streams are skipped. */
-    Response response(int stream) throws IOException {
+    public Response response(int stream) throws IOException {
         Http2Headers headers = null;
-        int body = 0;
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
         ByteArrayOutputStream fragments = new ByteArrayOutputStream();
         while (true) {
             Frame f = read();
@@ -214,21 +220,21 @@ final class RawHttp2 implements AutoCloseable {
                         fragments.reset();
                     }
                 }
-                case DATA -> body += f.payload.length;
+                case DATA -> body.writeBytes(f.payload);
                 case RST_STREAM -> {
-                    return new Response(headers, body, false, Integer.toUnsignedLong(f.int32(0)));
+                    return new Response(headers, body.toByteArray(), false, Integer.toUnsignedLong(f.int32(0)));
                 }
                 default -> {
                 }
             }
             if (f.has(END_STREAM) && (f.type == DATA || f.type == HEADERS)) {
-                return new Response(headers, body, true, -1);
+                return new Response(headers, body.toByteArray(), true, -1);
             }
         }
     }
 
     /** Reads until the response headers on {@code stream} (a body may follow). */
-    Http2Headers responseHeaders(int stream) throws IOException {
+    public Http2Headers responseHeaders(int stream) throws IOException {
         ByteArrayOutputStream fragments = new ByteArrayOutputStream();
         while (true) {
             Frame f = read();
@@ -270,7 +276,7 @@ final class RawHttp2 implements AutoCloseable {
     }
 
     /** Reads until a GOAWAY frame; fails if the connection ends before one. */
-    GoAway goAway() throws IOException {
+    public GoAway goAway() throws IOException {
         for (Frame f; ; ) {
             try {
                 f = read();
@@ -289,7 +295,7 @@ final class RawHttp2 implements AutoCloseable {
     }
 
     /** Reads until the server ends the connection (end of stream or a reset); returns the frames' bytes read meanwhile. */
-    long awaitClose() throws IOException {
+    public long awaitClose() throws IOException {
         long n = 0;
         byte[] buf = new byte[1 << 16];
         InputStream raw = in;

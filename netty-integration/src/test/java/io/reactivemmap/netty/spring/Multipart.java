@@ -13,20 +13,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /** A strict parser of {@code multipart/byteranges} bodies (RFC 9110 §14.6, RFC 2046 §5.1.1) for tests. */
-final class Multipart {
+public final class Multipart {
     private Multipart() {
     }
 
-    record Part(Map<String, String> headers, long first, long last, long size, byte[] bytes) {
+    public record Part(Map<String, String> headers, long first, long last, long size, byte[] bytes) {
     }
 
-    static String boundary(String contentType) {
+    public static String boundary(String contentType) {
         assertTrue(contentType.startsWith("multipart/byteranges; boundary="), contentType);
         return contentType.substring("multipart/byteranges; boundary=".length());
     }
 
     /** Parses {@code body}; each part's length is taken from its {@code Content-Range}, and every byte is accounted for. */
-    static List<Part> parse(byte[] body, String boundary) {
+    public static List<Part> parse(byte[] body, String boundary) {
         byte[] delimiter = ("\r\n--" + boundary).getBytes(StandardCharsets.US_ASCII);
         List<Part> parts = new ArrayList<>();
         int i = 0;

@@ -8,20 +8,20 @@ import reactor.netty.http.server.HttpServer;
 import java.time.Duration;
 
 /** WebFlux on a real Reactor Netty server, without Spring Boot: {@code HttpHandler} + {@code ReactorHttpHandlerAdapter}. */
-final class SpringServer implements AutoCloseable {
+public final class SpringServer implements AutoCloseable {
     private final DisposableServer server;
 
     private SpringServer(DisposableServer server) {
         this.server = server;
     }
 
-    static SpringServer start(HttpHandler handler) {
+    public static SpringServer start(HttpHandler handler) {
         return new SpringServer(HttpServer.create().host("127.0.0.1").port(0)
                 .handle(new ReactorHttpHandlerAdapter(handler))
                 .bindNow(Duration.ofSeconds(10)));
     }
 
-    int port() {
+    public int port() {
         return server.port();
     }
 
