@@ -14,6 +14,7 @@ import org.springframework.core.env.Environment;
 import org.springframework.stereotype.Controller;
 import org.springframework.util.unit.DataSize;
 import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestMethod;
 import org.springframework.web.reactive.function.server.RequestPredicates;
 import org.springframework.web.reactive.function.server.RouterFunction;
 import org.springframework.web.reactive.function.server.RouterFunctions;
@@ -72,8 +73,15 @@ public class SpringFileServerApp {
             this.files = files;
         }
 
+        // Every method, so that the handler answers 405 with Allow: GET, HEAD. OPTIONS is mapped on its own:
+        // for a mapping without methods Spring answers OPTIONS itself (200, Allow listing every method).
         @RequestMapping("/download/**")
         Mono<Void> download(ServerWebExchange exchange) {
+            return files.serve(exchange);
+        }
+
+        @RequestMapping(path = "/download/**", method = RequestMethod.OPTIONS)
+        Mono<Void> options(ServerWebExchange exchange) {
             return files.serve(exchange);
         }
     }
