@@ -1,0 +1,572 @@
+package io.reactivemmap.netty.contract;
+
+import io.reactivemmap.netty.NettyLeakCheck;
+import io.reactivemmap.netty.NoLeakedWindows;
+import io.reactivemmap.netty.TestFiles;
+import io.reactivemmap.netty.http.HttpDates;
+import io.reactivemmap.netty.http.HttpTestSupport;
+import io.reactivemmap.netty.spring.Multipart;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * The one contract every file front end passes, whatever its protocol and body mode: the {@code FileServer} over
+ * HTTP/1.1 ({@code MAPPED}, {@code SENDFILE}, {@code AUTO}) and over h2c, the Reactor Netty {@code FileRoute} in each
+ * body mode, and the WebFlux {@code MappedFileHandler} on a real server and on the mock one (the copy path). It is the
+ * shape of Okio's {@code AbstractFileSystemTest}: the whole matrix lives here once, and a subclass only says how to
+ * start its front end and how to talk to it ({@link #start}, {@link #session}). What passes on one passes on all; a
+ * case a front end cannot be asked (an HTTP/1.1 request line over HTTP/2, a socket abort through a mock server) is
+ * skipped with the reason, never weakened.
+ *
+ * <p>After every test: zero live windows and zero mapped bytes ({@link NoLeakedWindows}), no leaked Netty buffer
+ * ({@link NettyLeakCheck}), and no descriptor of this process left open on a file under the served root.
+ */
+@ExtendWith({NettyLeakCheck.class, NoLeakedWindows.class})
+@Timeout(60)
+public abstract class FileExchangeContract {
+    protected static final int SIZE = 200_000;
+    protected static final int BIG = 32 << 20;
+    /** The window size the front ends are started with, so that a 200 KB body spans several windows. */
+    protected static final int WINDOW = 64 << 10;
+    /** The bytes in flight per body the front ends are started with. */
+    protected static final long IN_FLIGHT = 256 << 10;
+    /** {@code data.bin}'s modification time: well in the past, so that {@code Last-Modified} is a strong validator. */
+    protected static final Instant MODIFIED = Instant.parse("2024-05-01T10:00:00Z");
+
+    @TempDir
+    protected Path dir;
+    /** The served root: {@link HttpTestSupport#trapTree}, plus {@code data.bin} and {@code empty.bin}. */
+    protected Path root;
+    private Front front;
+
+    /** A front end serving a root, as {@link #start} returns it. */
+    public interface Front extends AutoCloseable {
+        /** Opens a client session (one connection, or the mock server's client). */
+        Session session() throws Exception;
+
+        /** The port of a socket front end, for raw requests and real clients (curl); -1 for the mock server. */
+        default int port() {
+            return -1;
+        }
+
+        @Override
+        void close() throws Exception;
+    }
+
+    /** What the test may ask of a front end beyond the defaults. */
+    public record Config(boolean serveHidden) {
+        public static final Config DEFAULT = new Config(false);
+    }
+
+    /** A response as the client saw it. {@code reset}: the stream or connection ended it before a whole response. */
+    public record Reply(int status, Map<String, String> headers, byte[] body, boolean reset) {
+        public String header(String name) {
+            return headers.get(name.toLowerCase(Locale.ROOT));
+        }
+
+        public String text() {
+            return new String(body, StandardCharsets.UTF_8);
+        }
+    }
+
+    /** How a body read to its end finished: its bytes and whether all of them came. */
+    public record Ending(long bytes, boolean complete) {
+    }
+
+    /** One client session: a connection (HTTP/1.1, h2c) or a mock server's client. */
+    public interface Session extends AutoCloseable {
+        /** One exchange on this session; {@code headerLines} are {@code "Name: value"}. */
+        Reply exchange(String method, String target, byte[] body, String... headerLines) throws Exception;
+
+        /** A GET whose body is read step by step; null where the front end cannot be read that way (the mock server). */
+        Download download(String target, String... headerLines) throws Exception;
+
+        @Override
+        void close() throws Exception;
+    }
+
+    /** A response whose body the test reads piece by piece. */
+    public interface Download {
+        /** The status and headers. */
+        Reply head();
+
+        /** Reads exactly {@code n} more body bytes. */
+        byte[] read(int n) throws IOException;
+
+        /** Reads until the response ends, whole or cut short. */
+        Ending drain() throws IOException;
+
+        /** Gives up mid-body as a client does (HTTP/1.1: closes the connection; HTTP/2: resets the stream). */
+        void abort() throws Exception;
+    }
+
+    /** Starts the front end under test, serving {@code root} with {@link #WINDOW} windows and {@link #IN_FLIGHT}. */
+    protected abstract Front start(Path root, Config config) throws Exception;
+
+    /** Where the front end is mounted: {@code ""} for a server, {@code "/files"} for a route under a prefix. */
+    protected String prefix() {
+        return "";
+    }
+
+    /** Whether requests go over HTTP/1.1 on a socket (request lines, versions and {@code Host} can be sent raw). */
+    protected boolean http1() {
+        return true;
+    }
+
+    /** Whether the front end's server is Reactor Netty, whose codec answers a {@code HTTP/2.0} request line itself. */
+    protected boolean onReactorNetty() {
+        return false;
+    }
+
+    /** Whether {@code OPTIONS *} reaches the front end (a route mounted under a prefix never sees {@code *}). */
+    protected boolean seesAsterisk() {
+        return false;
+    }
+
+    /** The port of the front end under test; -1 for the mock server. */
+    protected int port() {
+        return front.port();
+    }
+
+    @BeforeEach
+    void startFront() throws Exception {
+        root = HttpTestSupport.trapTree(dir);
+        Path data = TestFiles.pattern(root, "data.bin", SIZE);
+        Files.setLastModifiedTime(data, FileTime.from(MODIFIED));
+        Files.write(root.resolve("empty.bin"), new byte[0]);
+        front = start(root, Config.DEFAULT);
+    }
+
+    @AfterEach
+    void stopFront() throws Exception {
+        if (front != null) {
+            front.close();
+        }
+        awaitNoDescriptorsUnder(root);
+    }
+
+    /** {@code path} under the front end's mount point. */
+    protected String t(String path) {
+        return prefix() + path;
+    }
+
+    protected Reply get(String path, String... headerLines) throws Exception {
+        return exchange("GET", t(path), headerLines);
+    }
+
+    protected Reply exchange(String method, String target, String... headerLines) throws Exception {
+        try (Session s = front.session()) {
+            return s.exchange(method, target, new byte[0], headerLines);
+        }
+    }
+
+    protected static byte[] expected(long from, long length) {
+        return TestFiles.expected(from, Math.toIntExact(length));
+    }
+
+    private Download download(Session s, String path, String... headerLines) throws Exception {
+        Download d = s.download(t(path), headerLines);
+        assumeTrue(d != null, "this front end's client reads whole bodies only");
+        return d;
+    }
+
+    // ---- 200, HEAD, index, empty ----
+
+    @Test
+    void getServesTheWholeFileWithLengthValidatorsAndExactBytes() throws Exception {
+        Reply r = get("/data.bin");
+        assertEquals(200, r.status());
+        assertArrayEquals(expected(0, SIZE), r.body());
+        assertEquals(String.valueOf(SIZE), r.header("content-length"));
+        assertNull(r.header("transfer-encoding"), "a length, not chunks");
+        assertEquals("bytes", r.header("accept-ranges"));
+        assertEquals("application/octet-stream", r.header("content-type"));
+        assertTrue(r.header("etag").startsWith("\""), r.header("etag"));
+        assertEquals(MODIFIED, HttpDates.parse(r.header("last-modified")));
+        assertNotNull(HttpDates.parse(r.header("date")), r.header("date"));
+    }
+
+    @Test
+    void headAnswersTheHeadersOfGetWithoutABody() throws Exception {
+        Reply g = get("/data.bin");
+        Reply h = exchange("HEAD", t("/data.bin"));
+        assertEquals(200, h.status());
+        assertEquals(0, h.body().length);
+        for (String name : List.of("content-length", "content-type", "etag", "last-modified", "accept-ranges")) {
+            assertEquals(g.header(name), h.header(name), name);
+        }
+        // RFC 9110 §14.2: GET is the only method range handling is defined for; a Range on HEAD is ignored.
+        Reply range = exchange("HEAD", t("/data.bin"), "Range: bytes=10-19");
+        assertEquals(200, range.status());
+        assertEquals(String.valueOf(SIZE), range.header("content-length"));
+        assertNull(range.header("content-range"));
+        assertEquals(0, range.body().length);
+    }
+
+    @Test
+    void directoriesServeTheirIndexAndNothingElse() throws Exception {
+        Reply index = get("/docs/");
+        assertEquals(200, index.status());
+        assertEquals("<p>docs</p>", index.text());
+        assertEquals("text/html; charset=utf-8", index.header("content-type"));
+        assertEquals(200, get("/docs").status(), "a directory's name without the slash");
+        assertEquals("<p>docs</p>", get("/docs//./index.html").text(), "empty and dot segments are dropped");
+        assertEquals(404, get("/").status(), "no listing of a directory without index.html");
+        assertEquals(404, get("/empty/").status());
+        assertEquals(404, get("/a.txt/").status(), "a file name followed by a slash names a directory");
+        assertEquals(404, get("/missing.bin").status());
+    }
+
+    @Test
+    void anEmptyFileIsAnEmpty200AndAnyRangeOfItIs416() throws Exception {
+        Reply r = get("/empty.bin");
+        assertEquals(200, r.status());
+        assertEquals("0", r.header("content-length"));
+        assertEquals(0, r.body().length);
+        Reply range = get("/empty.bin", "Range: bytes=0-");
+        assertEquals(416, range.status());
+        assertEquals("bytes */0", range.header("content-range"));
+    }
+
+    // ---- ranges ----
+
+    @Test
+    void singleSuffixOpenAndOverflowingRangesAre206WithExactBytes() throws Exception {
+        Reply r = get("/data.bin", "Range: bytes=1000-1999");
+        assertEquals(206, r.status());
+        assertEquals("bytes 1000-1999/" + SIZE, r.header("content-range"));
+        assertEquals("1000", r.header("content-length"));
+        assertArrayEquals(expected(1000, 1000), r.body());
+        Reply suffix = get("/data.bin", "Range: bytes=-100");
+        assertEquals("bytes " + (SIZE - 100) + "-" + (SIZE - 1) + "/" + SIZE, suffix.header("content-range"));
+        assertArrayEquals(expected(SIZE - 100, 100), suffix.body());
+        assertArrayEquals(expected(199_000, 1000), get("/data.bin", "Range: bytes=199000-").body());
+        Reply pastTheEnd = get("/data.bin", "Range: bytes=" + (SIZE - 10) + "-" + (SIZE + 1000));
+        assertEquals(206, pastTheEnd.status());
+        assertArrayEquals(expected(SIZE - 10, 10), pastTheEnd.body(), "a last byte past the end is the end");
+        Reply huge = get("/data.bin", "Range: bytes=0-18446744073709551615");
+        assertEquals(206, huge.status(), "a last position beyond a long is still the end of the file");
+        assertArrayEquals(expected(0, SIZE), huge.body());
+        Reply longSuffix = get("/data.bin", "Range: bytes=-99999999999999999999");
+        assertEquals(206, longSuffix.status(), "a suffix longer than the file is the file");
+        assertEquals(SIZE, longSuffix.body().length);
+    }
+
+    @Test
+    void multipleRangesAreMultipartByterangesWithExactParts() throws Exception {
+        Reply r = get("/data.bin", "Range: bytes=0-9,100000-100099,-5");
+        assertEquals(206, r.status());
+        assertEquals(Long.parseLong(r.header("content-length")), r.body().length, "the length is exact");
+        List<Multipart.Part> parts = Multipart.parse(r.body(), Multipart.boundary(r.header("content-type")));
+        long[][] ranges = {{0, 9}, {100_000, 100_099}, {SIZE - 5, SIZE - 1}};
+        assertEquals(ranges.length, parts.size());
+        for (int i = 0; i < ranges.length; i++) {
+            Multipart.Part p = parts.get(i);
+            assertEquals(ranges[i][0], p.first(), "part " + i);
+            assertEquals(ranges[i][1], p.last(), "part " + i);
+            assertEquals(SIZE, p.size(), "part " + i);
+            assertArrayEquals(expected(ranges[i][0], ranges[i][1] - ranges[i][0] + 1), p.bytes(), "part " + i);
+        }
+    }
+
+    @Test
+    void overlappingRangesAreCoalescedAndTooManyRangesServeTheWholeFile() throws Exception {
+        Reply merged = get("/data.bin", "Range: bytes=0-99,50-149,150-199");
+        assertEquals(206, merged.status());
+        assertEquals("bytes 0-199/" + SIZE, merged.header("content-range"));
+        assertArrayEquals(expected(0, 200), merged.body());
+        StringBuilder many = new StringBuilder("Range: bytes=");
+        for (int i = 0; i < 17; i++) {
+            many.append(i == 0 ? "" : ",").append(i * 1000).append('-').append(i * 1000 + 1);
+        }
+        Reply whole = get("/data.bin", many.toString());
+        assertEquals(200, whole.status(), "more than 16 parts: RangeLimits.DEFAULT serves the whole file");
+        assertArrayEquals(expected(0, SIZE), whole.body());
+    }
+
+    @Test
+    void unsatisfiableRangesAre416WithTheLengthAndInvalidOnesAreIgnored() throws Exception {
+        for (String range : List.of("bytes=" + SIZE + "-", "bytes=-0", "bytes=99999999999999999999999-",
+                "bytes=" + SIZE + "-" + (SIZE + 5))) {
+            Reply r = get("/data.bin", "Range: " + range);
+            assertEquals(416, r.status(), range);
+            assertEquals("bytes */" + SIZE, r.header("content-range"), range);
+        }
+        for (String range : List.of("bytes=5-1", "items=0-1", "bytes=a-b", "bytes=", "bytes=1-2-3", "garbage")) {
+            Reply r = get("/data.bin", "Range: " + range);
+            assertEquals(200, r.status(), range);
+            assertArrayEquals(expected(0, SIZE), r.body(), range);
+        }
+    }
+
+    // ---- conditional requests ----
+
+    @Test
+    void ifRangeHonoursTheRangeOnlyForTheCurrentRepresentationByEtagOrDate() throws Exception {
+        Reply first = get("/data.bin");
+        String etag = first.header("etag");
+        String lastModified = first.header("last-modified");
+        assertEquals(206, get("/data.bin", "Range: bytes=0-0", "If-Range: " + etag).status());
+        assertEquals(200, get("/data.bin", "Range: bytes=0-0", "If-Range: \"stale\"").status());
+        assertEquals(206, get("/data.bin", "Range: bytes=0-0", "If-Range: " + lastModified).status());
+        Reply stale = get("/data.bin", "Range: bytes=0-0", "If-Range: " + HttpDates.format(MODIFIED.minusSeconds(3600)));
+        assertEquals(200, stale.status(), "an older date: the whole current file");
+        assertArrayEquals(expected(0, SIZE), stale.body());
+        assertEquals(200, get("/data.bin", "Range: bytes=0-0", "If-Range: W/" + etag).status(),
+                "a weak tag never matches If-Range");
+    }
+
+    @Test
+    void matchingValidatorsGive304AndFailedPreconditionsGive412() throws Exception {
+        Reply first = get("/data.bin");
+        String etag = first.header("etag");
+        String lastModified = first.header("last-modified");
+        Reply cached = get("/data.bin", "If-None-Match: " + etag);
+        assertEquals(304, cached.status());
+        assertEquals(0, cached.body().length);
+        assertEquals(etag, cached.header("etag"));
+        assertEquals(304, get("/data.bin", "If-None-Match: \"x\", " + etag).status());
+        assertEquals(304, get("/data.bin", "If-None-Match: *").status());
+        assertEquals(304, get("/data.bin", "If-Modified-Since: " + lastModified).status());
+        assertEquals(200, get("/data.bin", "If-None-Match: \"other\"", "If-Modified-Since: " + lastModified).status(),
+                "If-None-Match decides when both are sent");
+        assertEquals(200, get("/data.bin", "If-Modified-Since: " + HttpDates.format(MODIFIED.minusSeconds(1))).status());
+        assertEquals(412, get("/data.bin", "If-Match: \"other\"").status());
+        assertEquals(200, get("/data.bin", "If-Match: " + etag).status());
+        assertEquals(412, get("/data.bin", "If-Unmodified-Since: " + HttpDates.format(MODIFIED.minusSeconds(60))).status());
+        assertEquals(206, get("/data.bin", "If-Unmodified-Since: " + lastModified, "Range: bytes=0-0").status());
+    }
+
+    // ---- methods and versions ----
+
+    @Test
+    void otherMethodsGet405WithAllowAndTheSessionGoesOn() throws Exception {
+        try (Session s = front.session()) {
+            for (String method : List.of("POST", "PUT", "DELETE", "PATCH", "OPTIONS", "BREW")) {
+                Reply r = s.exchange(method, t("/data.bin"), new byte[0]);
+                assertEquals(405, r.status(), method);
+                assertEquals("GET, HEAD", r.header("allow"), method);
+            }
+        }
+        try (Session s = front.session()) {
+            Reply post = s.exchange("POST", t("/a.txt"), "x".getBytes(StandardCharsets.US_ASCII));
+            assertEquals(405, post.status(), "a method with a body");
+            assertEquals("GET, HEAD", post.header("allow"));
+        }
+    }
+
+    @Test
+    void versionsTheServerDoesNotImplementGet505AndHostRulesHold() throws Exception {
+        assumeTrue(http1(), "an HTTP/2 stream has no request line and no Host header");
+        if (onReactorNetty()) {
+            io.reactivemmap.netty.http.RequestRulesCases.assertAllOnReactorNetty(port(), t("/data.bin"));
+        } else {
+            io.reactivemmap.netty.http.RequestRulesCases.assertAll(port(), t("/data.bin"));
+        }
+    }
+
+    @Test
+    void optionsAsteriskIsAnsweredWithWhatTheServerAllows() throws Exception {
+        assumeTrue(http1() && seesAsterisk(), "OPTIONS * does not reach a route mounted under a prefix");
+        io.reactivemmap.netty.http.RequestRulesCases.assertOptionsAsterisk(port(), t("/a.txt"));
+    }
+
+    // ---- what may not be reached ----
+
+    /** The hostile corpus: every target must be refused (4xx or a reset) without a byte of what it aims at. */
+    protected List<String> hostileTargets() {
+        List<String> targets = new ArrayList<>();
+        for (String t : HttpTestSupport.REJECTED_TARGETS) {
+            if (!t.isEmpty() && t.startsWith("/") && (!http1() || t.chars().noneMatch(c -> c == ' ' || c == '\t' || c > 0x7e))) {
+                targets.add(t(t));
+            }
+        }
+        for (String t : List.of("/link-out", "/dir-link-out/secret.txt", "/.env", "/.git/config", "/%2eenv",
+                "/visible-link-to-hidden", "/fifo", "/%2e%2e/outside/secret.txt", "/..%2foutside/secret.txt",
+                "/..%5coutside%5csecret.txt", "/..\\outside\\secret.txt", "/%252e%252e/outside/secret.txt",
+                "/%c0%ae%c0%ae/outside/secret.txt", "/%E2%80%A4%E2%80%A4/outside/secret.txt", "/%2e%2e%2f%2e%2e%2fstatic1/secret.txt",
+                "//../outside/secret.txt", "/./../outside/secret.txt", "/docs/../../outside/secret.txt", "/a.txt%00.html",
+                "/a%00", "/%00", "/docs%2f..%2f..%2foutside/secret.txt", "/../static1/secret.txt")) {
+            targets.add(t(t));
+        }
+        if (http1()) {
+            targets.add("http://127.0.0.1" + t("/../outside/secret.txt"));
+            targets.add("http://127.0.0.1" + t("/%2e%2e/outside/secret.txt"));
+        }
+        return targets;
+    }
+
+    @Test
+    void theHostileTargetCorpusIsRefusedAndLeaksNothing() throws Exception {
+        for (String target : hostileTargets()) {
+            Reply r;
+            try (Session s = front.session()) {
+                r = s.exchange("GET", target, new byte[0]);
+            }
+            assertTrue(r.reset() || r.status() == 400 || r.status() == 404 || r.status() == 414,
+                    target + " -> " + r.status() + " " + r.text());
+            String body = r.text();
+            assertFalse(body.contains("secret") || body.contains("SECRET") || body.contains("sibling") || body.contains("[core]"),
+                    target + " leaked: " + body);
+        }
+        assertEquals(200, get("/a.txt").status(), "the front end goes on serving");
+    }
+
+    @Test
+    void linksInsideTheRootAreFollowedAndHiddenFilesServedOnlyWhenAsked() throws Exception {
+        Reply in = get("/link-in");
+        assertEquals(200, in.status());
+        assertEquals("a", in.text());
+        assertEquals(404, get("/.env").status());
+        assertEquals(404, get("/visible-link-to-hidden").status(), "a visible name for a hidden file");
+        try (Front open = start(root, new Config(true))) {
+            Reply hidden;
+            try (Session s = open.session()) {
+                hidden = s.exchange("GET", t("/.env"), new byte[0]);
+            }
+            assertEquals(200, hidden.status());
+            assertEquals("SECRET=1", hidden.text());
+        }
+    }
+
+    // ---- sessions, aborts, truncation, descriptors ----
+
+    @Test
+    void oneSessionServesManyExchanges() throws Exception {
+        try (Session s = front.session()) {
+            for (int i = 0; i < 5; i++) {
+                Reply r = s.exchange("GET", t("/data.bin"), new byte[0], "Range: bytes=" + i + "-" + (i + 9));
+                assertEquals(206, r.status());
+                assertArrayEquals(expected(i, 10), r.body());
+            }
+            assertEquals(206, s.exchange("GET", t("/data.bin"), new byte[0], "Range: bytes=0-0,10-10").status());
+            assertEquals(404, s.exchange("GET", t("/missing"), new byte[0]).status());
+            assertEquals(304, s.exchange("GET", t("/data.bin"), new byte[0], "If-None-Match: *").status());
+            assertArrayEquals(expected(0, SIZE), s.exchange("GET", t("/data.bin"), new byte[0]).body(),
+                    "every earlier body ended exactly at its length");
+        }
+    }
+
+    @Test
+    void everyExchangeClosesTheFileItOpened() throws Exception {
+        Path data = root.resolve("data.bin");
+        Reply whole = get("/data.bin");
+        assertEquals(304, get("/data.bin", "If-None-Match: " + whole.header("etag")).status());
+        assertEquals(412, get("/data.bin", "If-Match: \"x\"").status());
+        assertEquals(416, get("/data.bin", "Range: bytes=" + SIZE + "-").status());
+        assertEquals(206, get("/data.bin", "Range: bytes=0-9,100-199").status());
+        assertEquals(200, exchange("HEAD", t("/data.bin")).status());
+        assertEquals(405, exchange("DELETE", t("/data.bin")).status());
+        TestFiles.awaitNoDescriptors(data);
+    }
+
+    @Test
+    void aClientThatAbortsMidBodyLeavesNothingMappedOrOpen() throws Exception {
+        Path big = TestFiles.pattern(root, "big.bin", BIG);
+        for (String range : List.of("", "Range: bytes=0-9,1000-" + (BIG - 1), "Range: bytes=4096-")) {
+            try (Session s = front.session()) {
+                Download d = download(s, "/big.bin", range.isEmpty() ? new String[0] : new String[] {range});
+                assertEquals(range.isEmpty() ? 200 : 206, d.head().status(), range);
+                assertEquals(1 << 20, d.read(1 << 20).length);
+                d.abort();
+            }
+        }
+        NoLeakedWindows.assertNothingMapped();
+        TestFiles.awaitNoDescriptors(big);
+        assertEquals(200, get("/a.txt").status(), "the front end goes on serving");
+    }
+
+    @Test
+    void aFileTruncatedMidBodyEndsTheResponseShortAndCleanly() throws Exception {
+        Path big = TestFiles.pattern(root, "big.bin", BIG);
+        try (Session s = front.session()) {
+            Download d = download(s, "/big.bin");
+            assertEquals(String.valueOf(BIG), d.head().header("content-length"));
+            assertArrayEquals(expected(0, 1 << 20), d.read(1 << 20));
+            try (FileChannel ch = FileChannel.open(big, StandardOpenOption.WRITE)) {
+                ch.truncate(2 << 20);
+            }
+            Ending end = d.drain();
+            assertFalse(end.complete(), "a body of " + BIG + " bytes from a file now 2 MiB long cannot end whole");
+            assertTrue((1 << 20) + end.bytes() < BIG, "got " + ((1 << 20) + end.bytes()) + " of " + BIG + " bytes");
+        }
+        NoLeakedWindows.assertNothingMapped();
+        TestFiles.awaitNoDescriptors(big);
+        assertEquals(200, get("/a.txt").status(), "the front end goes on serving");
+    }
+
+    @Test
+    void curlFetchesARangeAndTheWholeFile() throws Exception {
+        assumeTrue(port() > 0, "no socket to point curl at");
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/curl")), "curl is not installed");
+        String url = "http://127.0.0.1:" + port() + t("/data.bin");
+        String protocol = http1() ? "--http1.1" : "--http2-prior-knowledge";
+        Path out = dir.resolve("curl.out");
+        Process p = new ProcessBuilder("curl", "-s", "-S", "-f", protocol, "-r", "0-99", "-o", out.toString(),
+                "-w", "%{http_code} %{http_version}", url).redirectErrorStream(true).start();
+        String status = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        assertEquals(0, p.waitFor(), status);
+        assertEquals("206 " + (http1() ? "1.1" : "2"), status);
+        assertArrayEquals(expected(0, 100), Files.readAllBytes(out));
+        Process whole = new ProcessBuilder("curl", "-s", "-f", protocol, "-o", out.toString(), url).start();
+        assertEquals(0, whole.waitFor());
+        assertArrayEquals(expected(0, SIZE), Files.readAllBytes(out));
+    }
+
+    /** Waits for this process to hold no descriptor on a regular file under {@code dir}, then fails naming any left. */
+    static void awaitNoDescriptorsUnder(Path dir) throws Exception {
+        Path real = dir.toRealPath();
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        List<Path> open = openFilesUnder(real);
+        while (!open.isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+            open = openFilesUnder(real);
+        }
+        if (!open.isEmpty()) {
+            fail("descriptors left open after the test: " + open);
+        }
+    }
+
+    private static List<Path> openFilesUnder(Path real) throws IOException {
+        List<Path> open = new ArrayList<>();
+        try (var fds = Files.list(Path.of("/proc/self/fd"))) {
+            for (Path fd : (Iterable<Path>) fds::iterator) {
+                try {
+                    Path target = Files.readSymbolicLink(fd);
+                    if (target.startsWith(real) && Files.isRegularFile(target)) {
+                        open.add(target);
+                    }
+                } catch (IOException | UnsupportedOperationException gone) {
+                    // closed while listing
+                }
+            }
+        }
+        return open;
+    }
+}
