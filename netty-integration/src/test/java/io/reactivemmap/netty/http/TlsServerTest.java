@@ -67,7 +67,7 @@ class TlsServerTest {
             URI uri = URI.create("https://localhost:" + server.port() + "/data.bin");
             HttpResponse<byte[]> r = client.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofByteArray());
             assertEquals(200, r.statusCode());
-            assertArrayEquals(FileServerContract.expected(0, SIZE), r.body());
+            assertArrayEquals(TestFiles.expected(0, SIZE), r.body());
             assertTrue(MappingStats.snapshot().windowsMapped() - mappedBefore >= SIZE / (64 << 10),
                     "the body went out as mapped windows");
 
@@ -75,8 +75,8 @@ class TlsServerTest {
                     HttpResponse.BodyHandlers.ofByteArray());
             assertEquals(206, range.statusCode());
             String body = new String(range.body(), StandardCharsets.ISO_8859_1);
-            assertTrue(body.contains(new String(FileServerContract.expected(100, 100), StandardCharsets.ISO_8859_1)));
-            assertTrue(body.contains(new String(FileServerContract.expected(SIZE - 10, 10), StandardCharsets.ISO_8859_1)));
+            assertTrue(body.contains(new String(TestFiles.expected(100, 100), StandardCharsets.ISO_8859_1)));
+            assertTrue(body.contains(new String(TestFiles.expected(SIZE - 10, 10), StandardCharsets.ISO_8859_1)));
 
             HttpResponse<String> stats = client.send(HttpRequest.newBuilder(uri.resolve("/_stats")).build(),
                     HttpResponse.BodyHandlers.ofString());
@@ -96,11 +96,11 @@ class TlsServerTest {
             long mappedBefore = MappingStats.snapshot().windowsMapped();
             HttpResponse<byte[]> r = client.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofByteArray());
             assertEquals(200, r.statusCode());
-            assertArrayEquals(FileServerContract.expected(0, small), r.body());
+            assertArrayEquals(TestFiles.expected(0, small), r.body());
             HttpResponse<byte[]> range = client.send(HttpRequest.newBuilder(uri).header("Range", "bytes=1000-1999").build(),
                     HttpResponse.BodyHandlers.ofByteArray());
             assertEquals(206, range.statusCode());
-            assertArrayEquals(FileServerContract.expected(1000, 1000), range.body());
+            assertArrayEquals(TestFiles.expected(1000, 1000), range.body());
             assertEquals(mappedBefore, MappingStats.snapshot().windowsMapped(),
                     "a body below the copy threshold must not be mapped: a mapping costs more than the copy");
         }

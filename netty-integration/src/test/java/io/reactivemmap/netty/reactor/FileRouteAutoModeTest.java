@@ -57,7 +57,7 @@ class FileRouteAutoModeTest {
             HttpResponse<byte[]> r = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port()
                     + "/data.bin")).build(), HttpResponse.BodyHandlers.ofByteArray());
             assertEquals(200, r.statusCode());
-            assertArrayEquals(FileRouteContract.expected(0, SIZE), r.body());
+            assertArrayEquals(TestFiles.expected(0, SIZE), r.body());
             assertEquals(0, MappingStats.snapshot().windowsMapped() - before, "sendfile, not windows");
         } finally {
             server.disposeNow();
@@ -79,15 +79,15 @@ class FileRouteAutoModeTest {
             long before = MappingStats.snapshot().windowsMapped();
             HttpResponse<byte[]> r = client.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofByteArray());
             assertEquals(200, r.statusCode());
-            assertArrayEquals(FileRouteContract.expected(0, SIZE), r.body());
+            assertArrayEquals(TestFiles.expected(0, SIZE), r.body());
             assertTrue(MappingStats.snapshot().windowsMapped() - before >= SIZE / WINDOW, "the body went out as mapped windows");
 
             HttpResponse<byte[]> range = client.send(HttpRequest.newBuilder(uri).header("Range", "bytes=100-199,-10").build(),
                     HttpResponse.BodyHandlers.ofByteArray());
             assertEquals(206, range.statusCode());
             String body = new String(range.body(), StandardCharsets.ISO_8859_1);
-            assertTrue(body.contains(new String(FileRouteContract.expected(100, 100), StandardCharsets.ISO_8859_1)));
-            assertTrue(body.contains(new String(FileRouteContract.expected(SIZE - 10, 10), StandardCharsets.ISO_8859_1)));
+            assertTrue(body.contains(new String(TestFiles.expected(100, 100), StandardCharsets.ISO_8859_1)));
+            assertTrue(body.contains(new String(TestFiles.expected(SIZE - 10, 10), StandardCharsets.ISO_8859_1)));
             assertEquals(Long.parseLong(range.headers().firstValue("content-length").orElseThrow()), range.body().length);
 
             HttpResponse<byte[]> head = client.send(HttpRequest.newBuilder(uri).HEAD().build(), HttpResponse.BodyHandlers.ofByteArray());

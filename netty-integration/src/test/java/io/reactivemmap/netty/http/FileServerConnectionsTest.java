@@ -9,34 +9,37 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
- * The server's behaviour over real sockets, run once per body strategy by the subclasses. Every test must leave
- * zero windows mapped and zero connections open.
+ * What belongs to the file server as a server, over real sockets, once per body mode: keep-alive and pipelining,
+ * HTTP/1.0, malformed requests, the connection cap, the idle, request-head and slow-reader timeouts, the stats endpoint
+ * and close. What every front end answers alike (ranges, preconditions, methods, versions, paths, aborts, truncation)
+ * is the shared {@code io.reactivemmap.netty.contract.FileExchangeContract}. Every test must leave zero windows mapped
+ * and zero connections open.
  */
+@ParameterizedClass(name = "{0}")
+@EnumSource(BodyMode.class)
 @ExtendWith({NettyLeakCheck.class, NoLeakedWindows.class})
 @Timeout(30)
-abstract class FileServerContract {
+class FileServerConnectionsTest {
     static final int SIZE = 200_000;
     static final int BIG = 32 << 20;
 
@@ -47,8 +50,13 @@ abstract class FileServerContract {
     FileServer server;
     HttpClient client;
 
-    /** Starts a server with the strategy under test. */
-    abstract FileServer start(FileServerOptions options) throws IOException;
+    @Parameter
+    BodyMode mode;
+
+    /** Starts a server with the body mode under test. */
+    FileServer start(FileServerOptions options) throws IOException {
+        return FileServer.start(options.withBodyMode(mode));
+    }
 
     FileServerOptions options() {
         return FileServerOptions.defaults(root).withPort(0).withIoThreads(2).withWindowSize(64 << 10)
@@ -86,137 +94,15 @@ abstract class FileServerContract {
         return TestFiles.expected(from, Math.toIntExact(length));
     }
 
-    @Test
-    void getServesTheWholeFileWithValidators() throws Exception {
-        HttpResponse<byte[]> r = get("/data.bin");
-        assertEquals(200, r.statusCode());
-        assertArrayEquals(expected(0, SIZE), r.body());
-        assertEquals(String.valueOf(SIZE), r.headers().firstValue("content-length").orElseThrow());
-        assertEquals("bytes", r.headers().firstValue("accept-ranges").orElseThrow());
-        assertEquals("application/octet-stream", r.headers().firstValue("content-type").orElseThrow());
-        assertTrue(r.headers().firstValue("etag").orElseThrow().startsWith("\""));
-        assertNotNull(HttpDates.parse(r.headers().firstValue("last-modified").orElseThrow()));
-    }
 
-    @Test
-    void headHasHeadersAndNoBody() throws Exception {
-        HttpResponse<byte[]> r = client.send(HttpRequest.newBuilder(uri("/data.bin")).HEAD().build(),
-                HttpResponse.BodyHandlers.ofByteArray());
-        assertEquals(200, r.statusCode());
-        assertEquals(0, r.body().length);
-        assertEquals(String.valueOf(SIZE), r.headers().firstValue("content-length").orElseThrow());
-    }
 
-    @Test
-    void rangesAreServedAs206() throws Exception {
-        HttpResponse<byte[]> r = get("/data.bin", "Range", "bytes=1000-1999");
-        assertEquals(206, r.statusCode());
-        assertEquals("bytes 1000-1999/" + SIZE, r.headers().firstValue("content-range").orElseThrow());
-        assertArrayEquals(expected(1000, 1000), r.body());
-        HttpResponse<byte[]> suffix = get("/data.bin", "Range", "bytes=-100");
-        assertArrayEquals(expected(SIZE - 100, 100), suffix.body());
-        HttpResponse<byte[]> open = get("/data.bin", "Range", "bytes=199000-");
-        assertArrayEquals(expected(199_000, 1000), open.body());
-        HttpResponse<byte[]> huge = get("/data.bin", "Range", "bytes=0-18446744073709551615");
-        assertEquals(206, huge.statusCode());
-        assertEquals(SIZE, huge.body().length);
-    }
 
-    @Test
-    void multipleRangesAreMultipartWithExactLength() throws Exception {
-        HttpResponse<byte[]> r = get("/data.bin", "Range", "bytes=0-9,100000-100099,-5");
-        assertEquals(206, r.statusCode());
-        String type = r.headers().firstValue("content-type").orElseThrow();
-        String boundary = type.substring(type.indexOf("boundary=") + 9);
-        String body = new String(r.body(), StandardCharsets.ISO_8859_1);
-        assertEquals(Long.parseLong(r.headers().firstValue("content-length").orElseThrow()), r.body().length);
-        String part2 = "\r\n--" + boundary + "\r\nContent-Type: application/octet-stream\r\nContent-Range: bytes 100000-100099/"
-                + SIZE + "\r\n\r\n" + new String(expected(100_000, 100), StandardCharsets.ISO_8859_1);
-        assertTrue(body.contains(part2));
-        assertTrue(body.endsWith("\r\n--" + boundary + "--\r\n"));
-        assertEquals(5, body.split("--" + boundary, -1).length, "three parts and the closing delimiter");
-    }
 
-    @Test
-    void unsatisfiableRangesAre416() throws Exception {
-        HttpResponse<byte[]> r = get("/data.bin", "Range", "bytes=" + SIZE + "-");
-        assertEquals(416, r.statusCode());
-        assertEquals("bytes */" + SIZE, r.headers().firstValue("content-range").orElseThrow());
-        assertEquals(416, get("/data.bin", "Range", "bytes=99999999999999999999999-").statusCode());
-        assertEquals(200, get("/data.bin", "Range", "bytes=garbage").statusCode(), "invalid syntax is ignored");
-    }
 
-    @Test
-    void conditionalRequestsGet304AndStaleIfRangeGets200() throws Exception {
-        HttpResponse<byte[]> first = get("/data.bin");
-        String etag = first.headers().firstValue("etag").orElseThrow();
-        String lastModified = first.headers().firstValue("last-modified").orElseThrow();
-        HttpResponse<byte[]> cached = get("/data.bin", "If-None-Match", etag);
-        assertEquals(304, cached.statusCode());
-        assertEquals(0, cached.body().length);
-        assertEquals(etag, cached.headers().firstValue("etag").orElseThrow());
-        assertEquals(304, get("/data.bin", "If-Modified-Since", lastModified).statusCode());
-        assertEquals(200, get("/data.bin", "If-None-Match", "\"other\"", "If-Modified-Since", lastModified).statusCode());
-        assertEquals(412, get("/data.bin", "If-Match", "\"other\"").statusCode());
-        assertEquals(206, get("/data.bin", "Range", "bytes=0-0", "If-Range", etag).statusCode());
-        assertEquals(200, get("/data.bin", "Range", "bytes=0-0", "If-Range", "\"stale\"").statusCode());
-    }
 
-    @Test
-    void optionsAsteriskIsAnsweredWithWhatTheServerAllowsAndTheAsteriskIsForOptionsOnly() throws Exception {
-        RequestRulesCases.assertOptionsAsterisk(server.port(), "/a.txt");
-    }
 
-    @Test
-    void otherMethodsGet405WithAllow() throws Exception {
-        HttpResponse<byte[]> r = client.send(HttpRequest.newBuilder(uri("/data.bin"))
-                .POST(HttpRequest.BodyPublishers.ofString("x")).build(), HttpResponse.BodyHandlers.ofByteArray());
-        assertEquals(405, r.statusCode());
-        assertEquals("GET, HEAD", r.headers().firstValue("allow").orElseThrow());
-        try (RawHttp raw = new RawHttp(server.port())) {
-            assertEquals(405, raw.request("DELETE", "/data.bin").status());
-            assertEquals(200, raw.request("GET", "/a.txt").status(), "a 405 without a body keeps the connection");
-        }
-    }
 
-    @Test
-    void directoriesServeTheirIndexAndNothingElse() throws Exception {
-        HttpResponse<byte[]> r = get("/docs/");
-        assertEquals(200, r.statusCode());
-        assertEquals("<p>docs</p>", new String(r.body(), StandardCharsets.UTF_8));
-        assertEquals("text/html; charset=utf-8", r.headers().firstValue("content-type").orElseThrow());
-        assertEquals(404, get("/").statusCode(), "no listing of a directory without index.html");
-        assertEquals(404, get("/empty/").statusCode());
-    }
 
-    @Test
-    void traversalCorpusOverTheWireNeverLeaks() throws Exception {
-        List<String> targets = new java.util.ArrayList<>(RequestPathTest.REJECTED.stream()
-                .filter(t -> !t.isEmpty() && t.chars().noneMatch(c -> c == ' ' || c == '\t' || c > 0x7e)).toList());
-        targets.addAll(List.of("/link-out", "/dir-link-out/secret.txt", "/.env", "/.git/config", "/visible-link-to-hidden",
-                "/fifo", "/%252e%252e/outside/secret.txt", "/%E2%80%A4%E2%80%A4/outside/secret.txt",
-                "/static1/secret.txt", "//../outside/secret.txt", "/./../outside/secret.txt", "/a.txt%00.html",
-                "http://127.0.0.1/../outside/secret.txt", "/" + "x/".repeat(2000)));
-        try (RawHttp raw = new RawHttp(server.port())) {
-            for (String target : targets) {
-                RawHttp.Response r = raw.request("GET", target);
-                assertTrue(r.status() == 400 || r.status() == 404 || r.status() == 414, target + " -> " + r.status());
-                String body = new String(r.body(), StandardCharsets.UTF_8);
-                assertTrue(!body.contains("secret") && !body.contains("SECRET") && !body.contains("sibling"), target);
-                if ("close".equals(r.header("connection"))) {
-                    raw.close();
-                    break;
-                }
-            }
-        }
-        // and each one on a fresh connection, so a target that closes the connection does not hide the rest
-        for (String target : targets) {
-            try (RawHttp raw = new RawHttp(server.port())) {
-                RawHttp.Response r = raw.request("GET", target);
-                assertTrue(r.status() == 400 || r.status() == 404 || r.status() == 414, target + " -> " + r.status());
-            }
-        }
-    }
 
     @Test
     void keepAliveServesManyRequestsOnOneConnectionAndHonoursClose() throws Exception {
@@ -314,54 +200,8 @@ abstract class FileServerContract {
         }
     }
 
-    @Test
-    void curlFetchesARange() throws Exception {
-        assumeTrue(Files.isExecutable(Path.of("/usr/bin/curl")), "curl is not installed");
-        Path out = dir.resolve("curl.out");
-        Process p = new ProcessBuilder("curl", "-s", "-S", "-f", "-r", "0-99", "-o", out.toString(), "-w", "%{http_code}",
-                uri("/data.bin").toString()).redirectErrorStream(true).start();
-        String status = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-        assertEquals(0, p.waitFor());
-        assertEquals("206", status);
-        assertArrayEquals(expected(0, 100), Files.readAllBytes(out));
-        Process whole = new ProcessBuilder("curl", "-s", "-f", "-o", out.toString(), uri("/data.bin").toString()).start();
-        assertEquals(0, whole.waitFor());
-        assertArrayEquals(expected(0, SIZE), Files.readAllBytes(out));
-    }
 
-    @Test
-    void aClientThatDisconnectsMidDownloadLeavesNothingBehind() throws Exception {
-        TestFiles.pattern(root, "big.bin", BIG);
-        for (int i = 0; i < 3; i++) {
-            try (RawHttp raw = new RawHttp(server.port())) {
-                raw.socket.setReceiveBufferSize(64 << 10);
-                raw.send("GET /big.bin HTTP/1.1\r\nHost: x\r\n\r\n");
-                assertEquals(200, raw.readHead().status());
-                assertEquals(1 << 20, raw.in.readNBytes(1 << 20).length);
-            }
-        }
-        awaitNoConnections();
-        NoLeakedWindows.assertNothingMapped();
-    }
 
-    @Test
-    void aFileTruncatedMidResponseEndsTheConnectionShort() throws Exception {
-        Path big = TestFiles.pattern(root, "big.bin", BIG);
-        try (RawHttp raw = new RawHttp(server.port())) {
-            raw.socket.setReceiveBufferSize(64 << 10);
-            raw.send("GET /big.bin HTTP/1.1\r\nHost: x\r\n\r\n");
-            RawHttp.Response head = raw.readHead();
-            assertEquals(String.valueOf(BIG), head.header("content-length"));
-            byte[] first = raw.in.readNBytes(1 << 20);
-            assertArrayEquals(expected(0, 1 << 20), first);
-            try (FileChannel ch = FileChannel.open(big, StandardOpenOption.WRITE)) {
-                ch.truncate(2 << 20);
-            }
-            long rest = raw.drain();
-            assertTrue(first.length + rest < BIG, "got " + (first.length + rest) + " of " + BIG + " bytes");
-        }
-        awaitNoConnections();
-    }
 
     @Test
     void aSlowReaderIsDisconnected() throws Exception {
@@ -493,8 +333,4 @@ abstract class FileServerContract {
     }
 
 
-    @Test
-    void versionsAndHostHeadersFollowTheHttp1Rules() throws Exception {
-        RequestRulesCases.assertAll(server.port(), "/data.bin");
-    }
 }
