@@ -10,15 +10,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.IoHandlerFactory;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.ServerChannel;
-import io.netty.channel.epoll.Epoll;
-import io.netty.channel.epoll.EpollIoHandler;
-import io.netty.channel.epoll.EpollServerSocketChannel;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -29,6 +21,7 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.ssl.SslContext;
 import io.netty.util.ReferenceCountUtil;
+import io.reactivemmap.netty.Transports;
 import org.jspecify.annotations.Nullable;
 
 import java.io.IOException;
@@ -130,16 +123,16 @@ public final class FileServer implements AutoCloseable {
         }
         ServerState state = new ServerState(options, root); // the body senders too: BodySenders.of
         Http2Server http2 = options.http2() ? new Http2Server(state) : null;
-        boolean epoll = options.preferNativeTransport() && Epoll.isAvailable();
-        IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
-        Class<? extends ServerChannel> channelType = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+        // Not Transports.preferred(): the options decide here, not the process-wide choice and its system property.
+        Transports.Kind kind = options.preferNativeTransport() && Transports.Kind.EPOLL.isAvailable()
+                ? Transports.Kind.EPOLL : Transports.Kind.NIO;
         int threads = options.ioThreads() > 0 ? options.ioThreads() : Runtime.getRuntime().availableProcessors();
-        EventLoopGroup group = new MultiThreadIoEventLoopGroup(threads, io);
+        EventLoopGroup group = kind.newEventLoopGroup(threads);
         try {
             SslContext sslContext = ssl;
             ServerBootstrap bootstrap = new ServerBootstrap()
                     .group(group)
-                    .channel(channelType)
+                    .channel(kind.serverChannelClass())
                     .option(ChannelOption.SO_BACKLOG, 1024)
                     .childOption(ChannelOption.TCP_NODELAY, true)
                     .childHandler(new ChannelInitializer<SocketChannel>() {
@@ -149,8 +142,8 @@ public final class FileServer implements AutoCloseable {
                         }
                     });
             Channel channel = bootstrap.bind(options.host(), options.port()).sync().channel();
-            String transport = epoll ? "epoll" : "nio" + (epoll || !options.preferNativeTransport() ? ""
-                    : " (epoll unavailable: " + Epoll.unavailabilityCause() + ")");
+            String transport = kind == Transports.Kind.EPOLL ? "epoll" : "nio" + (!options.preferNativeTransport() ? ""
+                    : " (epoll unavailable: " + Transports.Kind.EPOLL.unavailabilityCause() + ")");
             FileServer server = new FileServer(state, group, channel, transport);
             LOG.log(Level.INFO, () -> "serving " + root.path() + " on " + (sslContext != null ? "https" : "http") + "://"
                     + options.host() + ":" + server.port() + " (" + server.transport + "; bodies: " + state.bodies.http1().describe()
