@@ -14,6 +14,7 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.util.internal.logging.InternalLogger;
 import io.netty.util.internal.logging.InternalLoggerFactory;
+import org.jspecify.annotations.Nullable;
 
 import java.util.Locale;
 
@@ -43,6 +44,15 @@ public final class Transports {
         /** Whether this transport can be used in this process. */
         public boolean isAvailable() {
             return this == NIO || Epoll.isAvailable();
+        }
+
+        /**
+         * Why this transport cannot be used here (for epoll, usually that its native library did not load), or
+         * {@code null} if it {@linkplain #isAvailable() can}. {@link Transports#epollUnavailableReason()} says the same
+         * for epoll in a sentence, with the platform and where the native library ships.
+         */
+        public @Nullable Throwable unavailabilityCause() {
+            return this == NIO ? null : Epoll.unavailabilityCause();
         }
 
         /**

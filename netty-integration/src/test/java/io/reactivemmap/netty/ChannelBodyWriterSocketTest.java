@@ -195,4 +195,10 @@ class ChannelBodyWriterSocketTest {
             assertEquals("available", Transports.epollUnavailableReason());
         }
     }
+
+    @Test
+    void aKindHasAnUnavailabilityCauseExactlyWhenItIsNotAvailable() {
+        assertEquals(null, Transports.Kind.NIO.unavailabilityCause());
+        assertEquals(!Transports.Kind.EPOLL.isAvailable(), Transports.Kind.EPOLL.unavailabilityCause() != null);
+    }
 }

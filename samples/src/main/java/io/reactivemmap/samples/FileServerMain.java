@@ -29,7 +29,7 @@ public final class FileServerMain {
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             switch (a) {
-                case "--root" -> options = rooted(options, Path.of(value(args, ++i, a)));
+                case "--root" -> options = options.toBuilder().root(Path.of(value(args, ++i, a))).build();
                 case "--host" -> options = options.withHost(value(args, ++i, a));
                 case "--port" -> options = options.withPort(Integer.parseInt(value(args, ++i, a)));
                 case "--tls" -> options = options.withTls(TlsOptions.selfSigned());
@@ -66,14 +66,6 @@ public final class FileServerMain {
         System.out.println("Serving " + options.root().toRealPath() + " at " + scheme + "://" + options.host() + ":"
                 + server.port() + "/  (" + server.transport() + "; Ctrl-C to stop)");
         stopped.await();
-    }
-
-    private static FileServerOptions rooted(FileServerOptions o, Path root) {
-        return new FileServerOptions(root, o.host(), o.port(), o.tls(), o.windowSize(), o.maxBytesInFlight(), o.bodyMode(),
-                o.maxConnections(), o.idleTimeout(), o.minRate(), o.minRatePeriod(), o.rangeLimits(),
-                o.followSymlinksOutside(), o.serveHidden(), o.statsEndpoint(), o.ioThreads(), o.preferNativeTransport(),
-                o.requestHeadTimeout(), o.http2(), o.maxConcurrentStreams(), o.maxBytesInFlightPerConnection(),
-                o.maxWindowsPerConnection(), o.budgetWaitTimeout(), o.mappingBudget());
     }
 
     private static String value(String[] args, int i, String option) {

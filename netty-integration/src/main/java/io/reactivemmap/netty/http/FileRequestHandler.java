@@ -23,7 +23,6 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.util.ReferenceCountUtil;
-import io.reactivemmap.MappingStats;
 import org.jspecify.annotations.Nullable;
 
 import java.lang.System.Logger.Level;
@@ -47,13 +46,13 @@ final class FileRequestHandler extends ChannelInboundHandlerAdapter {
     static final int MAX_PIPELINED = 1024;
     static final String STATS_PATH = "/_stats";
 
-    private final FileServer.State server;
+    private final ServerState server;
     private final FileExchange exchange;
     private final ConnectionGuard guard;
     private final ArrayDeque<HttpRequest> pipelined = new ArrayDeque<>();
     private boolean responding;
 
-    FileRequestHandler(FileServer.State server, ConnectionGuard guard) {
+    FileRequestHandler(ServerState server, ConnectionGuard guard) {
         this.server = server;
         this.exchange = server.exchange;
         this.guard = guard;
@@ -131,7 +130,7 @@ final class FileRequestHandler extends ChannelInboundHandlerAdapter {
         long bodyLength = answer.bodyLength();
         ChannelFuture body;
         try {
-            body = server.bodySender.send(ctx, response, file, answer.body());
+            body = server.bodies.http1().send(ctx, response, file, answer.body());
         } catch (RuntimeException e) {
             answer.close();
             LOG.log(Level.WARNING, () -> "could not start the body of " + file.path(), e);
@@ -162,18 +161,9 @@ final class FileRequestHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void stats(ChannelHandlerContext ctx, HttpRequest request, long start, boolean keepAlive) {
-        String json = statsJson(server, server.bodySender.describe(), "");
+        String json = server.statsJson(server.bodies.http1(), "");
         respond(ctx, request, start, FileExchange.FileResponse.text(HttpResponseStatus.OK, "application/json", json,
                 HttpMethod.HEAD.equals(request.method())), keepAlive);
-    }
-
-    /** The {@code /_stats} body; {@code moreFields} is appended inside the object (empty, or starting with a comma). */
-    static String statsJson(FileServer.State server, String bodyMode, String moreFields) {
-        MappingStats s = MappingStats.snapshot();
-        return "{\"liveWindows\":" + s.liveWindows() + ",\"mappedBytes\":" + s.mappedBytes()
-                + ",\"peakMappedBytes\":" + s.peakMappedBytes() + ",\"windowsMapped\":" + s.windowsMapped()
-                + ",\"openConnections\":" + server.openConnections.get() + ",\"requests\":" + server.requests.sum()
-                + ",\"bodyMode\":\"" + bodyMode + "\"" + moreFields + "}\n";
     }
 
     private void error(ChannelHandlerContext ctx, HttpRequest request, long start, HttpResponseStatus status, String message,

@@ -10,17 +10,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.IoHandlerFactory;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.ServerChannel;
-import io.netty.channel.epoll.Epoll;
-import io.netty.channel.epoll.EpollIoHandler;
-import io.netty.channel.epoll.EpollServerSocketChannel;
-import io.netty.channel.group.ChannelGroup;
-import io.netty.channel.group.DefaultChannelGroup;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -31,9 +21,7 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.ssl.SslContext;
 import io.netty.util.ReferenceCountUtil;
-import io.netty.util.concurrent.GlobalEventExecutor;
-import io.reactivemmap.MapOptions;
-import io.reactivemmap.netty.WriteOptions;
+import io.reactivemmap.netty.Transports;
 import org.jspecify.annotations.Nullable;
 
 import java.io.IOException;
@@ -43,14 +31,12 @@ import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.LongAdder;
 
 /**
  * An HTTP/1.1 and HTTP/2 server for the files under one directory: {@code GET} and {@code HEAD}, validators and
  * conditional requests, single and multipart byte ranges, keep-alive, TLS, and guards against slow, idle and excess
  * clients. HTTP/2 ({@link FileServerOptions#http2()}, on by default) is negotiated by ALPN over TLS and spoken on plain
- * connections that start with its preface; its bodies are always mapped windows (see {@code Http2Server}).
+ * connections that start with its preface; its bodies are never sent by {@code sendfile} (see {@code BodySenders}).
  *
  * <pre>{@code
  * try (FileServer server = FileServer.start(FileServerOptions.defaults(Path.of("public")).withPort(0))) {
@@ -107,34 +93,12 @@ import java.util.concurrent.atomic.LongAdder;
 public final class FileServer implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(FileServer.class.getName());
 
-    /** What every connection of one server shares. */
-    static final class State {
-        final FileServerOptions options;
-        final RootDirectory root;
-        final BodySender bodySender;
-        /** What every request of this server gets, HTTP/1.1 and HTTP/2 alike. */
-        final FileExchange exchange;
-        final AtomicInteger openConnections = new AtomicInteger();
-        final LongAdder requests = new LongAdder();
-        /** Every open connection (a closed channel leaves the group by itself). */
-        final ChannelGroup connections = new DefaultChannelGroup("file-server-connections", GlobalEventExecutor.INSTANCE);
-        /** Set by {@link FileServer#close()} before it closes the connections: a connection registered later closes itself. */
-        volatile boolean closing;
-
-        State(FileServerOptions options, RootDirectory root, BodySender bodySender) {
-            this.options = options;
-            this.root = root;
-            this.bodySender = bodySender;
-            this.exchange = FileExchange.of(root, options.rangeLimits());
-        }
-    }
-
-    private final State state;
+    private final ServerState state;
     private final EventLoopGroup group;
     private final Channel serverChannel;
     private final String transport;
 
-    private FileServer(State state, EventLoopGroup group, Channel serverChannel, String transport) {
+    private FileServer(ServerState state, EventLoopGroup group, Channel serverChannel, String transport) {
         this.state = state;
         this.group = group;
         this.serverChannel = serverChannel;
@@ -148,15 +112,6 @@ public final class FileServer implements AutoCloseable {
      */
     public static FileServer start(FileServerOptions options) throws IOException {
         Objects.requireNonNull(options, "options");
-        BodySender mapped = new MappedBodySender(mapOptions(options), writeOptions(options));
-        // Small bodies are copied with one pread (see SmallBodySender): under TLS the bytes pass through the engine
-        // anyway and a mapping's fixed cost exceeds a copy. On plain AUTO, bodies up to PLAIN_THRESHOLD go by a
-        // corked sendfile from the descriptor (or the copy when that cannot be used). Explicit SENDFILE and MAPPED
-        // modes on plain HTTP never copy.
-        BodySender sender = options.tls() != null ? new SmallBodySender(SmallBodySender.DEFAULT_THRESHOLD, mapped)
-                : options.bodyMode() == BodyMode.AUTO ? new SmallBodySender(SmallBodySender.PLAIN_THRESHOLD, new SendfileBodySender(), true)
-                : options.bodyMode() == BodyMode.SENDFILE ? new SendfileBodySender()
-                : mapped;
         RootDirectory root = RootDirectory.of(options.root(), options.followSymlinksOutside(), options.serveHidden());
         SslContext ssl = null;
         if (options.tls() != null) {
@@ -166,18 +121,18 @@ public final class FileServer implements AutoCloseable {
                 throw new IOException("could not set up TLS: " + e.getMessage(), e);
             }
         }
-        State state = new State(options, root, sender);
+        ServerState state = new ServerState(options, root); // the body senders too: BodySenders.of
         Http2Server http2 = options.http2() ? new Http2Server(state) : null;
-        boolean epoll = options.preferNativeTransport() && Epoll.isAvailable();
-        IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
-        Class<? extends ServerChannel> channelType = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+        // Not Transports.preferred(): the options decide here, not the process-wide choice and its system property.
+        Transports.Kind kind = options.preferNativeTransport() && Transports.Kind.EPOLL.isAvailable()
+                ? Transports.Kind.EPOLL : Transports.Kind.NIO;
         int threads = options.ioThreads() > 0 ? options.ioThreads() : Runtime.getRuntime().availableProcessors();
-        EventLoopGroup group = new MultiThreadIoEventLoopGroup(threads, io);
+        EventLoopGroup group = kind.newEventLoopGroup(threads);
         try {
             SslContext sslContext = ssl;
             ServerBootstrap bootstrap = new ServerBootstrap()
                     .group(group)
-                    .channel(channelType)
+                    .channel(kind.serverChannelClass())
                     .option(ChannelOption.SO_BACKLOG, 1024)
                     .childOption(ChannelOption.TCP_NODELAY, true)
                     .childHandler(new ChannelInitializer<SocketChannel>() {
@@ -187,13 +142,13 @@ public final class FileServer implements AutoCloseable {
                         }
                     });
             Channel channel = bootstrap.bind(options.host(), options.port()).sync().channel();
-            String transport = epoll ? "epoll" : "nio" + (epoll || !options.preferNativeTransport() ? ""
-                    : " (epoll unavailable: " + Epoll.unavailabilityCause() + ")");
+            String transport = kind == Transports.Kind.EPOLL ? "epoll" : "nio" + (!options.preferNativeTransport() ? ""
+                    : " (epoll unavailable: " + Transports.Kind.EPOLL.unavailabilityCause() + ")");
             FileServer server = new FileServer(state, group, channel, transport);
             LOG.log(Level.INFO, () -> "serving " + root.path() + " on " + (sslContext != null ? "https" : "http") + "://"
-                    + options.host() + ":" + server.port() + " (" + server.transport + "; bodies: " + sender.describe()
+                    + options.host() + ":" + server.port() + " (" + server.transport + "; bodies: " + state.bodies.http1().describe()
                     + (http2 != null ? (sslContext != null ? "; h2 by ALPN" : "; h2c with prior knowledge")
-                            + ", bodies: " + http2.bodySender.describe() : "") + ")");
+                            + ", bodies: " + state.bodies.http2().describe() : "") + ")");
             return server;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -216,7 +171,7 @@ public final class FileServer implements AutoCloseable {
         }
     }
 
-    private static void initConnection(SocketChannel ch, State state, @Nullable SslContext ssl, @Nullable Http2Server http2) {
+    private static void initConnection(SocketChannel ch, ServerState state, @Nullable SslContext ssl, @Nullable Http2Server http2) {
         FileServerOptions options = state.options;
         int open = state.openConnections.incrementAndGet();
         ch.closeFuture().addListener(f -> state.openConnections.decrementAndGet());
@@ -245,7 +200,7 @@ public final class FileServer implements AutoCloseable {
         }
     }
 
-    private static void http1(ChannelPipeline p, State state, ConnectionGuard guard, boolean overloaded) {
+    private static void http1(ChannelPipeline p, ServerState state, ConnectionGuard guard, boolean overloaded) {
         // Netty's codec refuses more than 128 pipelined requests in flight (an error that closes the connection); ours
         // queues requests while one is answered, so its bound has to cover our queue (see FileRequestHandler).
         p.addLast("http", new HttpServerCodec(new HttpDecoderConfig(), FileRequestHandler.MAX_PIPELINED + 1));
@@ -281,29 +236,6 @@ public final class FileServer implements AutoCloseable {
             response.headers().set(HttpHeaderNames.RETRY_AFTER, 1);
             ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
         }
-    }
-
-    static MapOptions mapOptions(FileServerOptions options) {
-        // Two windows per body at most: the one being written and the next. The writer's byte bound keeps the
-        // in-flight part below maxBytesInFlight; this bounds what the source maps ahead of it.
-        long live = Math.max(2L * options.windowSize(), options.maxBytesInFlight());
-        // No populate-ahead: the network paces a response, so faulting a whole window in the moment it is read ahead
-        // only pins pages long before they are sent. With 1,000 slow downloads it took the server's RSS to 6.8 GiB
-        // (every mapped byte resident); without it only the pages already sent are (benchmarks/http/slow-clients.sh).
-        // No read-ahead either: the writer asks for the next window while the current one is still being sent, which
-        // is read-ahead enough, and only while the peer takes bytes, so a client that stops reading holds one window,
-        // not two. Each connection's windows count against a budget of its own inside the server's (ConnectionBudget);
-        // a body waits budgetWaitTimeout at most for the server's.
-        return MapOptions.defaults().withWindowSize(options.windowSize()).withMaxLiveBytes(live).withPopulateAhead(false)
-                .withReadAhead(0).withBudget(options.mappingBudget()).withBudgetWaitTimeout(options.budgetWaitTimeout());
-    }
-
-    private static final int PIECE = 1 << 20;
-
-    static WriteOptions writeOptions(FileServerOptions options) {
-        // 1 MiB pieces; a slow reader's written pages are dropped as the socket takes them (1,000 slow downloads:
-        // RSS 185 MiB, against 2.8 GiB when they stayed until the window was unmapped; docs/http-benchmarks.md).
-        return new WriteOptions(options.maxBytesInFlight(), Math.min(options.windowSize(), PIECE), true);
     }
 
     /** The bound port (the real one when the options said 0). */

@@ -94,19 +94,14 @@ final class Http2Server {
     /** At most one line about floods per this interval, for the whole server. */
     static final Duration FLOOD_LOG_INTERVAL = Duration.ofSeconds(10);
 
-    final FileServer.State server;
-    final BodySender bodySender;
+    final ServerState server;
     private final Http2Settings settings;
     private final RateLimitedLog floods = new RateLimitedLog(LOG, Level.INFO, FLOOD_LOG_INTERVAL);
 
-    Http2Server(FileServer.State server) {
+    /** HTTP/2 for {@code server}; its streams send bodies with {@code server.bodies.http2()}. */
+    Http2Server(ServerState server) {
         this.server = server;
         FileServerOptions options = server.options;
-        BodySender mapped = new MappedBodySender(FileServer.mapOptions(options), FileServer.writeOptions(options));
-        // sendfile cannot put bytes into DATA frames: AUTO and SENDFILE map large bodies and copy small ones (a mapping
-        // costs more than copying a few pages); MAPPED maps every body, as it does on HTTP/1.1.
-        this.bodySender = options.bodyMode() == BodyMode.MAPPED ? mapped
-                : new SmallBodySender(SmallBodySender.DEFAULT_THRESHOLD, mapped);
         // Only what we receive is set here: the server never accepts request bodies, so the default receive window
         // (64 KiB) is plenty; the client's SETTINGS decide the frame sizes and windows of what we send.
         this.settings = Http2Settings.defaultSettings()

@@ -110,7 +110,7 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         Request request = new Request(headers.method(), headers.path(), System.nanoTime());
-        FileServer.State server = http2.server;
+        ServerState server = http2.server;
         server.requests.increment();
         if (overloaded) {
             error(ctx, request, HttpResponseStatus.SERVICE_UNAVAILABLE, "more than " + server.options.maxConnections()
@@ -122,7 +122,7 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter {
         boolean getOrHead = request.method.equals("GET") || request.method.equals("HEAD");
         if (server.options.statsEndpoint() && request.path.equals(FileRequestHandler.STATS_PATH) && getOrHead && !hasBody) {
             respond(ctx, request, FileExchange.FileResponse.text(HttpResponseStatus.OK, "application/json",
-                    FileRequestHandler.statsJson(server, http2.bodySender.describe(), ",\"protocol\":\"h2\""),
+                    server.statsJson(server.bodies.http2(), ",\"protocol\":\"h2\""),
                     request.method.equals("HEAD")));
             return;
         }
@@ -155,7 +155,7 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter {
         ChannelFuture body;
         try {
             // the headers go out with the body's first window (see BodySender.refusedForBudget)
-            body = http2.bodySender.send(ctx, new DefaultHttp2HeadersFrame(response, false), file, answer.body());
+            body = http2.server.bodies.http2().send(ctx, new DefaultHttp2HeadersFrame(response, false), file, answer.body());
         } catch (RuntimeException e) {
             answer.close();
             LOG.log(Level.WARNING, () -> "could not start the body of " + file.path(), e);

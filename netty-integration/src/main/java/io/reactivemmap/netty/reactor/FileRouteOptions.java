@@ -85,7 +85,7 @@ public record FileRouteOptions(Path root, String prefix, int windowSize, long ma
     /** The map options of a response body: a window of {@code windowSize}, {@code maxBytesInFlight} live at most. */
     MapOptions mapOptions() {
         // No populate-ahead: the network paces a response, and faulting a whole read-ahead window in at once only
-        // pins pages long before they are sent (the reasoning and measurement are on FileServer.mapOptions).
+        // pins pages long before they are sent (the reasoning and measurement are on BodySenders.mapOptions).
         return MapOptions.defaults().withWindowSize(windowSize).withMaxLiveBytes(maxBytesInFlight).withPopulateAhead(false);
     }
 

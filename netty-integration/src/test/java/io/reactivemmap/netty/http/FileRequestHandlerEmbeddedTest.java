@@ -38,9 +38,9 @@ class FileRequestHandlerEmbeddedTest {
         // 64 KiB windows and 16 KiB writes: the middle range spans two windows and several slices of each.
         FileServerOptions options = FileServerOptions.defaults(dir).withBodyMode(BodyMode.MAPPED).withWindowSize(64 << 10)
                 .withMaxBytesInFlight(32 << 10);
-        FileServer.State state = new FileServer.State(options, RootDirectory.of(dir, false, false),
-                new MappedBodySender(FileServer.mapOptions(options),
-                        FileServer.writeOptions(options).withMaxChunkSize(16 << 10)));
+        BodySender sender = new MappedBodySender(BodySenders.mapOptions(options),
+                BodySenders.writeOptions(options).withMaxChunkSize(16 << 10));
+        ServerState state = new ServerState(options, RootDirectory.of(dir, false, false), new BodySenders(sender, sender));
         ConnectionGuard guard = new ConnectionGuard(options.idleTimeout(), options.minRate(), options.minRatePeriod(),
                 options.requestHeadTimeout());
         EmbeddedChannel ch = new EmbeddedChannel(guard, new HttpServerCodec(), new FileRequestHandler(state, guard));

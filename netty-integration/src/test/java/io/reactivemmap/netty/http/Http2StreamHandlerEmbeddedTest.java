@@ -46,7 +46,7 @@ class Http2StreamHandlerEmbeddedTest {
     Path dir;
 
     private EmbeddedHttp2 connect(FileServerOptions options, int clientStreamWindow) throws IOException {
-        FileServer.State state = new FileServer.State(options, RootDirectory.of(dir, false, false), new SendfileBodySender());
+        ServerState state = new ServerState(options, RootDirectory.of(dir, false, false));
         Http2Server http2 = new Http2Server(state);
         ConnectionGuard guard = new ConnectionGuard(options.idleTimeout(), options.minRate(), options.minRatePeriod(),
                 options.requestHeadTimeout());

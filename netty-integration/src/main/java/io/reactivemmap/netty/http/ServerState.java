@@ -1,0 +1,54 @@
+package io.reactivemmap.netty.http;
+
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import io.reactivemmap.MappingStats;
+
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * What every connection of one {@link FileServer} shares, HTTP/1.1 ({@link FileRequestHandler}) and HTTP/2
+ * ({@link Http2Server}, {@link Http2StreamHandler}) alike: the options, the root, how requests are answered and bodies
+ * sent, and the counters {@code /_stats} reports.
+ */
+final class ServerState {
+    final FileServerOptions options;
+    final RootDirectory root;
+    /** What every request of this server gets, HTTP/1.1 and HTTP/2 alike. */
+    final FileExchange exchange;
+    /** How bodies are sent, per protocol: the only place either is chosen. */
+    final BodySenders bodies;
+    final AtomicInteger openConnections = new AtomicInteger();
+    final LongAdder requests = new LongAdder();
+    /** Every open connection (a closed channel leaves the group by itself). */
+    final ChannelGroup connections = new DefaultChannelGroup("file-server-connections", GlobalEventExecutor.INSTANCE);
+    /** Set by {@link FileServer#close()} before it closes the connections: a connection registered later closes itself. */
+    volatile boolean closing;
+
+    /** With the {@linkplain BodySenders#of body senders} the options call for. */
+    ServerState(FileServerOptions options, RootDirectory root) {
+        this(options, root, BodySenders.of(options));
+    }
+
+    ServerState(FileServerOptions options, RootDirectory root, BodySenders bodies) {
+        this.options = options;
+        this.root = root;
+        this.bodies = bodies;
+        this.exchange = FileExchange.of(root, options.rangeLimits());
+    }
+
+    /**
+     * The {@code /_stats} body: the process's mapping counters, this server's connections and requests, and how
+     * {@code sender} (the one of the protocol asking, from {@link #bodies}) sends bodies. {@code moreFields} is appended
+     * inside the object (empty, or starting with a comma).
+     */
+    String statsJson(BodySender sender, String moreFields) {
+        MappingStats s = MappingStats.snapshot();
+        return "{\"liveWindows\":" + s.liveWindows() + ",\"mappedBytes\":" + s.mappedBytes()
+                + ",\"peakMappedBytes\":" + s.peakMappedBytes() + ",\"windowsMapped\":" + s.windowsMapped()
+                + ",\"openConnections\":" + openConnections.get() + ",\"requests\":" + requests.sum()
+                + ",\"bodyMode\":\"" + sender.describe() + "\"" + moreFields + "}\n";
+    }
+}
