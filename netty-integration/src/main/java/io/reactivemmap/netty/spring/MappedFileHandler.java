@@ -133,11 +133,17 @@ public final class MappedFileHandler implements HandlerFunction<ServerResponse> 
             String target = pathBelow(pattern instanceof PathPattern p ? p : null, path);
             Prepared prepared = prepare(request.exchange().getRequest(), target);
             // A filter may drop this response and write another: the descriptor is then closed when that one is
-            // committed (or when the exchange completes without a response), unless writeTo took it over.
+            // committed, unless writeTo took it over. A filter may also hold the response while the client leaves, so
+            // that nothing is ever committed: on Reactor Netty the request's end (its operations disposed, whether
+            // answered or abandoned) closes it then. Elsewhere such a response's descriptor waits for the channel's
+            // cleaner (garbage collection): a servlet server gives a handler no signal for it.
             request.exchange().getResponse().beforeCommit(() -> {
                 prepared.closeUnlessWritten();
                 return Mono.empty();
             });
+            if (nativeRequest(request.exchange().getRequest()) instanceof Connection connection) {
+                connection.onDispose(prepared::closeUnlessWritten);
+            }
             return new MappedFileResponse(prepared, this);
         });
     }
@@ -182,6 +188,15 @@ public final class MappedFileHandler implements HandlerFunction<ServerResponse> 
         }, Prepared::closeUnlessWritten);
     }
 
+    /** The server's own request object (Reactor Netty's {@code HttpServerOperations}), or null for a mock one. */
+    private static @Nullable Object nativeRequest(ServerHttpRequest request) {
+        try {
+            return ServerHttpRequestDecorator.getNativeRequest(request);
+        } catch (IllegalArgumentException | IllegalStateException noNativeRequest) {
+            return null; // a mock or custom request (WebTestClient's, a test's): no request line to check
+        }
+    }
+
     /**
      * The request line's version as {@code {major, minor}}, {@code {-1, -1}} for an HTTP/2 stream (no request line, no
      * {@code Host}: its codec checks the pseudo-headers). Under Reactor Netty the request line's version is known; on
@@ -189,12 +204,7 @@ public final class MappedFileHandler implements HandlerFunction<ServerResponse> 
      * {@code Host} rules that do not need the version apply (at most one, well-formed).
      */
     private static int[] version(ServerHttpRequest request) {
-        Object nativeRequest;
-        try {
-            nativeRequest = ServerHttpRequestDecorator.getNativeRequest(request);
-        } catch (IllegalArgumentException | IllegalStateException noNativeRequest) {
-            nativeRequest = null; // a mock or custom request (WebTestClient's, a test's): no request line to check
-        }
+        Object nativeRequest = nativeRequest(request);
         if (nativeRequest instanceof HttpServerRequest r && nativeRequest instanceof Connection c) {
             Channel parent = c.channel().parent();
             if (parent != null && !(parent instanceof ServerChannel)) {

@@ -79,6 +79,21 @@ class MappedFileHandlerDescriptorTest {
         });
     }
 
+    /**
+     * The handler has answered (the file is open) but the response is never committed: a filter holds it while the
+     * client gives up, so it is neither written nor replaced. The descriptor must still be closed.
+     */
+    @Test
+    void aResponseHandledButNeverCommittedBecauseTheClientLeftClosesItsDescriptor() throws Exception {
+        servingLeavesNoDescriptor(files -> RouterFunctions.route(RequestPredicates.path("/**"), files)
+                .filter((request, next) -> next.handle(request).delayElement(Duration.ofMillis(300))), port -> {
+            try (java.net.Socket s = WireHttp.open(port)) {
+                WireHttp.send(s, "GET", "/f.bin", false);
+                Thread.sleep(50);
+            }
+        });
+    }
+
     @Test
     void aResponseWrittenOrFailedOverReactorNettyClosesItsDescriptor() throws Exception {
         servingLeavesNoDescriptor(files -> RouterFunctions.route(RequestPredicates.path("/**"), files), port -> {
