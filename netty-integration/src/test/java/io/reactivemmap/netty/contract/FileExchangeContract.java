@@ -134,9 +134,35 @@ public abstract class FileExchangeContract {
         return "";
     }
 
+    /** Whether the sessions on a socket speak h2c (HTTP/2 with prior knowledge) rather than HTTP/1.1. */
+    protected boolean h2c() {
+        return false;
+    }
+
     /** Whether requests go over HTTP/1.1 on a socket (request lines, versions and {@code Host} can be sent raw). */
     protected boolean http1() {
-        return true;
+        return !h2c();
+    }
+
+    /** A front end listening on {@code port}, which {@code stop} shuts down; its sessions follow {@link #h2c()}. */
+    protected final Front onSocket(int port, AutoCloseable stop) {
+        boolean h2 = h2c();
+        return new Front() {
+            @Override
+            public Session session() throws IOException {
+                return h2 ? Sessions.h2c(port) : Sessions.http1(port);
+            }
+
+            @Override
+            public int port() {
+                return port;
+            }
+
+            @Override
+            public void close() throws Exception {
+                stop.close();
+            }
+        };
     }
 
     /** Whether the front end's server is Reactor Netty, whose codec answers a {@code HTTP/2.0} request line itself. */

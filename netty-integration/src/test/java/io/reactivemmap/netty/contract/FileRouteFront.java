@@ -18,19 +18,9 @@ abstract class FileRouteFront extends FileExchangeContract {
     /** The body mode the route is made with. */
     abstract BodyMode mode();
 
-    /** Whether the server speaks h2c (prior knowledge) rather than HTTP/1.1. */
-    boolean h2c() {
-        return false;
-    }
-
     @Override
     protected String prefix() {
         return "/files";
-    }
-
-    @Override
-    protected boolean http1() {
-        return !h2c();
     }
 
     @Override
@@ -44,21 +34,6 @@ abstract class FileRouteFront extends FileExchangeContract {
                 .withWindowSize(WINDOW).withMaxBytesInFlight(IN_FLIGHT).withServeHidden(config.serveHidden()));
         HttpServer http = HttpServer.create().host("127.0.0.1").port(0).route(files::mount);
         DisposableServer server = (h2c() ? http.protocol(HttpProtocol.H2C) : http).bindNow(Duration.ofSeconds(10));
-        return new Front() {
-            @Override
-            public Session session() throws Exception {
-                return h2c() ? Sessions.h2c(server.port()) : Sessions.http1(server.port());
-            }
-
-            @Override
-            public int port() {
-                return server.port();
-            }
-
-            @Override
-            public void close() {
-                server.disposeNow(Duration.ofSeconds(10));
-            }
-        };
+        return onSocket(server.port(), () -> server.disposeNow(Duration.ofSeconds(10)));
     }
 }

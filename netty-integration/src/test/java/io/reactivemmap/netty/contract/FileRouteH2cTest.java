@@ -12,7 +12,7 @@ class FileRouteH2cTest extends FileRouteFront {
     }
 
     @Override
-    boolean h2c() {
+    protected boolean h2c() {
         return true;
     }
 

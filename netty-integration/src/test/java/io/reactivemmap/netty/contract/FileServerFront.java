@@ -11,16 +11,6 @@ abstract class FileServerFront extends FileExchangeContract {
     /** The body mode the server is started with. */
     abstract BodyMode mode();
 
-    /** Whether the sessions speak h2c (prior knowledge) rather than HTTP/1.1; the server serves both on one port. */
-    boolean h2c() {
-        return false;
-    }
-
-    @Override
-    protected boolean http1() {
-        return !h2c();
-    }
-
     @Override
     protected boolean seesAsterisk() {
         return true;
@@ -28,28 +18,14 @@ abstract class FileServerFront extends FileExchangeContract {
 
     @Override
     protected Front start(Path root, Config config) throws Exception {
-        FileServer server = FileServer.start(FileServerOptions.defaults(root).withPort(0).withIoThreads(2)
-                .withWindowSize(WINDOW).withMaxBytesInFlight(IN_FLIGHT).withBodyMode(mode())
-                .withServeHidden(config.serveHidden()));
-        return new Front() {
-            @Override
-            public Session session() throws Exception {
-                return h2c() ? Sessions.h2c(server.port()) : Sessions.http1(server.port());
+        FileServer server = FileServer.start(FileServerOptions.builder(root).port(0).ioThreads(2).windowSize(WINDOW)
+                .maxBytesInFlight(IN_FLIGHT).bodyMode(mode()).serveHidden(config.serveHidden()).build());
+        return onSocket(server.port(), () -> {
+            server.close();
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (server.openConnections() > 0 && System.nanoTime() < deadline) {
+                Thread.sleep(10);
             }
-
-            @Override
-            public int port() {
-                return server.port();
-            }
-
-            @Override
-            public void close() throws InterruptedException {
-                server.close();
-                long deadline = System.nanoTime() + 10_000_000_000L;
-                while (server.openConnections() > 0 && System.nanoTime() < deadline) {
-                    Thread.sleep(10);
-                }
-            }
-        };
+        });
     }
 }

@@ -13,7 +13,7 @@ class FileServerH2cTest extends FileServerFront {
     }
 
     @Override
-    boolean h2c() {
+    protected boolean h2c() {
         return true;
     }
 }

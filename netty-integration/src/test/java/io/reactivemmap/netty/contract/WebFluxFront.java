@@ -97,22 +97,7 @@ abstract class WebFluxFront extends FileExchangeContract {
         return switch (way()) {
             case REACTOR_NETTY -> {
                 SpringServer server = SpringServer.start(RouterFunctions.toHttpHandler(routes));
-                yield new Front() {
-                    @Override
-                    public Session session() throws Exception {
-                        return Sessions.http1(server.port());
-                    }
-
-                    @Override
-                    public int port() {
-                        return server.port();
-                    }
-
-                    @Override
-                    public void close() {
-                        server.close();
-                    }
-                };
+                yield onSocket(server.port(), server);
             }
             case MOCK_ROUTER -> mock(WebTestClient.bindToRouterFunction(routes).build());
             case MOCK_CONTROLLER -> mock(WebTestClient.bindToController(new FilesController(files)).build());

@@ -14,10 +14,6 @@ import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.params.provider.EnumSource;
 
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -48,7 +44,6 @@ class FileServerConnectionsTest {
     Path root;
     Path file;
     FileServer server;
-    HttpClient client;
 
     @Parameter
     BodyMode mode;
@@ -68,41 +63,23 @@ class FileServerConnectionsTest {
         root = RootDirectoryTest.build(dir);
         file = TestFiles.pattern(root, "data.bin", SIZE);
         server = start(options());
-        client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     }
 
     @AfterEach
     void tearDown() throws Exception {
-        client.close();
         server.close();
         awaitNoConnections(); // closing listeners run on the event loops as they shut down
-    }
-
-    URI uri(String path) {
-        return URI.create("http://127.0.0.1:" + server.port() + path);
-    }
-
-    HttpResponse<byte[]> get(String path, String... headers) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(uri(path));
-        if (headers.length > 0) {
-            b.headers(headers);
-        }
-        return client.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
     }
 
     static byte[] expected(long from, long length) {
         return TestFiles.expected(from, Math.toIntExact(length));
     }
 
-
-
-
-
-
-
-
-
-
+    RawHttp.Response get(String path) throws IOException {
+        try (RawHttp raw = new RawHttp(server.port())) {
+            return raw.request("GET", path);
+        }
+    }
 
     @Test
     void keepAliveServesManyRequestsOnOneConnectionAndHonoursClose() throws Exception {
@@ -200,9 +177,6 @@ class FileServerConnectionsTest {
         }
     }
 
-
-
-
     @Test
     void aSlowReaderIsDisconnected() throws Exception {
         server.close();
@@ -280,11 +254,11 @@ class FileServerConnectionsTest {
 
     @Test
     void statsEndpointIsOffByDefaultAndReportsWhenOn() throws Exception {
-        assertEquals(404, get("/_stats").statusCode());
+        assertEquals(404, get("/_stats").status());
         server.close();
         server = start(options().withStatsEndpoint(true));
-        HttpResponse<byte[]> r = get("/_stats");
-        assertEquals(200, r.statusCode());
+        RawHttp.Response r = get("/_stats");
+        assertEquals(200, r.status());
         String json = new String(r.body(), StandardCharsets.UTF_8);
         assertTrue(json.contains("\"liveWindows\":") && json.contains("\"openConnections\":1"), json);
     }
@@ -331,6 +305,5 @@ class FileServerConnectionsTest {
         }
         assertEquals(0, server.openConnections(), "connections still open");
     }
-
 
 }

@@ -128,7 +128,6 @@ class FileRouteTest {
         return TestFiles.expected(from, Math.toIntExact(length));
     }
 
-
     @Test
     void theBodyModeDecidesWhetherWindowsAreMapped() throws Exception {
         long before = MappingStats.snapshot().windowsMapped();
@@ -140,11 +139,6 @@ class FileRouteTest {
             assertEquals(0, windows, "sendfile maps nothing on a plain connection");
         }
     }
-
-
-
-
-
 
     @Test
     void otherMethodsGet405WithAllowWhenTheRouteSeesThem() throws Exception {
@@ -181,8 +175,6 @@ class FileRouteTest {
             io.reactivemmap.netty.http.RequestRulesCases.assertOptionsAsterisk(all.port(), "/a.txt");
         }
     }
-
-
 
     @Test
     void thePrefixIsStrippedBySegmentsBeforeTheFileIsResolved() throws Exception {
