@@ -435,7 +435,7 @@ final class FluxMappedWindows extends Flux<MappedWindow> {
                     terminated = true;
                     cancelBudgetTimer();
                     budget.withdraw(budgetWaiter);
-                    file.release();
+                    file.close();
                     CoreSubscriber<? super MappedWindow> a = actual;
                     actual = Operators.emptySubscriber();
                     a.onComplete();
@@ -665,7 +665,7 @@ final class FluxMappedWindows extends Flux<MappedWindow> {
             cancelBudgetTimer();
             clearAhead();
             budget.withdraw(budgetWaiter);
-            file.release();
+            file.close(); // the subscription's reference; windows still live keep the file open
             CoreSubscriber<? super MappedWindow> a = actual;
             actual = Operators.emptySubscriber();
             a.onError(t);
@@ -676,7 +676,7 @@ final class FluxMappedWindows extends Flux<MappedWindow> {
             cancelBudgetTimer();
             clearAhead();
             budget.withdraw(budgetWaiter);
-            file.release();
+            file.close(); // the subscription's reference; windows still live keep the file open
             actual = Operators.emptySubscriber();
         }
 

@@ -4,8 +4,6 @@ import io.reactivemmap.internal.NativeAccess;
 import org.jspecify.annotations.Nullable;
 
 import java.io.IOException;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -27,17 +25,7 @@ import java.nio.file.StandardOpenOption;
  *   {@code FluxMappedWindows}).</li>
  * </ul>
  */
-final class SharedFile {
-    private static final VarHandle REFS;
-
-    static {
-        try {
-            REFS = MethodHandles.lookup().findVarHandle(SharedFile.class, "refs", int.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
-
+final class SharedFile extends RefCounted implements AutoCloseable {
     final Path path;
     /** The descriptor windows are mapped from, or -1 when they are mapped through {@link #channel()}. */
     final int fd;
@@ -46,8 +34,6 @@ final class SharedFile {
     final long size;
     /** Whether the channel belongs to the caller ({@link MappedFile#windows(FileChannel, Path, long, long, MapOptions)}). */
     private final boolean borrowed;
-    @SuppressWarnings("unused") // via REFS
-    private volatile int refs = 1;
 
     SharedFile(Path path, FileChannel channel, long size) {
         this(path, channel, size, false);
@@ -87,22 +73,49 @@ final class SharedFile {
         }
     }
 
+    /**
+     * A window's reference: taken when it is mapped, while the subscription still holds its own.
+     *
+     * @throws IllegalStateException if the file was already closed (the count reached zero)
+     */
     void retain() {
-        REFS.getAndAdd(this, 1);
+        retainRef();
     }
 
+    /** Gives back a window's reference (or the subscription's, on an error before any window); closes the file when it was the last. */
     void release() {
-        if ((int) REFS.getAndAdd(this, -1) == 1 && !borrowed) {
-            FileChannel c = channel;
-            if (c != null) {
-                try {
-                    c.close();
-                } catch (IOException ignored) {
-                    // closing a read-only channel has nothing to flush; nothing useful to report
-                }
-            }
-            NativeAccess.closeFd(fd);
+        releaseRef();
+    }
+
+    /**
+     * Gives back the subscription's reference, once: later calls, and calls once every reference is gone, do nothing
+     * (the one close-after-release rule of {@link RefCounted}, as for windows and records).
+     */
+    @Override
+    public void close() {
+        closeRef();
+    }
+
+    /** The last reference is gone: close what we opened; a borrowed channel stays open, it is the caller's. */
+    @Override
+    void deallocate() {
+        if (borrowed) {
+            return;
         }
+        FileChannel c = channel;
+        if (c != null) {
+            try {
+                c.close();
+            } catch (IOException ignored) {
+                // closing a read-only channel has nothing to flush; nothing useful to report
+            }
+        }
+        NativeAccess.closeFd(fd);
+    }
+
+    @Override
+    public String toString() {
+        return "SharedFile[" + path + (fd >= 0 ? ", fd " + fd : "") + (borrowed ? ", borrowed" : "") + ", refCnt=" + count() + "]";
     }
 
     /** Drops the page cache of a range of the file: through the descriptor held, else by opening the path. */
