@@ -104,7 +104,7 @@ class RefCountedTest {
     void aBorrowedChannelIsNeverClosedByTheLastRelease() throws Exception {
         Path path = TestFiles.pattern(dir, "b.bin", 4096);
         try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
-            SharedFile file = new SharedFile(path, channel, channel.size(), true);
+            SharedFile file = SharedFile.borrow(path, channel);
             file.retain();
             file.close();
             file.close();
