@@ -88,8 +88,11 @@ import java.util.concurrent.TimeUnit;
  *     {@code SslHandler}, the connection is closed, and the error goes no further (no event loop sees it).
  *     Tested in a forked JVM ({@code TlsTruncationForkedTest}).</li>
  * <li>Bytes read before a truncation are the file's. Bytes of the file's last page past a new, unaligned end read as
- *     zeros without any fault and cannot be told from data by any reader; the checks above close the connection
- *     before they are sent unless the truncation lands during the read itself.</li>
+ *     zeros without any fault and cannot be told from data by any reader. Under TLS they never reach the client: the
+ *     pieces just encrypted are checked again and their records dropped if the file shrank. On a plain connection
+ *     that sends mapped windows ({@link BodyMode#MAPPED}, or h2c bodies above 256 KiB) the kernel reads them: a
+ *     truncation that lands while a window is being written can send up to one page of zeros before the connection
+ *     closes ({@code sendfile} and copied bodies cannot).</li>
  * <li>Every window is unmapped on every path.</li>
  * </ul>
  * Replace served files atomically (write a new file, then rename it over the old one) to avoid all of this: a
