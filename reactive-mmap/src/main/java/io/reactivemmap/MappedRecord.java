@@ -157,6 +157,11 @@ public final class MappedRecord extends RefCounted implements AutoCloseable {
         closeRef();
     }
 
+    @Override
+    String whenZero() {
+        return "already released";
+    }
+
     /** The last reference is gone: give back this record's reference to its window, if it is a view. */
     @Override
     void deallocate() {

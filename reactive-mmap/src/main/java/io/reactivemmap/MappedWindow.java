@@ -206,6 +206,11 @@ public final class MappedWindow extends RefCounted implements AutoCloseable {
         return file;
     }
 
+    @Override
+    String whenZero() {
+        return "already unmapped";
+    }
+
     /** The last reference is gone: unmap. */
     @Override
     void deallocate() {

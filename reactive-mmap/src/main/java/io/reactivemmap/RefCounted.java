@@ -48,6 +48,11 @@ abstract class RefCounted {
      */
     abstract void deallocate();
 
+    /** What a count of zero means for this type, for messages: "already unmapped", "already released"... */
+    String whenZero() {
+        return "already given back";
+    }
+
     /** The current count; 0 once deallocated. */
     final int count() {
         return (int) REF_CNT.getVolatile(this);
@@ -62,8 +67,8 @@ abstract class RefCounted {
         for (;;) {
             int c = (int) REF_CNT.getVolatile(this);
             if (c <= 0) {
-                throw new IllegalStateException("cannot retain " + this + ": refCnt is 0, it was already given back "
-                        + "(retain only while you hold a reference)");
+                throw new IllegalStateException("cannot retain " + this + ": " + whenZero() + " (refCnt is 0; retain "
+                        + "only while you hold a reference)");
             }
             if (c == Integer.MAX_VALUE) {
                 throw new IllegalStateException("cannot retain " + this + ": refCnt " + c + " would overflow "
@@ -98,9 +103,9 @@ abstract class RefCounted {
         for (;;) {
             int c = (int) REF_CNT.getVolatile(this);
             if (c <= 0) {
-                throw new IllegalStateException("cannot release " + this + ": refCnt is 0, decrement 1 (more releases "
-                        + "than references: pair each retain() with one release(), and give the first reference back "
-                        + "with close() or release(), not both)");
+                throw new IllegalStateException("cannot release " + this + ": " + whenZero() + " (refCnt is 0, "
+                        + "decrement 1: more releases than references; pair each retain() with one release(), and give "
+                        + "the first reference back with close() or release(), not both)");
             }
             if (REF_CNT.weakCompareAndSet(this, c, c - 1)) {
                 if (c == 1) {

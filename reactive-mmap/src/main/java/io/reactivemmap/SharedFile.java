@@ -243,6 +243,11 @@ final class SharedFile extends RefCounted implements AutoCloseable {
         closeRef();
     }
 
+    @Override
+    String whenZero() {
+        return "already closed";
+    }
+
     /** The last reference is gone: close what we opened; a borrowed channel stays open, it is the caller's. */
     @Override
     void deallocate() {
