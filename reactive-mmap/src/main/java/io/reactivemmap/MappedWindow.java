@@ -38,8 +38,9 @@ import java.util.Optional;
  * <strong>crashes the JVM</strong> if it reads after unmap: such code must hold a reference until it is done.
  *
  * <h2>Files that shrink</h2>
- * If another process truncates the file while a window is mapped, reading the lost part is undefined (the kernel
- * sends SIGBUS; the JVM turns it into a late {@link InternalError} and returns garbage meanwhile). The sources check
+ * If another process truncates the file while a window is mapped, reading the lost part is undefined: the rest of the
+ * page holding the new end reads as zeros without any signal, and later pages fault (the kernel sends SIGBUS; the JVM
+ * turns it into a late {@link InternalError} and returns garbage meanwhile). The sources check
  * the size before emitting each window; {@link #checkIntact()} checks again after you have read it, and
  * {@link MappedFile#read} does that for you.
  */
