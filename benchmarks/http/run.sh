@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Side-by-side HTTP file serving benchmark on loopback (issue 3, section 5).
+# Side-by-side HTTP file serving benchmark on loopback.
 #
 # Serves a hot 1 GiB file and a set of 64 KiB files, plain and TLS, at 1 and 16 connections, from:
 #   nginx-sendfile  nginx 1.22, sendfile on, tcp_nopush on (also the TLS peer: OpenSSL, no kernel TLS here)

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# 1,000 concurrent slow downloads of a 1 GiB file from our FileServerMain (issue 3 §5): samples the server's RSS,
+# 1,000 concurrent slow downloads of a 1 GiB file from our FileServerMain: samples the server's RSS,
 # heap in use (jcmd GC.heap_info) and its /_stats (live windows, mapped bytes, open connections) every second.
 # Usage: CONNECTIONS=1000 RATE=65536 SECONDS_RUN=30 MODE=mapped|auto benchmarks/http/slow-clients.sh
 # Loopback only; the server and the clients are stopped on exit.

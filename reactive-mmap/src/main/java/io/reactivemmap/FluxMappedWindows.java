@@ -10,22 +10,13 @@ import reactor.core.Scannable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Operators;
 
-import java.io.EOFException;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.AccessDeniedException;
-import java.nio.file.FileSystemException;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayDeque;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.atomic.AtomicLong;
@@ -67,9 +58,9 @@ final class FluxMappedWindows extends Flux<MappedWindow> {
         SharedFile file;
         long end;
         try {
-            file = borrowed == null ? open(path) : borrow(path, borrowed);
+            file = borrowed == null ? SharedFile.open(path) : SharedFile.borrow(path, borrowed);
             try {
-                end = resolveEnd(file);
+                end = file.resolveEnd(offset, length);
             } catch (IOException | RuntimeException e) {
                 file.release();
                 throw e;
@@ -84,132 +75,6 @@ final class FluxMappedWindows extends Flux<MappedWindow> {
             return;
         }
         actual.onSubscribe(new WindowSubscription(actual, file, offset, end, options));
-    }
-
-    private long resolveEnd(SharedFile file) throws IOException {
-        long size = file.size;
-        if (size == 0 && looksLikePseudoFile(file.channel())) {
-            throw new FileSystemException(path.toString(), null,
-                    "reports a size of 0 but has content (a /proc or /sys style file): it cannot be mapped; "
-                            + "read it with Files.readAllBytes or a FileChannel instead");
-        }
-        if (offset > size) {
-            throw new EOFException("offset " + offset + " lies past the end of " + path + " (size " + size
-                    + " bytes); use an offset between 0 and " + size);
-        }
-        if (length < 0) {
-            return size;
-        }
-        if (length > size - offset) {
-            throw new EOFException("range [" + offset + ", " + (offset + length) + ") of " + length + " bytes lies past the end of "
-                    + path + " (size " + size + " bytes); request at most " + (size - offset) + " bytes from offset " + offset);
-        }
-        return offset + length;
-    }
-
-    private static boolean looksLikePseudoFile(FileChannel channel) throws IOException {
-        ByteBuffer one = ByteBuffer.allocate(1);
-        return SharedFile.withInterruptSetAside(() -> channel.read(one, 0)) > 0;
-    }
-
-    /** Opens a regular file for reading, with errors that say what is wrong and what to do. */
-    static SharedFile open(Path path) throws IOException {
-        BasicFileAttributes attrs;
-        try {
-            // Checked before opening: opening a FIFO blocks until a writer appears.
-            attrs = Files.readAttributes(path, BasicFileAttributes.class);
-        } catch (NoSuchFileException e) {
-            throw new NoSuchFileException(path.toString(), null, "cannot map: no such file; check the path (resolved against "
-                    + Path.of("").toAbsolutePath() + ")");
-        } catch (AccessDeniedException e) {
-            throw new AccessDeniedException(path.toString(), null, "cannot map: permission denied reading its attributes");
-        }
-        if (attrs.isDirectory()) {
-            throw new FileSystemException(path.toString(), null, "cannot map a directory; name a regular file inside it");
-        }
-        if (!attrs.isRegularFile()) {
-            throw new FileSystemException(path.toString(), null,
-                    "cannot map: not a regular file (a FIFO, socket or device, whose size is not known in advance); "
-                            + "only regular files can be mapped, read this one with a stream instead");
-        }
-        if (NativeAccess.mappingAvailable()) {
-            return openDescriptor(path);
-        }
-        FileChannel channel;
-        try {
-            channel = FileChannel.open(path, StandardOpenOption.READ);
-        } catch (AccessDeniedException e) {
-            throw new AccessDeniedException(path.toString(), null, "cannot map: permission denied opening it for reading");
-        } catch (FileSystemException e) {
-            if (e.getReason() != null && e.getReason().contains("Too many open files")) {
-                throw (FileSystemException) tooManyOpenFiles(path, !e.getReason().contains("system")).initCause(e);
-            }
-            throw e;
-        }
-        try {
-            // The path may have been swapped between the check and the open: check what we actually opened.
-            if (!Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).isSymbolicLink()
-                    && !Files.isRegularFile(path)) {
-                throw new FileSystemException(path.toString(), null, "cannot map: no longer a regular file");
-            }
-            return new SharedFile(path, channel, channel.size());
-        } catch (IOException | RuntimeException e) {
-            channel.close();
-            throw e;
-        }
-    }
-
-    /**
-     * Opens {@code path} as a bare descriptor, so windows are mapped with {@code mmap} (which no interrupt can break)
-     * and the type and size come from the descriptor itself: what is checked is what is mapped.
-     */
-    private static SharedFile openDescriptor(Path path) throws IOException {
-        int fd = NativeAccess.openReadOnly(path.toAbsolutePath().toString());
-        if (fd < 0) {
-            if (fd == -NativeAccess.EACCES) {
-                throw new AccessDeniedException(path.toString(), null, "cannot map: permission denied opening it for reading");
-            }
-            if (fd == -NativeAccess.ENOENT || fd == -NativeAccess.ENOTDIR) {
-                throw new NoSuchFileException(path.toString(), null, "cannot map: it disappeared while being opened");
-            }
-            if (fd == -NativeAccess.EMFILE || fd == -NativeAccess.ENFILE) {
-                throw tooManyOpenFiles(path, fd == -NativeAccess.EMFILE);
-            }
-            throw new FileSystemException(path.toString(), null, "cannot map: open failed with errno " + (-fd));
-        }
-        try {
-            NativeAccess.FileStat stat = NativeAccess.fstat(fd);
-            if (stat == null) {
-                throw new FileSystemException(path.toString(), null, "cannot map: its attributes could not be read once open");
-            }
-            if (!stat.isRegularFile()) {
-                throw new FileSystemException(path.toString(), null, "cannot map: no longer a regular file");
-            }
-            return new SharedFile(path, fd, stat.size());
-        } catch (IOException | RuntimeException e) {
-            NativeAccess.closeFd(fd);
-            throw e;
-        }
-    }
-
-    /**
-     * The error for a file that cannot be opened because the process (EMFILE) or the system (ENFILE) has no descriptor
-     * left: every subscription that opens its file holds one descriptor until it terminates.
-     */
-    static FileSystemException tooManyOpenFiles(Path path, boolean processLimit) {
-        return new FileSystemException(path.toString(), null, "cannot map: too many open files ("
-                + (processLimit ? "EMFILE: the process limit, ulimit -n" : "ENFILE: the system-wide limit, fs.file-max")
-                + "). Each subscription of MappedFile.windows(path, ...) holds a descriptor until it terminates; "
-                + "for many concurrent readers of one file, open a FileChannel once and use "
-                + "MappedFile.windows(channel, path, offset, length, options), or raise the limit");
-    }
-
-    private static SharedFile borrow(Path path, FileChannel channel) throws IOException {
-        if (!channel.isOpen()) {
-            throw new FileSystemException(path.toString(), null, "cannot map: the channel it was given is closed; keep the "
-                    + "channel open until the windows' Flux terminates");
-        }
-        return new SharedFile(path, channel, SharedFile.withInterruptSetAside(channel::size), true);
     }
 
     @Override
@@ -435,7 +300,7 @@ final class FluxMappedWindows extends Flux<MappedWindow> {
                     terminated = true;
                     cancelBudgetTimer();
                     budget.withdraw(budgetWaiter);
-                    file.release();
+                    file.close();
                     CoreSubscriber<? super MappedWindow> a = actual;
                     actual = Operators.emptySubscriber();
                     a.onComplete();
@@ -665,7 +530,7 @@ final class FluxMappedWindows extends Flux<MappedWindow> {
             cancelBudgetTimer();
             clearAhead();
             budget.withdraw(budgetWaiter);
-            file.release();
+            file.close(); // the subscription's reference; windows still live keep the file open
             CoreSubscriber<? super MappedWindow> a = actual;
             actual = Operators.emptySubscriber();
             a.onError(t);
@@ -676,7 +541,7 @@ final class FluxMappedWindows extends Flux<MappedWindow> {
             cancelBudgetTimer();
             clearAhead();
             budget.withdraw(budgetWaiter);
-            file.release();
+            file.close(); // the subscription's reference; windows still live keep the file open
             actual = Operators.emptySubscriber();
         }
 

@@ -1,6 +1,5 @@
 package io.reactivemmap;
 
-import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Flux;
 
 import java.nio.channels.FileChannel;
@@ -182,10 +181,5 @@ public final class MappedFile {
             throw new IllegalArgumentException("offset + length overflows a long (offset " + offset + ", length " + length
                     + "); ask for at most " + (Long.MAX_VALUE - offset) + " bytes from offset " + offset);
         }
-    }
-
-    /** For messages: a value or "none". */
-    static String describe(@Nullable Object o) {
-        return o == null ? "none" : o.toString();
     }
 }

@@ -4,8 +4,6 @@ import org.jspecify.annotations.Nullable;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.charset.Charset;
 import java.nio.file.Path;
@@ -25,6 +23,9 @@ import java.nio.file.Path;
  * {@code use {}}). {@code close()} is idempotent and thread-safe: it gives back that first reference once, however
  * often it is called. Other holders call {@link #retain()} and pair it with one {@link #release()}. When the count
  * reaches zero the record lets go of its window, which is unmapped once no other record (and nobody else) holds it.
+ * A count that has reached zero stays there: {@link #retain()} and {@link #release()} then throw
+ * {@link IllegalStateException}, while {@link #close()} does nothing (so {@code close()} after the last
+ * {@code release()} is a safe no-op), exactly as for a window.
  * A subscriber that keeps records keeps their windows mapped: those count against
  * {@link MapOptions#maxLiveBytes()}, so holding many records pauses the stream until some are closed.
  *
@@ -35,20 +36,7 @@ import java.nio.file.Path;
  * the window is unmapped (never a crash), while a view of a copied record stays readable until the garbage collector
  * takes it: do not rely on either.
  */
-public final class MappedRecord implements AutoCloseable {
-    private static final VarHandle REF_CNT;
-    private static final VarHandle CLOSED;
-
-    static {
-        try {
-            MethodHandles.Lookup lookup = MethodHandles.lookup();
-            REF_CNT = lookup.findVarHandle(MappedRecord.class, "refCnt", int.class);
-            CLOSED = lookup.findVarHandle(MappedRecord.class, "closed", boolean.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
-
+public final class MappedRecord extends RefCounted implements AutoCloseable {
     private final Path path;
     private final long index;
     private final long offset;
@@ -56,10 +44,6 @@ public final class MappedRecord implements AutoCloseable {
     /** The window this record is a view of, holding one reference that this record gives back; null for a copy. */
     private final @Nullable MappedWindow window;
     private final boolean copy;
-    @SuppressWarnings("unused") // via REF_CNT
-    private volatile int refCnt = 1;
-    @SuppressWarnings("unused") // via CLOSED
-    private volatile boolean closed;
 
     /**
      * @param window a window this record takes one (already retained) reference of, or null for a copy / empty record
@@ -110,7 +94,7 @@ public final class MappedRecord implements AutoCloseable {
      * @throws IllegalStateException if the record is no longer held (its reference count is zero)
      */
     public MemorySegment segment() {
-        if ((int) REF_CNT.getVolatile(this) <= 0) {
+        if (count() <= 0) {
             throw new IllegalStateException("cannot read " + this + ": already released");
         }
         return segment;
@@ -133,33 +117,23 @@ public final class MappedRecord implements AutoCloseable {
 
     /** Whether the record is still held (its reference count is above zero). */
     public boolean isOpen() {
-        return (int) REF_CNT.getVolatile(this) > 0;
+        return count() > 0;
     }
 
     /** The current reference count; 0 once released. */
     public int refCnt() {
-        return (int) REF_CNT.getVolatile(this);
+        return count();
     }
 
     /**
      * Adds a holder. Pair every call with one {@link #release()}.
      *
      * @return this record
-     * @throws IllegalStateException if the record is already released
+     * @throws IllegalStateException if the record is already released (its count reached zero: it cannot be revived)
      */
     public MappedRecord retain() {
-        for (;;) {
-            int c = (int) REF_CNT.getVolatile(this);
-            if (c <= 0) {
-                throw new IllegalStateException("cannot retain " + this + ": already released");
-            }
-            if (c == Integer.MAX_VALUE) {
-                throw new IllegalStateException("cannot retain " + this + ": reference count would overflow");
-            }
-            if (REF_CNT.compareAndSet(this, c, c + 1)) {
-                return this;
-            }
-        }
+        retainRef();
+        return this;
     }
 
     /**
@@ -170,28 +144,29 @@ public final class MappedRecord implements AutoCloseable {
      * @throws IllegalStateException if the record was already released (a release without a matching reference)
      */
     public boolean release() {
-        for (;;) {
-            int c = (int) REF_CNT.getVolatile(this);
-            if (c <= 0) {
-                throw new IllegalStateException("cannot release " + this + ": already released (more releases than references)");
-            }
-            if (REF_CNT.compareAndSet(this, c, c - 1)) {
-                if (c == 1 && window != null) {
-                    window.release();
-                }
-                return c == 1;
-            }
-        }
+        return releaseRef();
     }
 
     /**
      * Gives back the reference that {@code onNext} handed over. Idempotent and thread-safe: only the first call
-     * releases; later calls do nothing.
+     * releases; later calls do nothing, and so does a call once the count is zero (every reference was given back
+     * through {@link #release()}).
      */
     @Override
     public void close() {
-        if (CLOSED.compareAndSet(this, false, true)) {
-            release();
+        closeRef();
+    }
+
+    @Override
+    String whenZero() {
+        return "already released";
+    }
+
+    /** The last reference is gone: give back this record's reference to its window, if it is a view. */
+    @Override
+    void deallocate() {
+        if (window != null) {
+            window.release();
         }
     }
 

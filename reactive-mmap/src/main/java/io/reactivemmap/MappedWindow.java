@@ -6,8 +6,6 @@ import io.reactivemmap.internal.Metrics;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -23,6 +21,9 @@ import java.util.Optional;
  * Additional holders (another thread, a Netty {@code ByteBuf}, an I/O operation in flight) call {@link #retain()}
  * and must pair each call with exactly one {@link #release()}. When the count reaches zero the window is unmapped
  * at once, its share of the {@link MappingBudget} is returned, and the source that mapped it may map the next one.
+ * A count that has reached zero stays there: {@link #retain()} and {@link #release()} then throw
+ * {@link IllegalStateException}, while {@link #close()} does nothing (so {@code close()} after the last
+ * {@code release()} is a safe no-op). {@link MappedRecord} follows the same rule.
  *
  * <h2>Views</h2>
  * {@link #segment()} and {@link #asByteBuffer()} are read-only views of the same memory. A view does <em>not</em>
@@ -37,25 +38,14 @@ import java.util.Optional;
  * <strong>crashes the JVM</strong> if it reads after unmap: such code must hold a reference until it is done.
  *
  * <h2>Files that shrink</h2>
- * If another process truncates the file while a window is mapped, reading the lost part is undefined (the kernel
- * sends SIGBUS; the JVM turns it into a late {@link InternalError} and returns garbage meanwhile). The sources check
+ * If another process truncates the file while a window is mapped, reading the lost part is undefined: the rest of the
+ * page holding the new end reads as zeros without any signal, and later pages fault (the kernel sends SIGBUS; the JVM
+ * turns it into a late {@link InternalError} and returns garbage meanwhile). The sources check
  * the size before emitting each window; {@link #checkIntact()} checks again after you have read it, and
  * {@link MappedFile#read} does that for you.
  */
-public final class MappedWindow implements AutoCloseable {
-    private static final VarHandle REF_CNT;
-    private static final VarHandle CLOSED;
+public final class MappedWindow extends RefCounted implements AutoCloseable {
     private static final int MAX_DEFERRED_UNMAP_ATTEMPTS = 10_000; // about 10 s of 1 ms retries
-
-    static {
-        try {
-            MethodHandles.Lookup lookup = MethodHandles.lookup();
-            REF_CNT = lookup.findVarHandle(MappedWindow.class, "refCnt", int.class);
-            CLOSED = lookup.findVarHandle(MappedWindow.class, "closed", boolean.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
 
     /** Told when a window is unmapped; the source uses it to map the next one. */
     interface Owner {
@@ -70,10 +60,6 @@ public final class MappedWindow implements AutoCloseable {
     private final long mappingOffset;
     private final MemorySegment segment;
     private final Owner owner;
-    @SuppressWarnings("unused") // via REF_CNT
-    private volatile int refCnt = 1;
-    @SuppressWarnings("unused") // via CLOSED
-    private volatile boolean closed;
 
     /**
      * @param mapping the whole mapping, starting at the page-aligned file offset {@code mappingOffset}
@@ -128,46 +114,28 @@ public final class MappedWindow implements AutoCloseable {
 
     /** Whether the window is still mapped (its reference count is above zero). */
     public boolean isOpen() {
-        return (int) REF_CNT.getVolatile(this) > 0;
+        return count() > 0;
     }
 
     /** The current reference count; 0 once unmapped. */
     public int refCnt() {
-        return (int) REF_CNT.getVolatile(this);
+        return count();
     }
 
     /**
      * Adds a holder. Pair every call with one {@link #release()}.
      *
      * @return this window
-     * @throws IllegalStateException if the window is already unmapped
+     * @throws IllegalStateException if the window is already unmapped (its count reached zero: it cannot be revived)
      */
     public MappedWindow retain() {
-        for (;;) {
-            int c = (int) REF_CNT.getVolatile(this);
-            if (c <= 0) {
-                throw new IllegalStateException("cannot retain " + this + ": already unmapped");
-            }
-            if (c == Integer.MAX_VALUE) {
-                throw new IllegalStateException("cannot retain " + this + ": reference count would overflow");
-            }
-            if (REF_CNT.compareAndSet(this, c, c + 1)) {
-                return this;
-            }
-        }
+        retainRef();
+        return this;
     }
 
     /** Adds a holder if the window is still mapped; {@code false} (and nothing held) if it is not. */
     boolean tryRetain() {
-        for (;;) {
-            int c = (int) REF_CNT.getVolatile(this);
-            if (c <= 0 || c == Integer.MAX_VALUE) {
-                return false;
-            }
-            if (REF_CNT.compareAndSet(this, c, c + 1)) {
-                return true;
-            }
-        }
+        return tryRetainRef();
     }
 
     /**
@@ -177,36 +145,18 @@ public final class MappedWindow implements AutoCloseable {
      * @throws IllegalStateException if the window was already unmapped (a release without a matching reference)
      */
     public boolean release() {
-        for (;;) {
-            int c = (int) REF_CNT.getVolatile(this);
-            if (c <= 0) {
-                throw new IllegalStateException("cannot release " + this + ": already unmapped (more releases than references)");
-            }
-            if (REF_CNT.compareAndSet(this, c, c - 1)) {
-                if (c == 1) {
-                    unmap(0);
-                    return true;
-                }
-                return false;
-            }
-        }
+        return releaseRef();
     }
 
     /**
      * Gives back the reference that {@code onNext} handed over. Idempotent and thread-safe: only the first call
-     * releases; later calls do nothing. The window is unmapped now unless other holders have {@linkplain #retain()
+     * releases; later calls do nothing, and so does a call once the count is zero (every reference was given back
+     * through {@link #release()}). The window is unmapped now unless other holders have {@linkplain #retain()
      * retained} it, in which case it is unmapped when the last of them releases.
      */
     @Override
     public void close() {
-        if (CLOSED.compareAndSet(this, false, true) && (int) REF_CNT.getVolatile(this) > 0) {
-            try {
-                release();
-            } catch (IllegalStateException alreadyUnmapped) {
-                // Every reference was already given back through release() (a holder released the onNext reference
-                // too): close() must stay a safe no-op, as AutoCloseable users expect.
-            }
-        }
+        closeRef();
     }
 
     /**
@@ -255,6 +205,17 @@ public final class MappedWindow implements AutoCloseable {
 
     SharedFile file() {
         return file;
+    }
+
+    @Override
+    String whenZero() {
+        return "already unmapped";
+    }
+
+    /** The last reference is gone: unmap. */
+    @Override
+    void deallocate() {
+        unmap(0);
     }
 
     private void unmap(int attempt) {

@@ -3,18 +3,30 @@ package io.reactivemmap;
 import io.reactivemmap.internal.NativeAccess;
 import org.jspecify.annotations.Nullable;
 
+import java.io.EOFException;
 import java.io.IOException;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 
 /**
  * An open file shared by one subscription and the windows it mapped. The subscription holds one reference and
  * each live window one more, so the file stays open (and {@link #currentSize()} can ask the inode we mapped,
  * not whatever the path names now) until the last window is unmapped. A mapping stays valid after its file
  * is closed; the file is kept only for the truncation checks.
+ *
+ * <p>The rules for opening live here, with the file: {@link #open} (a regular file, checked again once open, with
+ * errors that name the file and the fix), {@link #borrow} (a caller's channel), and {@link #resolveEnd} (the range
+ * must lie inside the size taken at opening; a size-0 file with content is a /proc-style pseudo-file and refused).
+ * The count follows {@link RefCounted}: the subscription's reference is given back with {@link #close()}, once;
+ * each window's with {@link #release()}.
  *
  * <p>A file is held one of two ways:
  * <ul>
@@ -27,17 +39,7 @@ import java.nio.file.StandardOpenOption;
  *   {@code FluxMappedWindows}).</li>
  * </ul>
  */
-final class SharedFile {
-    private static final VarHandle REFS;
-
-    static {
-        try {
-            REFS = MethodHandles.lookup().findVarHandle(SharedFile.class, "refs", int.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
-
+final class SharedFile extends RefCounted implements AutoCloseable {
     final Path path;
     /** The descriptor windows are mapped from, or -1 when they are mapped through {@link #channel()}. */
     final int fd;
@@ -46,8 +48,6 @@ final class SharedFile {
     final long size;
     /** Whether the channel belongs to the caller ({@link MappedFile#windows(FileChannel, Path, long, long, MapOptions)}). */
     private final boolean borrowed;
-    @SuppressWarnings("unused") // via REFS
-    private volatile int refs = 1;
 
     SharedFile(Path path, FileChannel channel, long size) {
         this(path, channel, size, false);
@@ -70,6 +70,139 @@ final class SharedFile {
         this.borrowed = false;
     }
 
+    /**
+     * Where a stream of {@code length} bytes from {@code offset} ends in this file, checked against the size taken
+     * when the file was opened: the range must lie inside it, and a file that reports a size of 0 but has content
+     * (a /proc or /sys style file) is refused, since mapping it would show nothing.
+     *
+     * @param length bytes to stream, or -1 for "to the end of the file"
+     */
+    long resolveEnd(long offset, long length) throws IOException {
+        if (size == 0 && looksLikePseudoFile(channel())) {
+            throw new FileSystemException(path.toString(), null,
+                    "reports a size of 0 but has content (a /proc or /sys style file): it cannot be mapped; "
+                            + "read it with Files.readAllBytes or a FileChannel instead");
+        }
+        if (offset > size) {
+            throw new EOFException("offset " + offset + " lies past the end of " + path + " (size " + size
+                    + " bytes); use an offset between 0 and " + size);
+        }
+        if (length < 0) {
+            return size;
+        }
+        if (length > size - offset) {
+            throw new EOFException("range [" + offset + ", " + (offset + length) + ") of " + length + " bytes lies past the end of "
+                    + path + " (size " + size + " bytes); request at most " + (size - offset) + " bytes from offset " + offset);
+        }
+        return offset + length;
+    }
+
+    private static boolean looksLikePseudoFile(FileChannel channel) throws IOException {
+        ByteBuffer one = ByteBuffer.allocate(1);
+        return withInterruptSetAside(() -> channel.read(one, 0)) > 0;
+    }
+
+    /** Opens a regular file for reading, with errors that say what is wrong and what to do. */
+    static SharedFile open(Path path) throws IOException {
+        BasicFileAttributes attrs;
+        try {
+            // Checked before opening: opening a FIFO blocks until a writer appears.
+            attrs = Files.readAttributes(path, BasicFileAttributes.class);
+        } catch (NoSuchFileException e) {
+            throw new NoSuchFileException(path.toString(), null, "cannot map: no such file; check the path (resolved against "
+                    + Path.of("").toAbsolutePath() + ")");
+        } catch (AccessDeniedException e) {
+            throw new AccessDeniedException(path.toString(), null, "cannot map: permission denied reading its attributes");
+        }
+        if (attrs.isDirectory()) {
+            throw new FileSystemException(path.toString(), null, "cannot map a directory; name a regular file inside it");
+        }
+        if (!attrs.isRegularFile()) {
+            throw new FileSystemException(path.toString(), null,
+                    "cannot map: not a regular file (a FIFO, socket or device, whose size is not known in advance); "
+                            + "only regular files can be mapped, read this one with a stream instead");
+        }
+        if (NativeAccess.mappingAvailable()) {
+            return openDescriptor(path);
+        }
+        FileChannel channel;
+        try {
+            channel = FileChannel.open(path, StandardOpenOption.READ);
+        } catch (AccessDeniedException e) {
+            throw new AccessDeniedException(path.toString(), null, "cannot map: permission denied opening it for reading");
+        } catch (FileSystemException e) {
+            if (e.getReason() != null && e.getReason().contains("Too many open files")) {
+                throw (FileSystemException) tooManyOpenFiles(path, !e.getReason().contains("system")).initCause(e);
+            }
+            throw e;
+        }
+        try {
+            // The path may have been swapped between the check and the open: check what we actually opened.
+            if (!Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).isSymbolicLink()
+                    && !Files.isRegularFile(path)) {
+                throw new FileSystemException(path.toString(), null, "cannot map: no longer a regular file");
+            }
+            return new SharedFile(path, channel, channel.size());
+        } catch (IOException | RuntimeException e) {
+            channel.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Opens {@code path} as a bare descriptor, so windows are mapped with {@code mmap} (which no interrupt can break)
+     * and the type and size come from the descriptor itself: what is checked is what is mapped.
+     */
+    private static SharedFile openDescriptor(Path path) throws IOException {
+        int fd = NativeAccess.openReadOnly(path.toAbsolutePath().toString());
+        if (fd < 0) {
+            if (fd == -NativeAccess.EACCES) {
+                throw new AccessDeniedException(path.toString(), null, "cannot map: permission denied opening it for reading");
+            }
+            if (fd == -NativeAccess.ENOENT || fd == -NativeAccess.ENOTDIR) {
+                throw new NoSuchFileException(path.toString(), null, "cannot map: it disappeared while being opened");
+            }
+            if (fd == -NativeAccess.EMFILE || fd == -NativeAccess.ENFILE) {
+                throw tooManyOpenFiles(path, fd == -NativeAccess.EMFILE);
+            }
+            throw new FileSystemException(path.toString(), null, "cannot map: open failed with errno " + (-fd));
+        }
+        try {
+            NativeAccess.FileStat stat = NativeAccess.fstat(fd);
+            if (stat == null) {
+                throw new FileSystemException(path.toString(), null, "cannot map: its attributes could not be read once open");
+            }
+            if (!stat.isRegularFile()) {
+                throw new FileSystemException(path.toString(), null, "cannot map: no longer a regular file");
+            }
+            return new SharedFile(path, fd, stat.size());
+        } catch (IOException | RuntimeException e) {
+            NativeAccess.closeFd(fd);
+            throw e;
+        }
+    }
+
+    /**
+     * The error for a file that cannot be opened because the process (EMFILE) or the system (ENFILE) has no descriptor
+     * left: every subscription that opens its file holds one descriptor until it terminates.
+     */
+    static FileSystemException tooManyOpenFiles(Path path, boolean processLimit) {
+        return new FileSystemException(path.toString(), null, "cannot map: too many open files ("
+                + (processLimit ? "EMFILE: the process limit, ulimit -n" : "ENFILE: the system-wide limit, fs.file-max")
+                + "). Each subscription of MappedFile.windows(path, ...) holds a descriptor until it terminates; "
+                + "for many concurrent readers of one file, open a FileChannel once and use "
+                + "MappedFile.windows(channel, path, offset, length, options), or raise the limit");
+    }
+
+    /** A channel the caller opened and keeps: never closed here, whatever the count. */
+    static SharedFile borrow(Path path, FileChannel channel) throws IOException {
+        if (!channel.isOpen()) {
+            throw new FileSystemException(path.toString(), null, "cannot map: the channel it was given is closed; keep the "
+                    + "channel open until the windows' Flux terminates");
+        }
+        return new SharedFile(path, channel, withInterruptSetAside(channel::size), true);
+    }
+
     /** The file as a channel: the one it was opened with, or the descriptor adopted through /proc on first use. */
     FileChannel channel() throws IOException {
         FileChannel c = channel;
@@ -87,22 +220,54 @@ final class SharedFile {
         }
     }
 
+    /**
+     * A window's reference: taken when it is mapped, while the subscription still holds its own.
+     *
+     * @throws IllegalStateException if the file was already closed (the count reached zero)
+     */
     void retain() {
-        REFS.getAndAdd(this, 1);
+        retainRef();
     }
 
+    /** Gives back a window's reference (or the subscription's, on an error before any window); closes the file when it was the last. */
     void release() {
-        if ((int) REFS.getAndAdd(this, -1) == 1 && !borrowed) {
-            FileChannel c = channel;
-            if (c != null) {
-                try {
-                    c.close();
-                } catch (IOException ignored) {
-                    // closing a read-only channel has nothing to flush; nothing useful to report
-                }
-            }
-            NativeAccess.closeFd(fd);
+        releaseRef();
+    }
+
+    /**
+     * Gives back the subscription's reference, once: later calls, and calls once every reference is gone, do nothing
+     * (the one close-after-release rule of {@link RefCounted}, as for windows and records).
+     */
+    @Override
+    public void close() {
+        closeRef();
+    }
+
+    @Override
+    String whenZero() {
+        return "already closed";
+    }
+
+    /** The last reference is gone: close what we opened; a borrowed channel stays open, it is the caller's. */
+    @Override
+    void deallocate() {
+        if (borrowed) {
+            return;
         }
+        FileChannel c = channel;
+        if (c != null) {
+            try {
+                c.close();
+            } catch (IOException ignored) {
+                // closing a read-only channel has nothing to flush; nothing useful to report
+            }
+        }
+        NativeAccess.closeFd(fd);
+    }
+
+    @Override
+    public String toString() {
+        return "SharedFile[" + path + (fd >= 0 ? ", fd " + fd : "") + (borrowed ? ", borrowed" : "") + ", refCnt=" + count() + "]";
     }
 
     /** Drops the page cache of a range of the file: through the descriptor held, else by opening the path. */

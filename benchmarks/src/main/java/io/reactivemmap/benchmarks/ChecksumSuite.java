@@ -28,7 +28,7 @@ import java.util.stream.LongStream;
 import java.util.zip.CRC32C;
 
 /**
- * The {@code checksum} suite (issue 4 §3): SHA-256 and CRC32C of the same hot file, reactive-mmap side by side with
+ * The {@code checksum} suite: SHA-256 and CRC32C of the same hot file, reactive-mmap side by side with
  * {@code sha256sum} and a plain {@code FileChannel.read} loop, in one JVM, in interleaved rounds (each round in a
  * rotated order), with the file re-read into the page cache right before each measured run. Every run's checksum is
  * compared with a reference computed once by a path no peer uses (a heap-buffer {@code FileChannel.read} loop); a

@@ -62,11 +62,6 @@ final class MappedByteBuf extends AbstractReferenceCountedByteBuf {
         this.leak = LEAK_DETECTOR.track(this);
     }
 
-    /** The detector these buffers report to (for tests that check a leak is reported). */
-    static ResourceLeakDetector<MappedByteBuf> leakDetector() {
-        return LEAK_DETECTOR;
-    }
-
     MappedWindow window() {
         return window;
     }

@@ -31,8 +31,6 @@ import java.util.Optional;
 public final class NativeAccess {
 
     /** {@code madvise} advice values (Linux, all architectures). */
-    public static final int MADV_NORMAL = 0;
-    public static final int MADV_RANDOM = 1;
     public static final int MADV_SEQUENTIAL = 2;
     public static final int MADV_WILLNEED = 3;
     public static final int MADV_DONTNEED = 4;

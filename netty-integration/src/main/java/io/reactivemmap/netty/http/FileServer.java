@@ -45,9 +45,14 @@ import java.util.concurrent.TimeUnit;
  * } // closes the listening socket, every connection and the event loops
  * }</pre>
  *
- * <p>Bytes reach the socket by {@code sendfile}, as mapped windows, or (small bodies) copied with one {@code pread}
- * ({@link BodyMode}); under TLS large bodies always go as mapped windows, which the JDK TLS engine reads without a
- * copy into a heap buffer. A request for a path outside the root,
+ * <p>How bytes reach the socket depends on the {@link BodyMode} and the protocol (the rules are in
+ * {@code BodySenders}; {@code /_stats} and the start-up line report the choice per protocol). In the default
+ * {@link BodyMode#AUTO}, plain HTTP/1.1 sends a body up to 64 KiB with a corked {@code sendfile} from the descriptor
+ * the server opened (a multipart body is copied with one {@code pread}) and a larger one by {@code sendfile}. Under
+ * TLS (HTTP/1.1 in any mode) and on HTTP/2 streams (in {@code AUTO} and {@code SENDFILE}), bodies up to 256 KiB are
+ * copied with one {@code pread} and larger ones go as mapped windows, which the JDK TLS engine reads without a copy
+ * into a heap buffer; {@link BodyMode#MAPPED} maps every body on plain HTTP/1.1 and on HTTP/2. A request for a path
+ * outside the root,
  * hidden, or not a regular file is a {@code 404}; a malformed one a {@code 400} (over HTTP/2, a request that breaks
  * RFC 9113's rules for its header fields is reset with {@code PROTOCOL_ERROR} instead); a method other than
  * {@code GET} or {@code HEAD} a {@code 405}; an HTTP/1 request that breaks the {@link RequestRules} (a version other
@@ -83,8 +88,11 @@ import java.util.concurrent.TimeUnit;
  *     {@code SslHandler}, the connection is closed, and the error goes no further (no event loop sees it).
  *     Tested in a forked JVM ({@code TlsTruncationForkedTest}).</li>
  * <li>Bytes read before a truncation are the file's. Bytes of the file's last page past a new, unaligned end read as
- *     zeros without any fault and cannot be told from data by any reader; the checks above close the connection
- *     before they are sent unless the truncation lands during the read itself.</li>
+ *     zeros without any fault and cannot be told from data by any reader. Under TLS they never reach the client: the
+ *     pieces just encrypted are checked again and their records dropped if the file shrank. On a plain connection
+ *     that sends mapped windows ({@link BodyMode#MAPPED}, or h2c bodies above 256 KiB) the kernel reads them: a
+ *     truncation that lands while a window is being written can send up to one page of zeros before the connection
+ *     closes ({@code sendfile} and copied bodies cannot).</li>
  * <li>Every window is unmapped on every path.</li>
  * </ul>
  * Replace served files atomically (write a new file, then rename it over the old one) to avoid all of this: a

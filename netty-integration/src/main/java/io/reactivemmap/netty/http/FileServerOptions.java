@@ -632,8 +632,9 @@ public final class FileServerOptions {
         /**
          * Whether HTTP/2 is served besides HTTP/1.1 (on by default): over TLS when the client offers {@code h2} in
          * ALPN, on plain connections when the client starts with the HTTP/2 connection preface ({@code h2c} with prior
-         * knowledge). Clients that do neither get HTTP/1.1 exactly as with this off. HTTP/2 bodies are always mapped
-         * windows (or, up to 256 KiB, a copy): {@code sendfile} cannot frame bytes into DATA frames.
+         * knowledge). Clients that do neither get HTTP/1.1 exactly as with this off. HTTP/2 bodies never go by
+         * {@code sendfile}, which cannot frame bytes into DATA frames: bodies up to 256 KiB are copied, larger ones are
+         * sent as mapped windows ({@link BodyMode#MAPPED} maps every body).
          */
         public Builder http2(boolean http2) {
             this.http2 = http2;

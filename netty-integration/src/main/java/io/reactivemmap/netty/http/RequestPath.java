@@ -14,7 +14,7 @@ import java.util.Objects;
 /**
  * A request target turned into path segments, decoded exactly once and checked, with no file system access.
  *
- * <p>Rules, each against a known way static servers were escaped (FIELD-NOTES §4):
+ * <p>Rules, each against a known way static servers were escaped (path traversal reports against real servers):
  * <ul>
  *   <li>origin-form ({@code /a/b?q}) or absolute-form with an {@code http}/{@code https} scheme (only its path is
  *       used: this server has one site); anything else — authority-form, {@code *}, other schemes — is rejected;</li>

@@ -56,9 +56,10 @@ import java.util.function.BiFunction;
  * <ul>
  *   <li>{@link BodyMode#AUTO} (the default): {@code sendfile} ({@link HttpServerResponse#sendFile(Path, long, long)})
  *       on a plain HTTP/1.1 connection, where no byte needs to pass through user space; mapped windows under TLS and on
- *       HTTP/2 streams, where Reactor Netty's {@code sendFile} would fall back to copying 1 KiB chunks. This is the
- *       choice {@link io.reactivemmap.netty.http.FileServerOptions} makes, decided here per connection by looking for
- *       an {@link SslHandler} in its pipeline (or in its parent's, for an HTTP/2 stream).</li>
+ *       HTTP/2 streams, where Reactor Netty's {@code sendFile} would fall back to copying 1 KiB chunks. It is decided
+ *       per connection by looking for an {@link SslHandler} in its pipeline (or in its parent's, for an HTTP/2
+ *       stream). Unlike {@link io.reactivemmap.netty.http.FileServer}, the route maps small bodies too: it has no
+ *       copying path for them.</li>
  *   <li>{@link BodyMode#MAPPED}: always mapped windows through {@link ReactorNettyWindows#send}.</li>
  *   <li>{@link BodyMode#SENDFILE}: always Reactor Netty's {@code sendFile}, including where it copies.</li>
  * </ul>
