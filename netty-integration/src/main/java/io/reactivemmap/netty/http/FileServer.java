@@ -41,6 +41,7 @@ import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -68,7 +69,8 @@ import java.util.concurrent.atomic.LongAdder;
  * than 1.x in the request line, a missing, repeated or malformed {@code Host}) a {@code 505} or {@code 400}. A client
  * that has not sent a complete request head within
  * {@link FileServerOptions#requestHeadTimeout()} of connecting (or of its previous response) is disconnected. Each
- * request is logged on the {@code io.reactivemmap.netty.http.access} {@link System.Logger} at {@code INFO}.
+ * request is logged on the {@code io.reactivemmap.netty.http.access} {@link System.Logger} at {@code INFO}, or given
+ * to the {@link AccessLog} passed to {@link #start(FileServerOptions, AccessLog)}.
  *
  * <h2>Mapping budget</h2>
  * Mapped windows count against {@link FileServerOptions#mappingBudget()} (the process-wide budget by default) through
@@ -122,10 +124,14 @@ public final class FileServer implements AutoCloseable {
         volatile boolean closing;
 
         State(FileServerOptions options, RootDirectory root, BodySender bodySender) {
+            this(options, root, bodySender, AccessLog.SYSTEM_LOGGER);
+        }
+
+        State(FileServerOptions options, RootDirectory root, BodySender bodySender, AccessLog accessLog) {
             this.options = options;
             this.root = root;
             this.bodySender = bodySender;
-            this.exchange = FileExchange.of(root, options.rangeLimits());
+            this.exchange = FileExchange.of(root, options.rangeLimits(), List.of(), accessLog);
         }
     }
 
@@ -147,7 +153,19 @@ public final class FileServer implements AutoCloseable {
      * @throws IOException if the root is not a directory, the address cannot be bound, or TLS cannot be set up
      */
     public static FileServer start(FileServerOptions options) throws IOException {
+        return start(options, AccessLog.SYSTEM_LOGGER);
+    }
+
+    /**
+     * Binds and starts serving, and gives each answered request's {@link AccessLogRecord} (HTTP/1.1 and HTTP/2
+     * alike, the stats endpoint and refusals included) to {@code accessLog} instead of the
+     * {@code io.reactivemmap.netty.http.access} logger ({@link AccessLog#NONE} for no access log).
+     *
+     * @throws IOException if the root is not a directory, the address cannot be bound, or TLS cannot be set up
+     */
+    public static FileServer start(FileServerOptions options, AccessLog accessLog) throws IOException {
         Objects.requireNonNull(options, "options");
+        Objects.requireNonNull(accessLog, "accessLog");
         BodySender mapped = new MappedBodySender(mapOptions(options), writeOptions(options));
         // Small bodies are copied with one pread (see SmallBodySender): under TLS the bytes pass through the engine
         // anyway and a mapping's fixed cost exceeds a copy. On plain AUTO, bodies up to PLAIN_THRESHOLD go by a
@@ -166,7 +184,7 @@ public final class FileServer implements AutoCloseable {
                 throw new IOException("could not set up TLS: " + e.getMessage(), e);
             }
         }
-        State state = new State(options, root, sender);
+        State state = new State(options, root, sender, accessLog);
         Http2Server http2 = options.http2() ? new Http2Server(state) : null;
         boolean epoll = options.preferNativeTransport() && Epoll.isAvailable();
         IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
