@@ -1,5 +1,6 @@
 package io.reactivemmap.netty.http;
 
+import io.reactivemmap.netty.CapturedLogs;
 import io.reactivemmap.netty.NettyLeakCheck;
 import io.reactivemmap.netty.NoLeakedWindows;
 import io.reactivemmap.netty.TestFiles;
@@ -327,6 +328,54 @@ abstract class FileServerContract {
         Process whole = new ProcessBuilder("curl", "-s", "-f", "-o", out.toString(), uri("/data.bin").toString()).start();
         assertEquals(0, whole.waitFor());
         assertArrayEquals(expected(0, SIZE), Files.readAllBytes(out));
+    }
+
+    /** The one access-log line starting with {@code prefix}: waits for it, then fails if a second one comes. */
+    static String oneLine(CapturedLogs logs, String prefix) throws InterruptedException {
+        logs.await(r -> r.getLoggerName().equals(AccessLog.LOGGER_NAME) && r.getMessage().startsWith(prefix),
+                Duration.ofSeconds(20), "for " + prefix);
+        Thread.sleep(200);
+        List<String> lines = logs.records().stream().filter(r -> r.getLoggerName().equals(AccessLog.LOGGER_NAME))
+                .map(java.util.logging.LogRecord::getMessage).filter(m -> m.startsWith(prefix)).toList();
+        assertEquals(1, lines.size(), () -> "exactly one line for " + prefix + ": " + lines);
+        String line = lines.getFirst();
+        assertTrue(line.indexOf('\r') < 0 && line.indexOf('\n') < 0, line);
+        return line;
+    }
+
+    @Test
+    void eachRequestIsLoggedOnceOnTheAccessLoggerWithItsStatusAndBytes() throws Exception {
+        TestFiles.pattern(root, "big.bin", BIG);
+        try (CapturedLogs logs = new CapturedLogs(AccessLog.LOGGER_NAME)) {
+            assertEquals(200, get("/data.bin?log=200").statusCode());
+            assertEquals(206, get("/data.bin?log=206", "Range", "bytes=10-19").statusCode());
+            assertEquals(404, get("/missing.bin?log=404").statusCode());
+            try (RawHttp raw = new RawHttp(server.port())) {
+                // a CR LF, encoded, in the target (refused: control characters are no file name): logged as received,
+                // on one line
+                assertEquals(400, raw.request("GET", "/nope%0d%0aGET%20/forged%20200?log=400", "Host: x").status());
+            }
+            try (RawHttp raw = new RawHttp(server.port())) {
+                raw.socket.setReceiveBufferSize(64 << 10);
+                raw.send("GET /big.bin?log=abort HTTP/1.1\r\nHost: x\r\n\r\n");
+                assertEquals(200, raw.readHead().status());
+                assertEquals(1 << 20, raw.in.readNBytes(1 << 20).length);
+                raw.socket.setSoLinger(true, 0); // reset: the client is gone, not merely done sending
+            }
+            String ms = " \\d+\\.\\d{3}ms";
+            String ok = oneLine(logs, "GET /data.bin?log=200 ");
+            assertTrue(ok.matches("GET /data.bin\\?log=200 200 " + SIZE + ms), ok);
+            String range = oneLine(logs, "GET /data.bin?log=206 ");
+            assertTrue(range.matches("GET /data.bin\\?log=206 206 10" + ms), range);
+            String missing = oneLine(logs, "GET /missing.bin?log=404 ");
+            assertTrue(missing.matches("GET /missing.bin\\?log=404 404 \\d+" + ms), missing);
+            String forged = oneLine(logs, "GET /nope");
+            assertTrue(forged.matches("GET /nope%0d%0aGET%20/forged%20200\\?log=400 400 \\d+" + ms), forged);
+            assertTrue(logs.records().stream().noneMatch(r -> r.getMessage().startsWith("GET /forged")), "no forged line");
+            String aborted = oneLine(logs, "GET /big.bin?log=abort ");
+            assertTrue(aborted.matches("GET /big.bin\\?log=abort 200 -" + ms + " aborted"), aborted);
+        }
+        // (tearDown checks that every connection closed: the HttpClient's stays open until then)
     }
 
     @Test
