@@ -213,13 +213,34 @@ public final class FileRoute implements BiFunction<HttpServerRequest, HttpServer
                 FileExchange.FileResponse::close);
     }
 
-    /** {@code sent}, completing the answer's access-log record when it ends (once: the first signal wins). */
+    /**
+     * {@code sent}, completing the answer's access-log record when it ends (once: the first signal wins). Reactor
+     * Netty sends a response without a file body (an error text, a {@code HEAD}, a {@code 304}) as one full message
+     * and may then cancel the handler before the send's own completion arrives: such a cancel on a connection that is
+     * still open is that response's end, not an abort. Conversely a send of windows completes without an error when
+     * the connection closed under it (Reactor Netty 1.3.7): a completion on a connection that is gone is an abort
+     * (the route's own completion comes before Reactor Netty ends the response, so a complete response still finds
+     * its connection open).
+     */
     private static Mono<Void> logged(Mono<Void> sent, FileExchange.FileResponse answer, @Nullable Channel channel) {
+        boolean inMemory = answer.file() == null;
         return sent
-                .doOnSuccess(ignored -> answer.complete(AccessLogRecord.Outcome.COMPLETE, answer.bodyLength()))
+                .doOnSuccess(ignored -> {
+                    if (channel != null && !channel.isActive()) {
+                        answer.complete(AccessLogRecord.Outcome.ABORTED, -1);
+                    } else {
+                        answer.complete(AccessLogRecord.Outcome.COMPLETE, answer.bodyLength());
+                    }
+                })
                 .doOnError(e -> answer.complete(AccessLogRecord.Outcome.ofFailure(e, channel != null && channel.isActive()),
                         -1))
-                .doOnCancel(() -> answer.complete(AccessLogRecord.Outcome.ABORTED, -1));
+                .doOnCancel(() -> {
+                    if (inMemory && channel != null && channel.isActive()) {
+                        answer.complete(AccessLogRecord.Outcome.COMPLETE, answer.bodyLength());
+                    } else {
+                        answer.complete(AccessLogRecord.Outcome.ABORTED, -1);
+                    }
+                });
     }
 
     private Mono<Void> send(HttpServerResponse response, FileExchange.FileResponse answer) {

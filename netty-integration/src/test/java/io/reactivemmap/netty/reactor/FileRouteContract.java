@@ -1,6 +1,8 @@
 package io.reactivemmap.netty.reactor;
 
 import io.reactivemmap.MappingStats;
+import io.reactivemmap.netty.CapturingAccessLog;
+import io.reactivemmap.netty.http.AccessLogRecord;
 import io.reactivemmap.netty.NettyLeakCheck;
 import io.reactivemmap.netty.NoLeakedWindows;
 import io.reactivemmap.netty.TestFiles;
@@ -19,6 +21,7 @@ import reactor.netty.http.server.HttpServer;
 
 import java.io.IOException;
 import java.net.URI;
+import java.time.Duration;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -380,6 +383,51 @@ abstract class FileRouteContract {
         Process whole = new ProcessBuilder("curl", "-s", "-f", "-o", out.toString(), uri("/files/data.bin").toString()).start();
         assertEquals(0, whole.waitFor());
         assertArrayEquals(expected(0, SIZE), Files.readAllBytes(out));
+    }
+
+    @Test
+    void eachRequestGivesExactlyOneAccessLogRecordWithItsStatusAndBytes() throws Exception {
+        TestFiles.pattern(root, "big.bin", BIG);
+        CapturingAccessLog log = new CapturingAccessLog();
+        Duration wait = Duration.ofSeconds(20);
+        FileRoute files = FileRoute.of(options().withPrefix("/files"), log);
+        try (Bound logged = new Bound(HttpServer.create().host("127.0.0.1").port(0).route(files::mount).bindNow())) {
+            try (RawHttp raw = new RawHttp(logged.port())) {
+                assertEquals(200, raw.request("GET", "/files/data.bin?log=200").status());
+                assertEquals(206, raw.request("GET", "/files/data.bin?log=206", "Range: bytes=10-19").status());
+                assertEquals(404, raw.request("GET", "/files/missing.bin?log=404").status());
+                assertEquals(200, raw.request("HEAD", "/files/data.bin?log=head").status());
+                // a CR LF, encoded, in the target (refused: control characters are no file name): logged on one line
+                assertEquals(400, raw.request("GET", "/files/nope%0d%0aGET%20/forged%20200?log=400").status());
+            }
+            CapturingAccessLog.assertRecord(log.awaitOne("/files/data.bin?log=200", wait), "GET", "/files/data.bin?log=200",
+                    200, SIZE, SIZE, AccessLogRecord.Outcome.COMPLETE);
+            AccessLogRecord range = log.awaitOne("/files/data.bin?log=206", wait);
+            CapturingAccessLog.assertRecord(range, "GET", "/files/data.bin?log=206", 206, 10, 10,
+                    AccessLogRecord.Outcome.COMPLETE);
+            assertEquals("HTTP/1.1", range.protocol());
+            assertNotNull(range.remoteAddress());
+            AccessLogRecord missing = log.awaitOne("/files/missing.bin?log=404", wait);
+            CapturingAccessLog.assertRecord(missing, "GET", "/files/missing.bin?log=404", 404, missing.plannedBytes(),
+                    missing.plannedBytes(), AccessLogRecord.Outcome.COMPLETE);
+            CapturingAccessLog.assertRecord(log.awaitOne("/files/data.bin?log=head", wait), "HEAD",
+                    "/files/data.bin?log=head", 200, 0, 0, AccessLogRecord.Outcome.COMPLETE);
+            AccessLogRecord forged = log.awaitOne("/files/nope", wait);
+            CapturingAccessLog.assertRecord(forged, "GET", "/files/nope%0d%0aGET%20/forged%20200?log=400", 400,
+                    forged.plannedBytes(), forged.plannedBytes(), AccessLogRecord.Outcome.COMPLETE);
+
+            try (RawHttp raw = new RawHttp(logged.port())) {
+                raw.socket.setReceiveBufferSize(64 << 10);
+                raw.send("GET /files/big.bin?log=abort HTTP/1.1\r\nHost: x\r\n\r\n");
+                assertEquals(200, raw.readHead().status());
+                assertEquals(1 << 20, raw.in.readNBytes(1 << 20).length);
+                raw.socket.setSoLinger(true, 0); // reset: the client is gone
+            }
+            CapturingAccessLog.assertRecord(log.awaitOne("/files/big.bin?log=abort", wait), "GET",
+                    "/files/big.bin?log=abort", 200, BIG, -1, AccessLogRecord.Outcome.ABORTED);
+            assertEquals(6, log.records().size(), () -> "one record per request: " + log.records());
+        }
+        NoLeakedWindows.assertNothingMapped();
     }
 
     @Test
