@@ -313,12 +313,28 @@ public final class MappedFileHandler implements HandlerFunction<ServerResponse> 
         }
         FileExchange.FileResponse answer = prepared.answer;
         Channel channel = channel(response);
-        // Completed once, by the first of these signals (FileResponse.complete ignores the others).
+        boolean inMemory = answer.file() == null;
+        // Completed once, by the first of these signals (FileResponse.complete ignores the others). On Reactor Netty
+        // (1.3.7) a write of windows completes without an error when the connection closed under it, and a response
+        // without a file body may be cancelled once written in one piece: the connection's state tells them apart
+        // (see FileRoute, which meets the same).
         return writeClaimed(prepared, response)
-                .doOnSuccess(ignored -> answer.complete(AccessLogRecord.Outcome.COMPLETE, answer.bodyLength()))
+                .doOnSuccess(ignored -> {
+                    if (channel != null && !channel.isActive()) {
+                        answer.complete(AccessLogRecord.Outcome.ABORTED, -1);
+                    } else {
+                        answer.complete(AccessLogRecord.Outcome.COMPLETE, answer.bodyLength());
+                    }
+                })
                 .doOnError(e -> answer.complete(AccessLogRecord.Outcome.ofFailure(e,
                         channel != null ? channel.isActive() : !closedConnection(e)), -1))
-                .doOnCancel(() -> answer.complete(AccessLogRecord.Outcome.ABORTED, -1));
+                .doOnCancel(() -> {
+                    if (inMemory && channel != null && channel.isActive()) {
+                        answer.complete(AccessLogRecord.Outcome.COMPLETE, answer.bodyLength());
+                    } else {
+                        answer.complete(AccessLogRecord.Outcome.ABORTED, -1);
+                    }
+                });
     }
 
     /** The Reactor Netty channel under {@code response}, or null on another server (or a mock). */

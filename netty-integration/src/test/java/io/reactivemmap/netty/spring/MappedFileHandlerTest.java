@@ -1,7 +1,10 @@
 package io.reactivemmap.netty.spring;
 
 import io.reactivemmap.MapOptions;
+import io.reactivemmap.netty.CapturingAccessLog;
 import io.reactivemmap.netty.NettyLeakCheck;
+import io.reactivemmap.netty.http.AccessLogRecord;
+import io.reactivemmap.netty.http.RawHttp;
 import io.reactivemmap.netty.NoLeakedWindows;
 import io.reactivemmap.netty.TestFiles;
 import io.reactivemmap.netty.http.HttpDates;
@@ -158,6 +161,58 @@ class MappedFileHandlerTest {
         String etag = c.exchange("HEAD", "/files/f.bin").header("ETag");
         assertNotNull(etag);
         return etag;
+    }
+
+    // ---- access log ----
+
+    @org.junit.jupiter.api.Test
+    void eachWrittenResponseGivesExactlyOneAccessLogRecord(@TempDir Path dir) throws Exception {
+        Path logRoot = Files.createDirectories(dir.resolve("logged"));
+        TestFiles.pattern(logRoot, "whole.bin", SIZE);
+        TestFiles.pattern(logRoot, "part.bin", SIZE);
+        TestFiles.pattern(logRoot, "head.bin", SIZE);
+        int big = 32 << 20;
+        TestFiles.pattern(logRoot, "big.bin", big);
+        CapturingAccessLog log = new CapturingAccessLog();
+        MappedFileHandler files = MappedFileHandler.of(RootDirectory.of(logRoot, false, false),
+                MapOptions.defaults().withWindowSize(WINDOW), RangeLimits.DEFAULT, log);
+        Duration wait = Duration.ofSeconds(20);
+        try (SpringServer logged = SpringServer.start(RouterFunctions.toHttpHandler(
+                RouterFunctions.route(RequestPredicates.path("/files/**"), files)))) {
+            try (RawHttp raw = new RawHttp(logged.port())) {
+                assertEquals(200, raw.request("GET", "/files/whole.bin").status());
+                assertEquals(206, raw.request("GET", "/files/part.bin", "Range: bytes=10-19").status());
+                assertEquals(404, raw.request("GET", "/files/missing.bin").status());
+                assertEquals(200, raw.request("HEAD", "/files/head.bin").status());
+                // a CR LF, encoded, in the path (refused: control characters are no file name): logged on one line
+                assertEquals(400, raw.request("GET", "/files/nope%0d%0aGET%20/forged%20200").status());
+            }
+            AccessLogRecord whole = log.awaitOne("/whole.bin", wait);
+            CapturingAccessLog.assertRecord(whole, "GET", "/whole.bin", 200, SIZE, SIZE, AccessLogRecord.Outcome.COMPLETE);
+            assertEquals("HTTP/1.1", whole.protocol());
+            assertNotNull(whole.remoteAddress());
+            CapturingAccessLog.assertRecord(log.awaitOne("/part.bin", wait), "GET", "/part.bin", 206, 10, 10,
+                    AccessLogRecord.Outcome.COMPLETE);
+            AccessLogRecord missing = log.awaitOne("/missing.bin", wait);
+            CapturingAccessLog.assertRecord(missing, "GET", "/missing.bin", 404, missing.plannedBytes(),
+                    missing.plannedBytes(), AccessLogRecord.Outcome.COMPLETE);
+            CapturingAccessLog.assertRecord(log.awaitOne("/head.bin", wait), "HEAD", "/head.bin", 200, 0, 0,
+                    AccessLogRecord.Outcome.COMPLETE);
+            AccessLogRecord forged = log.awaitOne("/nope", wait);
+            CapturingAccessLog.assertRecord(forged, "GET", "/nope%0d%0aGET%20/forged%20200", 400, forged.plannedBytes(),
+                    forged.plannedBytes(), AccessLogRecord.Outcome.COMPLETE);
+
+            try (RawHttp raw = new RawHttp(logged.port())) {
+                raw.socket.setReceiveBufferSize(64 << 10);
+                raw.send("GET /files/big.bin HTTP/1.1\r\nHost: x\r\n\r\n");
+                assertEquals(200, raw.readHead().status());
+                assertEquals(1 << 20, raw.in.readNBytes(1 << 20).length);
+                raw.socket.setSoLinger(true, 0); // reset: the client is gone
+            }
+            CapturingAccessLog.assertRecord(log.awaitOne("/big.bin", wait), "GET", "/big.bin", 200, big, -1,
+                    AccessLogRecord.Outcome.ABORTED);
+            assertEquals(6, log.records().size(), () -> "one record per response: " + log.records());
+        }
     }
 
     // ---- 200 and HEAD ----
