@@ -139,6 +139,8 @@ final class FileRequestHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         body.addListener((ChannelFutureListener) done -> {
+            // asked before the file is closed: a body that failed because the file shrank is the server's failure
+            boolean shrank = !done.isSuccess() && file.shrank();
             answer.close();
             if (!done.isSuccess() && BodySender.refusedForBudget(ctx, done)) {
                 // Nothing was sent, not even the headers: the request can still be refused properly.
@@ -151,7 +153,7 @@ final class FileRequestHandler extends ChannelInboundHandlerAdapter {
                 // A body cut short cannot be repaired: the client must see the connection end before
                 // Content-Length is reached, never padding.
                 LOG.log(Level.DEBUG, () -> "body of " + file.path() + " failed", done.cause());
-                AccessLogRecord.Outcome outcome = failure(ctx, done);
+                AccessLogRecord.Outcome outcome = shrank ? AccessLogRecord.Outcome.FAILED : failure(ctx, done);
                 ctx.close();
                 finished(ctx, answer, outcome, -1, false);
                 return;

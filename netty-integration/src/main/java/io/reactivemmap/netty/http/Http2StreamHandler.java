@@ -171,6 +171,7 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         body.addListener((ChannelFutureListener) done -> {
+            boolean shrank = !done.isSuccess() && file.shrank(); // asked before the file is closed
             answer.close();
             if (!done.isSuccess() && BodySender.refusedForBudget(ctx, done)) {
                 // Nothing was sent on the stream, not even the headers: it can still be refused properly.
@@ -185,20 +186,20 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter {
             // close fails although nothing was lost. Once that frame was passed on, its write is the body's outcome.
             ChannelFuture last = frames.lastFrame();
             if (done.isSuccess() || last == null) {
-                bodyDone(ctx, answer, bodyLength, file, done);
+                bodyDone(ctx, answer, bodyLength, file, done, shrank);
             } else {
-                last.addListener((ChannelFutureListener) f -> bodyDone(ctx, answer, bodyLength, file, f));
+                last.addListener((ChannelFutureListener) f -> bodyDone(ctx, answer, bodyLength, file, f, shrank));
             }
         });
     }
 
     private void bodyDone(ChannelHandlerContext ctx, FileExchange.FileResponse answer, long bodyLength,
-                          RootDirectory.Opened file, ChannelFuture outcome) {
+                          RootDirectory.Opened file, ChannelFuture outcome, boolean shrank) {
         if (!outcome.isSuccess()) {
             // A body cut short cannot be repaired: the client must see the stream reset, never an END_STREAM before
             // content-length is reached.
             LOG.log(Level.DEBUG, () -> "body of " + file.path() + " on " + ctx.channel() + " failed", outcome.cause());
-            AccessLogRecord.Outcome how = FileRequestHandler.failure(ctx, outcome);
+            AccessLogRecord.Outcome how = shrank ? AccessLogRecord.Outcome.FAILED : FileRequestHandler.failure(ctx, outcome);
             reset(ctx);
             finished(ctx, answer, how, -1);
             return;

@@ -227,13 +227,14 @@ public final class FileRoute implements BiFunction<HttpServerRequest, HttpServer
         return sent
                 .doOnSuccess(ignored -> {
                     if (channel != null && !channel.isActive()) {
-                        answer.complete(AccessLogRecord.Outcome.ABORTED, -1);
+                        answer.complete(shrank(answer) ? AccessLogRecord.Outcome.FAILED : AccessLogRecord.Outcome.ABORTED,
+                                -1);
                     } else {
                         answer.complete(AccessLogRecord.Outcome.COMPLETE, answer.bodyLength());
                     }
                 })
-                .doOnError(e -> answer.complete(AccessLogRecord.Outcome.ofFailure(e, channel != null && channel.isActive()),
-                        -1))
+                .doOnError(e -> answer.complete(shrank(answer) ? AccessLogRecord.Outcome.FAILED
+                        : AccessLogRecord.Outcome.ofFailure(e, channel != null && channel.isActive()), -1))
                 .doOnCancel(() -> {
                     if (inMemory && channel != null && channel.isActive()) {
                         answer.complete(AccessLogRecord.Outcome.COMPLETE, answer.bodyLength());
@@ -306,6 +307,12 @@ public final class FileRoute implements BiFunction<HttpServerRequest, HttpServer
         // would otherwise send the zeros of the last page's tail, or fault); a native engine must never read mapped
         // memory (a truncated file would crash the JVM): it gets sendfile's copies.
         return mapped && TlsWindowGuard.guardForWindows(channel);
+    }
+
+    /** Whether the answer's file is now shorter than planned (asked before the file is closed). */
+    private static boolean shrank(FileExchange.FileResponse answer) {
+        RootDirectory.Opened file = answer.file();
+        return file != null && file.shrank();
     }
 
     /** The response's channel (an HTTP/2 stream's own), or null if it has none. */

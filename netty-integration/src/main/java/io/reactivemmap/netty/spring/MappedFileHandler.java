@@ -313,7 +313,8 @@ public final class MappedFileHandler implements HandlerFunction<ServerResponse> 
         }
         FileExchange.FileResponse answer = prepared.answer;
         Channel channel = channel(response);
-        boolean inMemory = answer.file() == null;
+        RootDirectory.Opened opened = answer.file();
+        boolean inMemory = opened == null;
         // Completed once, by the first of these signals (FileResponse.complete ignores the others). On Reactor Netty
         // (1.3.7) a write of windows completes without an error when the connection closed under it, and a response
         // without a file body may be cancelled once written in one piece: the connection's state tells them apart
@@ -321,13 +322,15 @@ public final class MappedFileHandler implements HandlerFunction<ServerResponse> 
         return writeClaimed(prepared, response)
                 .doOnSuccess(ignored -> {
                     if (channel != null && !channel.isActive()) {
-                        answer.complete(AccessLogRecord.Outcome.ABORTED, -1);
+                        answer.complete(opened != null && opened.shrank() ? AccessLogRecord.Outcome.FAILED
+                                : AccessLogRecord.Outcome.ABORTED, -1);
                     } else {
                         answer.complete(AccessLogRecord.Outcome.COMPLETE, answer.bodyLength());
                     }
                 })
-                .doOnError(e -> answer.complete(AccessLogRecord.Outcome.ofFailure(e,
-                        channel != null ? channel.isActive() : !closedConnection(e)), -1))
+                .doOnError(e -> answer.complete(opened != null && opened.shrank() ? AccessLogRecord.Outcome.FAILED
+                        : AccessLogRecord.Outcome.ofFailure(e, channel != null ? channel.isActive() : !closedConnection(e)),
+                        -1))
                 .doOnCancel(() -> {
                     if (inMemory && channel != null && channel.isActive()) {
                         answer.complete(AccessLogRecord.Outcome.COMPLETE, answer.bodyLength());

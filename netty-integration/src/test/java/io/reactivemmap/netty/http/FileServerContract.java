@@ -396,9 +396,10 @@ abstract class FileServerContract {
     @Test
     void aFileTruncatedMidResponseEndsTheConnectionShort() throws Exception {
         Path big = TestFiles.pattern(root, "big.bin", BIG);
-        try (RawHttp raw = new RawHttp(server.port())) {
+        try (CapturedLogs logs = new CapturedLogs(AccessLog.LOGGER_NAME);
+             RawHttp raw = new RawHttp(server.port())) {
             raw.socket.setReceiveBufferSize(64 << 10);
-            raw.send("GET /big.bin HTTP/1.1\r\nHost: x\r\n\r\n");
+            raw.send("GET /big.bin?log=truncated HTTP/1.1\r\nHost: x\r\n\r\n");
             RawHttp.Response head = raw.readHead();
             assertEquals(String.valueOf(BIG), head.header("content-length"));
             byte[] first = raw.in.readNBytes(1 << 20);
@@ -408,6 +409,9 @@ abstract class FileServerContract {
             }
             long rest = raw.drain();
             assertTrue(first.length + rest < BIG, "got " + (first.length + rest) + " of " + BIG + " bytes");
+            // the server gave up on the body, the client did not go away: "failed", not "aborted"
+            String line = oneLine(logs, "GET /big.bin?log=truncated ");
+            assertTrue(line.matches("GET /big.bin\\?log=truncated 200 - \\d+\\.\\d{3}ms failed"), line);
         }
         awaitNoConnections();
     }

@@ -469,9 +469,11 @@ abstract class FileRouteContract {
     @Test
     void aFileTruncatedMidResponseEndsTheConnectionShort() throws Exception {
         Path big = TestFiles.pattern(root, "big.bin", BIG);
-        try (RawHttp raw = new RawHttp(server.port())) {
+        try (io.reactivemmap.netty.CapturedLogs logs = new io.reactivemmap.netty.CapturedLogs(
+                io.reactivemmap.netty.http.AccessLog.LOGGER_NAME);
+             RawHttp raw = new RawHttp(server.port())) {
             raw.socket.setReceiveBufferSize(64 << 10);
-            raw.send("GET /files/big.bin HTTP/1.1\r\nHost: x\r\n\r\n");
+            raw.send("GET /files/big.bin?log=truncated HTTP/1.1\r\nHost: x\r\n\r\n");
             RawHttp.Response head = raw.readHead();
             assertEquals(String.valueOf(BIG), head.header("content-length"));
             byte[] first = raw.in.readNBytes(1 << 20);
@@ -481,6 +483,10 @@ abstract class FileRouteContract {
             }
             long rest = raw.drain();
             assertTrue(first.length + rest < BIG, "got " + (first.length + rest) + " of " + BIG + " bytes");
+            // on the default logger, as the server's: the server gave up, the client did not go away
+            String line = logs.await(r -> r.getMessage().startsWith("GET /files/big.bin?log=truncated "),
+                    Duration.ofSeconds(20), "the access-log line").getMessage();
+            assertTrue(line.matches("GET /files/big.bin\\?log=truncated 200 - \\d+\\.\\d{3}ms failed"), line);
         }
     }
 
