@@ -268,7 +268,7 @@ public final class FileServer implements AutoCloseable {
         // queues requests while one is answered, so its bound has to cover our queue (see FileRequestHandler).
         p.addLast("http", new HttpServerCodec(new HttpDecoderConfig(), FileRequestHandler.MAX_PIPELINED + 1));
         if (overloaded) {
-            p.addLast("reject", new Overloaded(state.options.maxConnections()));
+            p.addLast("reject", new Overloaded(state.options.maxConnections(), state.exchange));
         } else {
             p.addLast("files", new FileRequestHandler(state, guard));
         }
@@ -277,27 +277,40 @@ public final class FileServer implements AutoCloseable {
     /** Answers the first request of a connection over the cap with 503 and closes it. */
     private static final class Overloaded extends ChannelInboundHandlerAdapter {
         private final int max;
+        private final FileExchange exchange;
 
-        Overloaded(int max) {
+        Overloaded(int max, FileExchange exchange) {
             this.max = max;
+            this.exchange = exchange;
         }
 
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            boolean request = msg instanceof HttpRequest;
+            long start = System.nanoTime();
             ReferenceCountUtil.release(msg);
-            if (!request) {
+            if (!(msg instanceof HttpRequest request)) {
                 return;
             }
             ctx.channel().config().setAutoRead(false);
             byte[] text = ("503 Service Unavailable: more than " + max + " connections\n").getBytes(StandardCharsets.UTF_8);
+            // Only for the access log (the response below is written as it always was): the same status and length.
+            HttpVersion version = request.protocolVersion();
+            FileExchange.FileResponse logged = exchange.answerWith(new FileExchange.Request(request.method().name(),
+                    request.uri(), version.majorVersion(), version.minorVersion(), java.util.List.of(),
+                    request.headers(), false, ctx.channel().remoteAddress(), version.text(), start),
+                    FileExchange.FileResponse.error(HttpResponseStatus.SERVICE_UNAVAILABLE, "more than " + max
+                            + " connections", false, true));
             DefaultFullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
                     HttpResponseStatus.SERVICE_UNAVAILABLE, Unpooled.wrappedBuffer(text));
             response.headers().set(HttpHeaderNames.CONTENT_LENGTH, text.length);
             response.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
             response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
             response.headers().set(HttpHeaderNames.RETRY_AFTER, 1);
-            ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+            ctx.writeAndFlush(response).addListener((ChannelFutureListener) f -> {
+                logged.complete(f.isSuccess() ? AccessLogRecord.Outcome.COMPLETE
+                        : AccessLogRecord.Outcome.ofFailure(f.cause(), ctx.channel().isActive()), f.isSuccess() ? text.length : -1);
+                f.channel().close();
+            });
         }
     }
 

@@ -479,13 +479,16 @@ abstract class FileServerContract {
     void connectionsOverTheCapGet503() throws Exception {
         server.close();
         server = start(options().withMaxConnections(1));
-        try (RawHttp first = new RawHttp(server.port())) {
+        try (CapturedLogs logs = new CapturedLogs(AccessLog.LOGGER_NAME);
+             RawHttp first = new RawHttp(server.port())) {
             assertEquals(200, first.request("GET", "/a.txt").status());
             try (RawHttp second = new RawHttp(server.port())) {
-                RawHttp.Response r = second.request("GET", "/a.txt");
+                RawHttp.Response r = second.request("GET", "/a.txt?log=503");
                 assertEquals(503, r.status());
                 assertEquals("close", r.header("connection"));
                 assertEquals(0, second.drain());
+                String line = oneLine(logs, "GET /a.txt?log=503 ");
+                assertTrue(line.matches("GET /a.txt\\?log=503 503 " + r.body().length + " \\d+\\.\\d{3}ms"), line);
             }
             assertEquals(200, first.request("GET", "/a.txt").status(), "the first connection is unaffected");
         }
