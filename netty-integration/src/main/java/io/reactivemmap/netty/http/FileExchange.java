@@ -9,11 +9,14 @@ import org.jspecify.annotations.Nullable;
 
 import java.io.IOException;
 import java.lang.System.Logger.Level;
+import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The protocol-neutral half of serving a file: from the request's method, target, version and the headers that decide
@@ -35,6 +38,14 @@ import java.util.Optional;
  *   <li>the response plan ({@link ResponsePlan}): 200, 206, 304, 412, 416, and the error bodies' format.</li>
  * </ul>
  *
+ * <h2>Access log</h2>
+ * Each answer carries the start of its {@link AccessLogRecord}: the request's address, method, target, protocol and
+ * arrival, the status and the planned body length. The front end {@linkplain FileResponse#complete completes} it when
+ * the response has ended (written, failed or abandoned), and the exchange's {@link AccessLog} gets the record then,
+ * exactly once ({@link AccessLog#SYSTEM_LOGGER} unless {@link #of(RootDirectory, RangeLimits, List, AccessLog)} was
+ * given another). A response the front end makes itself (a {@code 503}, a status page) is logged the same way once
+ * {@link #answerWith} has tied it to its request.
+ *
  * <h2>Ownership</h2>
  * A {@link FileResponse} with a {@link FileResponse#file() file} owns that open file: the front end must
  * {@link FileResponse#close() close} the response once its body is written or abandoned. Responses without a body
@@ -50,19 +61,20 @@ public final class FileExchange {
     private final RootDirectory root;
     private final RangeLimits rangeLimits;
     private final List<String> prefix;
+    private final AccessLog accessLog;
 
-    private FileExchange(RootDirectory root, RangeLimits rangeLimits, List<String> prefix) {
+    private FileExchange(RootDirectory root, RangeLimits rangeLimits, List<String> prefix, AccessLog accessLog) {
         this.root = root;
         this.rangeLimits = rangeLimits;
         this.prefix = prefix;
+        this.accessLog = accessLog;
     }
 
     /**
      * Serves {@code root}; a request names a file by its whole path.
      */
     public static FileExchange of(RootDirectory root, RangeLimits rangeLimits) {
-        return new FileExchange(Objects.requireNonNull(root, "root"), Objects.requireNonNull(rangeLimits, "rangeLimits"),
-                List.of());
+        return of(root, rangeLimits, List.of(), AccessLog.SYSTEM_LOGGER);
     }
 
     /**
@@ -70,13 +82,26 @@ public final class FileExchange {
      * prefix are {@code 404}. The prefix is compared by decoded path segments (a list such as {@code ["files"]}).
      */
     public static FileExchange of(RootDirectory root, RangeLimits rangeLimits, List<String> prefix) {
+        return of(root, rangeLimits, prefix, AccessLog.SYSTEM_LOGGER);
+    }
+
+    /**
+     * Serves {@code root} under {@code prefix} (empty for none) and hands one {@link AccessLogRecord} per answered
+     * request to {@code accessLog} ({@link AccessLog#NONE} for no access log).
+     */
+    public static FileExchange of(RootDirectory root, RangeLimits rangeLimits, List<String> prefix, AccessLog accessLog) {
         return new FileExchange(Objects.requireNonNull(root, "root"), Objects.requireNonNull(rangeLimits, "rangeLimits"),
-                List.copyOf(prefix));
+                List.copyOf(prefix), Objects.requireNonNull(accessLog, "accessLog"));
     }
 
     /** The directory served. */
     public RootDirectory root() {
         return root;
+    }
+
+    /** Where this exchange's access-log records go. */
+    public AccessLog accessLog() {
+        return accessLog;
     }
 
     /**
@@ -91,21 +116,61 @@ public final class FileExchange {
      * @param headers the request headers (only those that decide the answer are read: {@code Range}, {@code If-*})
      * @param hasBody whether the request carries a body (a front end whose server reads and drops bodies itself may
      *                pass {@code false})
+     * @param remoteAddress the client's address for the access log, or {@code null} if not known
+     * @param protocol the protocol for the access log: {@code "HTTP/1.1"}, {@code "HTTP/2"}, ... ({@code "-"} if not known)
+     * @param startNanos when the request arrived, as {@link System#nanoTime()}: the access log's duration starts here
      */
     public record Request(String method, String target, int majorVersion, int minorVersion, List<String> hosts,
-                          HttpHeaders headers, boolean hasBody) {
+                          HttpHeaders headers, boolean hasBody, @Nullable SocketAddress remoteAddress, String protocol,
+                          long startNanos) {
+        /** Requires every field but the address; copies {@code hosts}. */
         public Request {
             Objects.requireNonNull(method, "method");
             Objects.requireNonNull(target, "target");
             hosts = List.copyOf(hosts);
             Objects.requireNonNull(headers, "headers");
+            Objects.requireNonNull(protocol, "protocol");
+        }
+
+        /**
+         * A request of unknown address that arrived now; its protocol is {@code "HTTP/2"} when {@code majorVersion} is
+         * -1, else {@code "HTTP/major.minor"}.
+         */
+        public Request(String method, String target, int majorVersion, int minorVersion, List<String> hosts,
+                       HttpHeaders headers, boolean hasBody) {
+            this(method, target, majorVersion, minorVersion, hosts, headers, hasBody, null,
+                    majorVersion < 0 ? "HTTP/2" : "HTTP/" + majorVersion + "." + minorVersion, System.nanoTime());
         }
     }
 
     /**
-     * Answers {@code request}. Never throws for bad input: every refusal is a response with a 4xx or 5xx status.
+     * Ties a response the front end made itself ({@link FileResponse#error}, {@link FileResponse#text}: a {@code 503}
+     * of its own, a status page) to {@code request}, so that {@link FileResponse#complete completing} it hands its
+     * record to this exchange's access log, as for an {@link #answer}.
+     *
+     * @return {@code response}
+     * @throws IllegalStateException if {@code response} is tied to a request already
+     */
+    public FileResponse answerWith(Request request, FileResponse response) {
+        Objects.requireNonNull(request, "request");
+        if (response.request != null) {
+            throw new IllegalStateException("this response answers a request already: " + response);
+        }
+        response.request = request;
+        response.accessLog = accessLog;
+        return response;
+    }
+
+    /**
+     * Answers {@code request}. Never throws for bad input: every refusal is a response with a 4xx or 5xx status. The
+     * response's access-log record is handed to this exchange's {@link AccessLog} when the front end
+     * {@linkplain FileResponse#complete completes} it.
      */
     public FileResponse answer(Request request) {
+        return answerWith(request, plan(request));
+    }
+
+    private FileResponse plan(Request request) {
         boolean head = "HEAD".equals(request.method());
         if (request.majorVersion() >= 0) {
             Optional<RequestRules.Violation> broken = RequestRules.checkHttp1(request.majorVersion(),
@@ -120,7 +185,7 @@ public final class FileExchange {
             method = HttpMethod.valueOf(request.method());
         } catch (IllegalArgumentException e) {
             return FileResponse.error(HttpResponseStatus.BAD_REQUEST, "not a method: "
-                    + FileRequestHandler.printable(request.method()), false, true);
+                    + AccessLogRecord.printable(request.method()), false, true);
         }
         if (request.target().equals("*")) {
             if (!method.equals(HttpMethod.OPTIONS)) {
@@ -157,7 +222,7 @@ public final class FileExchange {
         try {
             file = root.openFile(below);
         } catch (IOException | SecurityException e) {
-            LOG.log(Level.DEBUG, () -> "cannot open " + FileRequestHandler.printable(request.target()) + ": " + e);
+            LOG.log(Level.DEBUG, () -> "cannot open " + AccessLogRecord.printable(request.target()) + ": " + e);
             file = null;
         }
         if (file == null) {
@@ -169,7 +234,7 @@ public final class FileExchange {
         } catch (RuntimeException e) {
             FileResponse.closeQuietly(file);
             LOG.log(Level.WARNING, () -> "could not plan the response to " + method + " "
-                    + FileRequestHandler.printable(request.target()), e);
+                    + AccessLogRecord.printable(request.target()), e);
             return FileResponse.error(HttpResponseStatus.INTERNAL_SERVER_ERROR, "internal error", head, true);
         }
         if (plan.body().isEmpty()) {
@@ -207,6 +272,10 @@ public final class FileExchange {
      * <h2>Ownership</h2>
      * Owns {@link #file()} when it is not null; {@link #close()} closes it (idempotent). The front end closes the
      * response once its body is written, failed or abandoned.
+     *
+     * <h2>Access log</h2>
+     * The front end calls {@link #complete} once the response has ended, whatever the outcome; closing does not log
+     * (a response dropped for another, such as a {@code 503} sent instead, is never completed and so never logged).
      */
     public static final class FileResponse implements AutoCloseable {
         private final HttpResponseStatus status;
@@ -214,6 +283,12 @@ public final class FileExchange {
         private final List<BodyPart> body;
         private RootDirectory.@Nullable Opened file;
         private final boolean closeConnection;
+        /** The request this answers (set by {@link FileExchange#answerWith}), for the access log. */
+        private @Nullable Request request;
+        private @Nullable AccessLog accessLog;
+        private final AtomicBoolean completed = new AtomicBoolean();
+        /** The target the record names, when not the one the exchange was asked with ({@link #logAs}). */
+        private volatile @Nullable String loggedTarget;
 
         FileResponse(HttpResponseStatus status, HttpHeaders headers, List<BodyPart> body, RootDirectory.@Nullable Opened file,
                      boolean closeConnection) {
@@ -298,6 +373,51 @@ public final class FileExchange {
             if (f != null) {
                 closeQuietly(f);
             }
+        }
+
+        /**
+         * Ends this response's access-log record and hands it to the exchange's {@link AccessLog}: the first call
+         * only; later calls (a second listener, a cancel after the completion) do nothing. Call it when the response
+         * has ended, on any path: complete, aborted by the client, failed. A response not made or tied by a
+         * {@link FileExchange} has no record: nothing is logged.
+         *
+         * @param outcome how the response ended
+         * @param sentBytes the body bytes known to be sent, or -1 if not known (a body cut short)
+         * @return whether this call logged the record (false if the response was completed already, or has no request)
+         */
+        public boolean complete(AccessLogRecord.Outcome outcome, long sentBytes) {
+            Objects.requireNonNull(outcome, "outcome");
+            Request r = request;
+            AccessLog log = accessLog;
+            if (r == null || log == null || !completed.compareAndSet(false, true)) {
+                return false;
+            }
+            String target = loggedTarget != null ? loggedTarget : r.target();
+            AccessLogRecord record = new AccessLogRecord(r.remoteAddress(), r.method(), target, r.protocol(),
+                    status.code(), bodyLength(), sentBytes, Duration.ofNanos(System.nanoTime() - r.startNanos()), outcome);
+            try {
+                log.log(record);
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, () -> "the access log " + log + " failed on " + record.line(), e);
+            }
+            return true;
+        }
+
+        /**
+         * Names {@code target} in this response's access-log record instead of the target the exchange was asked
+         * with: for a front end that asks with a path below its route's pattern (the WebFlux handler), the whole
+         * request target as received, query included, so that every front end logs the same thing.
+         *
+         * @return this response
+         */
+        public FileResponse logAs(String target) {
+            this.loggedTarget = Objects.requireNonNull(target, "target");
+            return this;
+        }
+
+        /** Whether {@link #complete} has logged this response's record. */
+        public boolean isCompleted() {
+            return completed.get();
         }
 
         static void closeQuietly(RootDirectory.Opened file) {

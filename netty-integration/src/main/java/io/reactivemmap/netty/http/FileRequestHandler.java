@@ -35,7 +35,6 @@ import java.util.ArrayDeque;
  */
 final class FileRequestHandler extends ChannelInboundHandlerAdapter {
     private static final System.Logger LOG = System.getLogger(FileRequestHandler.class.getName());
-    static final System.Logger ACCESS = System.getLogger("io.reactivemmap.netty.http.access");
     /**
      * Requests queued behind the one being answered. Reading stops (auto-read off) as soon as one is queued, so the queue
      * only ever holds what the last read or two already brought in (at most a few hundred KiB of request heads); the
@@ -92,6 +91,11 @@ final class FileRequestHandler extends ChannelInboundHandlerAdapter {
         server.requests.increment();
         responding = true;
         guard.responseStarted();
+        boolean hasBody = hasBody(request);
+        HttpVersion version = request.protocolVersion();
+        FileExchange.Request asked = new FileExchange.Request(request.method().name(), request.uri(),
+                version.majorVersion(), version.minorVersion(), request.headers().getAll(HttpHeaderNames.HOST),
+                request.headers(), hasBody, ctx.channel().remoteAddress(), version.text(), start);
         DecoderResult decoded = request.decoderResult();
         if (decoded.isFailure()) {
             Throwable cause = decoded.cause();
@@ -99,30 +103,26 @@ final class FileRequestHandler extends ChannelInboundHandlerAdapter {
                     : cause instanceof TooLongHttpHeaderException ? HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE
                     : cause instanceof TooLongFrameException ? HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE
                     : HttpResponseStatus.BAD_REQUEST;
-            error(ctx, request, start, status, "malformed request", false);
+            error(ctx, request, asked, status, "malformed request", false);
             return;
         }
         boolean keepAlive = HttpUtil.isKeepAlive(request);
-        boolean hasBody = hasBody(request);
-        HttpVersion version = request.protocolVersion();
         if (server.options.statsEndpoint() && request.uri().equals(STATS_PATH) && !hasBody
                 && (request.method().equals(HttpMethod.GET) || request.method().equals(HttpMethod.HEAD))
                 && RequestRules.checkHttp1(version.majorVersion(), version.minorVersion(),
                         request.headers().getAll(HttpHeaderNames.HOST)).isEmpty()) {
-            stats(ctx, request, start, keepAlive);
+            stats(ctx, request, asked, keepAlive);
             return;
         }
-        FileExchange.FileResponse answer = exchange.answer(new FileExchange.Request(request.method().name(), request.uri(),
-                version.majorVersion(), version.minorVersion(), request.headers().getAll(HttpHeaderNames.HOST),
-                request.headers(), hasBody));
-        send(ctx, request, start, keepAlive && !answer.closeConnection(), answer);
+        FileExchange.FileResponse answer = exchange.answer(asked);
+        send(ctx, request, asked, keepAlive && !answer.closeConnection(), answer);
     }
 
-    private void send(ChannelHandlerContext ctx, HttpRequest request, long start, boolean keepAlive,
+    private void send(ChannelHandlerContext ctx, HttpRequest request, FileExchange.Request asked, boolean keepAlive,
                       FileExchange.FileResponse answer) {
         RootDirectory.Opened file = answer.file();
         if (file == null) {
-            respond(ctx, request, start, answer, keepAlive);
+            respond(ctx, request, answer, keepAlive);
             return;
         }
         HttpResponse response = new DefaultHttpResponse(HttpVersion.HTTP_1_1, answer.status(), answer.headers());
@@ -135,15 +135,17 @@ final class FileRequestHandler extends ChannelInboundHandlerAdapter {
             answer.close();
             LOG.log(Level.WARNING, () -> "could not start the body of " + file.path(), e);
             ctx.close();
-            finished(ctx, request, start, answer.status(), 0, false, false);
+            finished(ctx, answer, AccessLogRecord.Outcome.FAILED, 0, false);
             return;
         }
         body.addListener((ChannelFutureListener) done -> {
+            // asked before the file is closed: a body that failed because the file shrank is the server's failure
+            boolean shrank = !done.isSuccess() && file.shrank();
             answer.close();
             if (!done.isSuccess() && BodySender.refusedForBudget(ctx, done)) {
                 // Nothing was sent, not even the headers: the request can still be refused properly.
                 LOG.log(Level.DEBUG, () -> "no mapping budget for " + file.path() + ", answering 503: " + done.cause().getMessage());
-                error(ctx, request, start, HttpResponseStatus.SERVICE_UNAVAILABLE, "the server is busy, try again later",
+                error(ctx, request, asked, HttpResponseStatus.SERVICE_UNAVAILABLE, "the server is busy, try again later",
                         keepAlive);
                 return;
             }
@@ -151,29 +153,31 @@ final class FileRequestHandler extends ChannelInboundHandlerAdapter {
                 // A body cut short cannot be repaired: the client must see the connection end before
                 // Content-Length is reached, never padding.
                 LOG.log(Level.DEBUG, () -> "body of " + file.path() + " failed", done.cause());
+                AccessLogRecord.Outcome outcome = shrank ? AccessLogRecord.Outcome.FAILED : failure(ctx, done);
                 ctx.close();
-                finished(ctx, request, start, answer.status(), -1, false, false);
+                finished(ctx, answer, outcome, -1, false);
                 return;
             }
             ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener((ChannelFutureListener) last ->
-                    finished(ctx, request, start, answer.status(), bodyLength, keepAlive, last.isSuccess()));
+                    finished(ctx, answer, last.isSuccess() ? AccessLogRecord.Outcome.COMPLETE : failure(ctx, last),
+                            last.isSuccess() ? bodyLength : -1, keepAlive));
         });
     }
 
-    private void stats(ChannelHandlerContext ctx, HttpRequest request, long start, boolean keepAlive) {
+    private void stats(ChannelHandlerContext ctx, HttpRequest request, FileExchange.Request asked, boolean keepAlive) {
         String json = server.statsJson(server.bodies.http1(), "");
-        respond(ctx, request, start, FileExchange.FileResponse.text(HttpResponseStatus.OK, "application/json", json,
-                HttpMethod.HEAD.equals(request.method())), keepAlive);
+        respond(ctx, request, exchange.answerWith(asked, FileExchange.FileResponse.text(HttpResponseStatus.OK,
+                "application/json", json, HttpMethod.HEAD.equals(request.method()))), keepAlive);
     }
 
-    private void error(ChannelHandlerContext ctx, HttpRequest request, long start, HttpResponseStatus status, String message,
-                       boolean keepAlive) {
-        respond(ctx, request, start, FileExchange.FileResponse.error(status, message,
-                HttpMethod.HEAD.equals(request.method()), !keepAlive), keepAlive);
+    private void error(ChannelHandlerContext ctx, HttpRequest request, FileExchange.Request asked,
+                       HttpResponseStatus status, String message, boolean keepAlive) {
+        respond(ctx, request, exchange.answerWith(asked, FileExchange.FileResponse.error(status, message,
+                HttpMethod.HEAD.equals(request.method()), !keepAlive)), keepAlive);
     }
 
     /** Writes a response whose body, if any, is bytes in memory (an error text, the stats): one full response. */
-    private void respond(ChannelHandlerContext ctx, HttpRequest request, long start, FileExchange.FileResponse answer,
+    private void respond(ChannelHandlerContext ctx, HttpRequest request, FileExchange.FileResponse answer,
                          boolean keepAlive) {
         ByteBuf content = Unpooled.EMPTY_BUFFER;
         if (!answer.body().isEmpty()) {
@@ -186,9 +190,16 @@ final class FileRequestHandler extends ChannelInboundHandlerAdapter {
         response.headers().set(answer.headers());
         decorate(response, request, keepAlive);
         long bytes = content.readableBytes();
-        HttpResponseStatus status = answer.status();
         ctx.writeAndFlush(response).addListener((ChannelFutureListener) f ->
-                finished(ctx, request, start, status, bytes, keepAlive, f.isSuccess()));
+                finished(ctx, answer, f.isSuccess() ? AccessLogRecord.Outcome.COMPLETE : failure(ctx, f),
+                        f.isSuccess() ? bytes : -1, keepAlive));
+    }
+
+    /**
+     * How a write that failed ended (see {@link AccessLogRecord.Outcome#ofFailure}).
+     */
+    static AccessLogRecord.Outcome failure(ChannelHandlerContext ctx, ChannelFuture failed) {
+        return AccessLogRecord.Outcome.ofFailure(failed.cause(), ctx.channel().isActive());
     }
 
     private static void decorate(HttpResponse response, HttpRequest request, boolean keepAlive) {
@@ -201,12 +212,10 @@ final class FileRequestHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
-    private void finished(ChannelHandlerContext ctx, HttpRequest request, long start, HttpResponseStatus status, long bytes,
-                          boolean keepAlive, boolean success) {
-        long micros = (System.nanoTime() - start) / 1000;
-        ACCESS.log(Level.INFO, () -> request.method() + " " + printable(request.uri()) + " " + status.code() + " "
-                + (bytes < 0 ? "-" : Long.toString(bytes)) + " " + (micros / 1000) + "." + String.format("%03d", micros % 1000)
-                + "ms" + (success ? "" : " aborted"));
+    private void finished(ChannelHandlerContext ctx, FileExchange.FileResponse answer, AccessLogRecord.Outcome outcome,
+                          long sentBytes, boolean keepAlive) {
+        answer.complete(outcome, sentBytes);
+        boolean success = outcome == AccessLogRecord.Outcome.COMPLETE;
         responding = false;
         guard.responseEnded();
         if (!success || !keepAlive) {
@@ -231,22 +240,5 @@ final class FileRequestHandler extends ChannelInboundHandlerAdapter {
         } catch (NumberFormatException e) {
             return true; // an unreadable length: treat as a body, which closes the connection
         }
-    }
-
-    /** The request target for the log, with control characters escaped so a request cannot forge log lines. */
-    static String printable(@Nullable String s) {
-        if (s == null) {
-            return "-";
-        }
-        StringBuilder b = new StringBuilder(Math.min(s.length(), 512));
-        for (int i = 0; i < s.length() && i < 512; i++) {
-            char c = s.charAt(i);
-            if (c < 0x20 || c == 0x7F || (c >= 0x80 && c <= 0x9F)) {
-                b.append(String.format("\\x%02x", (int) c));
-            } else {
-                b.append(c);
-            }
-        }
-        return s.length() > 512 ? b.append("...").toString() : b.toString();
     }
 }

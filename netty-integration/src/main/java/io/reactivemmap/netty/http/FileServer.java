@@ -29,6 +29,7 @@ import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 
@@ -59,7 +60,8 @@ import java.util.concurrent.TimeUnit;
  * than 1.x in the request line, a missing, repeated or malformed {@code Host}) a {@code 505} or {@code 400}. A client
  * that has not sent a complete request head within
  * {@link FileServerOptions#requestHeadTimeout()} of connecting (or of its previous response) is disconnected. Each
- * request is logged on the {@code io.reactivemmap.netty.http.access} {@link System.Logger} at {@code INFO}.
+ * request is logged on the {@code io.reactivemmap.netty.http.access} {@link System.Logger} at {@code INFO}, or given
+ * to the {@link AccessLog} passed to {@link #start(FileServerOptions, AccessLog)}.
  *
  * <h2>Mapping budget</h2>
  * Mapped windows count against {@link FileServerOptions#mappingBudget()} (the process-wide budget by default) through
@@ -119,7 +121,19 @@ public final class FileServer implements AutoCloseable {
      * @throws IOException if the root is not a directory, the address cannot be bound, or TLS cannot be set up
      */
     public static FileServer start(FileServerOptions options) throws IOException {
+        return start(options, AccessLog.SYSTEM_LOGGER);
+    }
+
+    /**
+     * Binds and starts serving, and gives each answered request's {@link AccessLogRecord} (HTTP/1.1 and HTTP/2
+     * alike, the stats endpoint and refusals included) to {@code accessLog} instead of the
+     * {@code io.reactivemmap.netty.http.access} logger ({@link AccessLog#NONE} for no access log).
+     *
+     * @throws IOException if the root is not a directory, the address cannot be bound, or TLS cannot be set up
+     */
+    public static FileServer start(FileServerOptions options, AccessLog accessLog) throws IOException {
         Objects.requireNonNull(options, "options");
+        Objects.requireNonNull(accessLog, "accessLog");
         RootDirectory root = RootDirectory.of(options.root(), options.followSymlinksOutside(), options.serveHidden());
         SslContext ssl = null;
         if (options.tls() != null) {
@@ -129,7 +143,7 @@ public final class FileServer implements AutoCloseable {
                 throw new IOException("could not set up TLS: " + e.getMessage(), e);
             }
         }
-        ServerState state = new ServerState(options, root); // the body senders too: BodySenders.of
+        ServerState state = new ServerState(options, root, accessLog); // the body senders too: BodySenders.of
         Http2Server http2 = options.http2() ? new Http2Server(state) : null;
         // Not Transports.preferred(): the options decide here, not the process-wide choice and its system property.
         Transports.Kind kind = options.preferNativeTransport() && Transports.Kind.EPOLL.isAvailable()
@@ -213,7 +227,7 @@ public final class FileServer implements AutoCloseable {
         // queues requests while one is answered, so its bound has to cover our queue (see FileRequestHandler).
         p.addLast("http", new HttpServerCodec(new HttpDecoderConfig(), FileRequestHandler.MAX_PIPELINED + 1));
         if (overloaded) {
-            p.addLast("reject", new Overloaded(state.options.maxConnections()));
+            p.addLast("reject", new Overloaded(state.options.maxConnections(), state.exchange));
         } else {
             p.addLast("files", new FileRequestHandler(state, guard));
         }
@@ -222,27 +236,40 @@ public final class FileServer implements AutoCloseable {
     /** Answers the first request of a connection over the cap with 503 and closes it. */
     private static final class Overloaded extends ChannelInboundHandlerAdapter {
         private final int max;
+        private final FileExchange exchange;
 
-        Overloaded(int max) {
+        Overloaded(int max, FileExchange exchange) {
             this.max = max;
+            this.exchange = exchange;
         }
 
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            boolean request = msg instanceof HttpRequest;
+            long start = System.nanoTime();
             ReferenceCountUtil.release(msg);
-            if (!request) {
+            if (!(msg instanceof HttpRequest request)) {
                 return;
             }
             ctx.channel().config().setAutoRead(false);
             byte[] text = ("503 Service Unavailable: more than " + max + " connections\n").getBytes(StandardCharsets.UTF_8);
+            // Only for the access log (the response below is written as it always was): the same status and length.
+            HttpVersion version = request.protocolVersion();
+            FileExchange.FileResponse logged = exchange.answerWith(new FileExchange.Request(request.method().name(),
+                    request.uri(), version.majorVersion(), version.minorVersion(), java.util.List.of(),
+                    request.headers(), false, ctx.channel().remoteAddress(), version.text(), start),
+                    FileExchange.FileResponse.error(HttpResponseStatus.SERVICE_UNAVAILABLE, "more than " + max
+                            + " connections", false, true));
             DefaultFullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
                     HttpResponseStatus.SERVICE_UNAVAILABLE, Unpooled.wrappedBuffer(text));
             response.headers().set(HttpHeaderNames.CONTENT_LENGTH, text.length);
             response.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
             response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
             response.headers().set(HttpHeaderNames.RETRY_AFTER, 1);
-            ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+            ctx.writeAndFlush(response).addListener((ChannelFutureListener) f -> {
+                logged.complete(f.isSuccess() ? AccessLogRecord.Outcome.COMPLETE
+                        : AccessLogRecord.Outcome.ofFailure(f.cause(), ctx.channel().isActive()), f.isSuccess() ? text.length : -1);
+                f.channel().close();
+            });
         }
     }
 

@@ -104,12 +104,21 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter {
         if (malformed != null) {
             // RFC 9113 §8.1.1: a stream error of type PROTOCOL_ERROR, not a response
             LOG.log(Level.DEBUG, () -> "resetting HTTP/2 stream " + ctx.channel() + ": malformed request, "
-                    + FileRequestHandler.printable(malformed));
+                    + AccessLogRecord.printable(malformed));
             ctx.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.PROTOCOL_ERROR));
             ctx.close();
             return;
         }
-        Request request = new Request(headers.method(), headers.path(), System.nanoTime());
+        long start = System.nanoTime();
+        String method = headers.method() == null ? "-" : headers.method().toString();
+        String path = headers.path() == null ? "-" : headers.path().toString();
+        CharSequence length = headers.get(HttpHeaderNames.CONTENT_LENGTH);
+        boolean hasBody = !endStream && (length == null || !"0".contentEquals(length));
+        // the connection's address: a stream channel has none of its own
+        Channel connection = ctx.channel().parent();
+        java.net.SocketAddress remote = connection != null ? connection.remoteAddress() : ctx.channel().remoteAddress();
+        FileExchange.Request request = new FileExchange.Request(method, path, -1, -1, List.of(), new DefaultHttpHeaders(),
+                hasBody, remote, "HTTP/2", start);
         ServerState server = http2.server;
         server.requests.increment();
         if (overloaded) {
@@ -117,13 +126,10 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter {
                     + " connections");
             return;
         }
-        CharSequence length = headers.get(HttpHeaderNames.CONTENT_LENGTH);
-        boolean hasBody = !endStream && (length == null || !"0".contentEquals(length));
-        boolean getOrHead = request.method.equals("GET") || request.method.equals("HEAD");
-        if (server.options.statsEndpoint() && request.path.equals(FileRequestHandler.STATS_PATH) && getOrHead && !hasBody) {
-            respond(ctx, request, FileExchange.FileResponse.text(HttpResponseStatus.OK, "application/json",
-                    server.statsJson(server.bodies.http2(), ",\"protocol\":\"h2\""),
-                    request.method.equals("HEAD")));
+        boolean getOrHead = method.equals("GET") || method.equals("HEAD");
+        if (server.options.statsEndpoint() && path.equals(FileRequestHandler.STATS_PATH) && getOrHead && !hasBody) {
+            respond(ctx, exchange.answerWith(request, FileExchange.FileResponse.text(HttpResponseStatus.OK,
+                    "application/json", server.statsJson(server.bodies.http2(), ",\"protocol\":\"h2\""), method.equals("HEAD"))));
             return;
         }
         HttpHeaders requestHeaders = new DefaultHttpHeaders();
@@ -137,15 +143,15 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter {
             error(ctx, request, HttpResponseStatus.BAD_REQUEST, e.getMessage());
             return;
         }
-        FileExchange.FileResponse answer = exchange.answer(new FileExchange.Request(request.method, request.path, -1, -1,
-                List.of(), requestHeaders, hasBody));
-        serve(ctx, request, answer);
+        FileExchange.Request asked = new FileExchange.Request(method, path, -1, -1, List.of(), requestHeaders, hasBody,
+                remote, "HTTP/2", start);
+        serve(ctx, asked, exchange.answer(asked));
     }
 
-    private void serve(ChannelHandlerContext ctx, Request request, FileExchange.FileResponse answer) {
+    private void serve(ChannelHandlerContext ctx, FileExchange.Request request, FileExchange.FileResponse answer) {
         RootDirectory.Opened file = answer.file();
         if (file == null) {
-            respond(ctx, request, answer);
+            respond(ctx, answer);
             return;
         }
         Http2Headers response = responseHeaders(answer.status(), answer.headers());
@@ -160,10 +166,11 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter {
             answer.close();
             LOG.log(Level.WARNING, () -> "could not start the body of " + file.path(), e);
             reset(ctx);
-            finished(ctx, request, answer.status(), -1, false);
+            finished(ctx, answer, AccessLogRecord.Outcome.FAILED, -1);
             return;
         }
         body.addListener((ChannelFutureListener) done -> {
+            boolean shrank = !done.isSuccess() && file.shrank(); // asked before the file is closed
             answer.close();
             if (!done.isSuccess() && BodySender.refusedForBudget(ctx, done)) {
                 // Nothing was sent on the stream, not even the headers: it can still be refused properly.
@@ -178,24 +185,25 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter {
             // close fails although nothing was lost. Once that frame was passed on, its write is the body's outcome.
             ChannelFuture last = frames.lastFrame();
             if (done.isSuccess() || last == null) {
-                bodyDone(ctx, request, answer.status(), bodyLength, file, done);
+                bodyDone(ctx, answer, bodyLength, file, done, shrank);
             } else {
-                last.addListener((ChannelFutureListener) f -> bodyDone(ctx, request, answer.status(), bodyLength, file, f));
+                last.addListener((ChannelFutureListener) f -> bodyDone(ctx, answer, bodyLength, file, f, shrank));
             }
         });
     }
 
-    private void bodyDone(ChannelHandlerContext ctx, Request request, HttpResponseStatus status, long bodyLength,
-                          RootDirectory.Opened file, ChannelFuture outcome) {
+    private void bodyDone(ChannelHandlerContext ctx, FileExchange.FileResponse answer, long bodyLength,
+                          RootDirectory.Opened file, ChannelFuture outcome, boolean shrank) {
         if (!outcome.isSuccess()) {
             // A body cut short cannot be repaired: the client must see the stream reset, never an END_STREAM before
             // content-length is reached.
             LOG.log(Level.DEBUG, () -> "body of " + file.path() + " on " + ctx.channel() + " failed", outcome.cause());
+            AccessLogRecord.Outcome how = shrank ? AccessLogRecord.Outcome.FAILED : FileRequestHandler.failure(ctx, outcome);
             reset(ctx);
-            finished(ctx, request, status, -1, false);
+            finished(ctx, answer, how, -1);
             return;
         }
-        finished(ctx, request, status, bodyLength, true);
+        finished(ctx, answer, AccessLogRecord.Outcome.COMPLETE, bodyLength);
     }
 
     private static Http2Headers responseHeaders(HttpResponseStatus status, HttpHeaders headers) {
@@ -206,15 +214,15 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter {
         return h;
     }
 
-    private void error(ChannelHandlerContext ctx, Request request, HttpResponseStatus status, @Nullable String message) {
-        respond(ctx, request, FileExchange.FileResponse.error(status, String.valueOf(message),
-                HttpMethod.HEAD.name().equals(request.method), false));
+    private void error(ChannelHandlerContext ctx, FileExchange.Request request, HttpResponseStatus status,
+                       @Nullable String message) {
+        respond(ctx, exchange.answerWith(request, FileExchange.FileResponse.error(status, String.valueOf(message),
+                HttpMethod.HEAD.name().equals(request.method()), false)));
     }
 
     /** Writes a response whose body, if any, is bytes in memory (an error text, the stats). */
-    private void respond(ChannelHandlerContext ctx, Request request, FileExchange.FileResponse answer) {
+    private void respond(ChannelHandlerContext ctx, FileExchange.FileResponse answer) {
         Http2Headers h = responseHeaders(answer.status(), answer.headers());
-        HttpResponseStatus status = answer.status();
         long sent = answer.bodyLength();
         ChannelFuture f;
         if (answer.body().isEmpty()) {
@@ -224,14 +232,15 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter {
             f = ctx.writeAndFlush(new DefaultHttp2DataFrame(Unpooled.wrappedBuffer(
                     ((BodyPart.Bytes) answer.body().getFirst()).bytes()), true));
         }
-        f.addListener((ChannelFutureListener) done -> finished(ctx, request, status, sent, done.isSuccess()));
+        f.addListener((ChannelFutureListener) done -> finished(ctx, answer,
+                done.isSuccess() ? AccessLogRecord.Outcome.COMPLETE : FileRequestHandler.failure(ctx, done),
+                done.isSuccess() ? sent : -1));
     }
 
-    private void finished(ChannelHandlerContext ctx, Request request, HttpResponseStatus status, long bytes, boolean success) {
-        long micros = (System.nanoTime() - request.start) / 1000;
-        FileRequestHandler.ACCESS.log(Level.INFO, () -> request.method + " " + FileRequestHandler.printable(request.path) + " "
-                + status.code() + " " + (bytes < 0 ? "-" : Long.toString(bytes)) + " " + (micros / 1000) + "."
-                + String.format("%03d", micros % 1000) + "ms h2" + (success ? "" : " aborted"));
+    private void finished(ChannelHandlerContext ctx, FileExchange.FileResponse answer, AccessLogRecord.Outcome outcome,
+                          long sentBytes) {
+        answer.complete(outcome, sentBytes);
+        boolean success = outcome == AccessLogRecord.Outcome.COMPLETE;
         if (success && !requestEnded && ctx.channel().isActive()) {
             // The response is complete but the client is still sending (a body we do not read): end its half too
             // (RFC 9113 §8.1: RST_STREAM with NO_ERROR after a complete response).
@@ -256,13 +265,6 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter {
             ctx.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.INTERNAL_ERROR));
         }
         ctx.close();
-    }
-
-    /** What the access log needs of a request. */
-    private record Request(String method, String path, long start) {
-        Request(@Nullable CharSequence method, @Nullable CharSequence path, long start) {
-            this(method == null ? "-" : method.toString(), path == null ? "-" : path.toString(), start);
-        }
     }
 
     /**

@@ -257,6 +257,27 @@ public final class RootDirectory {
         }
 
         /**
+         * Whether the file is now shorter than when it was opened: it was truncated under a response. One
+         * {@code fstat} of the open file (not of the path, which may name another file by now); {@code false} once
+         * closed or if the size cannot be read. The front ends ask when a body failed, to log it as failed rather
+         * than aborted by the client.
+         */
+        public boolean shrank() {
+            synchronized (lock) {
+                if (closed) {
+                    return false;
+                }
+                try {
+                    FileChannel c = channel;
+                    long now = c != null ? c.size() : java.nio.file.Files.size(Path.of("/proc/self/fd/" + fd));
+                    return now < representation.size();
+                } catch (IOException | RuntimeException e) {
+                    return false;
+                }
+            }
+        }
+
+        /**
          * Reads {@code length} bytes of the file at {@code position} into {@code buf} (a direct buffer with room for
          * them), with {@code pread} on the descriptor when there is one, else through the channel.
          *

@@ -27,16 +27,21 @@ final class ServerState {
     /** Set by {@link FileServer#close()} before it closes the connections: a connection registered later closes itself. */
     volatile boolean closing;
 
-    /** With the {@linkplain BodySenders#of body senders} the options call for. */
+    /** With the {@linkplain BodySenders#of body senders} the options call for, logging to the default access log. */
     ServerState(FileServerOptions options, RootDirectory root) {
-        this(options, root, BodySenders.of(options));
+        this(options, root, AccessLog.SYSTEM_LOGGER);
     }
 
-    ServerState(FileServerOptions options, RootDirectory root, BodySenders bodies) {
+    /** With the {@linkplain BodySenders#of body senders} the options call for, logging to {@code accessLog}. */
+    ServerState(FileServerOptions options, RootDirectory root, AccessLog accessLog) {
+        this(options, root, BodySenders.of(options), accessLog);
+    }
+
+    ServerState(FileServerOptions options, RootDirectory root, BodySenders bodies, AccessLog accessLog) {
         this.options = options;
         this.root = root;
         this.bodies = bodies;
-        this.exchange = FileExchange.of(root, options.rangeLimits());
+        this.exchange = FileExchange.of(root, options.rangeLimits(), java.util.List.of(), accessLog);
     }
 
     /**

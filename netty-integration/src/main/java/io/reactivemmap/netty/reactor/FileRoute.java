@@ -2,12 +2,16 @@ package io.reactivemmap.netty.reactor;
 
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.handler.codec.http2.Http2Stream;
+import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.channel.ServerChannel;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.ssl.SslHandler;
 import io.reactivemmap.MapOptions;
 import io.reactivemmap.MappedFile;
 import io.reactivemmap.netty.ReactorNettyWindows;
+import io.reactivemmap.netty.http.AccessLog;
+import io.reactivemmap.netty.http.AccessLogRecord;
 import io.reactivemmap.netty.http.BodyMode;
 import io.reactivemmap.netty.http.BodyPart;
 import io.reactivemmap.netty.http.FileExchange;
@@ -16,6 +20,7 @@ import io.reactivemmap.netty.http.RequestPath;
 import io.reactivemmap.netty.http.ResponsePlan;
 import io.reactivemmap.netty.http.RootDirectory;
 import io.reactivemmap.netty.http.TlsWindowGuard;
+import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Publisher;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -78,6 +83,16 @@ import java.util.function.BiFunction;
  * changes between planning and sending (shrinks, or is removed) fails the body after the headers are gone: Reactor
  * Netty then closes the connection, and the client sees it end before {@code Content-Length} (never padding).
  *
+ * <h2>Access log</h2>
+ * Every request the route answers gives one {@link AccessLogRecord} to its {@link AccessLog}
+ * ({@link AccessLog#SYSTEM_LOGGER}, the Netty file server's {@code io.reactivemmap.netty.http.access} logger, unless
+ * {@link #of(FileRouteOptions, AccessLog)} was given another) when Reactor Netty's send of the response ends:
+ * complete when the send completed (its last write succeeded), with the planned length as the bytes sent; aborted
+ * when the connection closed or the exchange was cancelled under it; failed when the body failed (a truncated file).
+ * A body that did not complete is logged with the bytes sent unknown ({@code -1}): Reactor Netty's send does not say
+ * how much of it went out. This is not Reactor Netty's own access log ({@code HttpServer.accessLog(true)}), which
+ * works on any route and knows nothing of the file.
+ *
  * <h2>Ownership</h2>
  * Each mapped window is owned by the {@code ByteBuf} that wraps it and released by Reactor Netty when its write has
  * completed; a client that disconnects mid-download cancels the body, which closes every window mapped for it (see
@@ -101,9 +116,10 @@ public final class FileRoute implements BiFunction<HttpServerRequest, HttpServer
     private final FileExchange exchange;
     private final MapOptions mapOptions;
 
-    private FileRoute(FileRouteOptions options, RootDirectory root) {
+    private FileRoute(FileRouteOptions options, RootDirectory root, AccessLog accessLog) {
         this.options = options;
-        this.exchange = FileExchange.of(root, options.rangeLimits(), FileRouteOptions.prefixSegments(options.prefix()));
+        this.exchange = FileExchange.of(root, options.rangeLimits(), FileRouteOptions.prefixSegments(options.prefix()),
+                accessLog);
         this.mapOptions = options.mapOptions();
     }
 
@@ -124,8 +140,21 @@ public final class FileRoute implements BiFunction<HttpServerRequest, HttpServer
      * @throws IOException if the root cannot be resolved (for example, it does not exist)
      */
     public static FileRoute of(FileRouteOptions options) throws IOException {
+        return of(options, AccessLog.SYSTEM_LOGGER);
+    }
+
+    /**
+     * Serves {@code options.root()} with these options, and gives each answered request's record to
+     * {@code accessLog} ({@link AccessLog#NONE} for none).
+     *
+     * @throws java.nio.file.NotDirectoryException if the root is not a directory
+     * @throws IOException if the root cannot be resolved (for example, it does not exist)
+     */
+    public static FileRoute of(FileRouteOptions options, AccessLog accessLog) throws IOException {
         Objects.requireNonNull(options, "options");
-        return new FileRoute(options, RootDirectory.of(options.root(), options.followSymlinksOutside(), options.serveHidden()));
+        Objects.requireNonNull(accessLog, "accessLog");
+        return new FileRoute(options, RootDirectory.of(options.root(), options.followSymlinksOutside(), options.serveHidden()),
+                accessLog);
     }
 
     /** The options this route was made with. */
@@ -170,17 +199,52 @@ public final class FileRoute implements BiFunction<HttpServerRequest, HttpServer
     }
 
     private Mono<Void> respond(HttpServerRequest request, HttpServerResponse response) {
+        long start = System.nanoTime();
         // Headers and ranges are planned for the identity representation: a compressor in between would change both.
         response.compression(false);
         // An HTTP/2 stream has no request line and no Host header (its codec checks the pseudo-headers).
-        boolean stream = isStream(response);
+        Channel channel = channel(response);
+        boolean stream = isStream(channel);
         FileExchange.Request asked = new FileExchange.Request(request.method().name(), request.uri(),
                 stream ? -1 : request.version().majorVersion(), request.version().minorVersion(),
-                request.requestHeaders().getAll(HttpHeaderNames.HOST), request.requestHeaders(), false);
+                request.requestHeaders().getAll(HttpHeaderNames.HOST), request.requestHeaders(), false,
+                request.remoteAddress(), stream ? "HTTP/2" : request.version().text(), start);
         // Opened when Reactor Netty subscribes and closed when the response ends (complete, error or cancel): mapped
         // windows come from this checked descriptor, never from the path again. Sendfile goes by path (Reactor Netty's
         // sendFile opens it itself).
-        return Mono.using(() -> exchange.answer(asked), answer -> send(response, answer), FileExchange.FileResponse::close);
+        return Mono.using(() -> exchange.answer(asked), answer -> logged(send(response, answer), answer, channel),
+                FileExchange.FileResponse::close);
+    }
+
+    /**
+     * {@code sent}, completing the answer's access-log record when it ends (once: the first signal wins). Reactor
+     * Netty sends a response without a file body (an error text, a {@code HEAD}, a {@code 304}) as one full message
+     * and may then cancel the handler before the send's own completion arrives: such a cancel on a connection that is
+     * still open is that response's end, not an abort. Conversely a send of windows completes without an error when
+     * the connection closed under it (Reactor Netty 1.3.7): a completion on a connection that is gone is an abort
+     * (the route's own completion comes before Reactor Netty ends the response, so a complete response still finds
+     * its connection open).
+     */
+    private static Mono<Void> logged(Mono<Void> sent, FileExchange.FileResponse answer, @Nullable Channel channel) {
+        boolean inMemory = answer.file() == null;
+        return sent
+                .doOnSuccess(ignored -> {
+                    if (channel != null && !channel.isActive()) {
+                        answer.complete(shrank(answer) ? AccessLogRecord.Outcome.FAILED : AccessLogRecord.Outcome.ABORTED,
+                                -1);
+                    } else {
+                        answer.complete(AccessLogRecord.Outcome.COMPLETE, answer.bodyLength());
+                    }
+                })
+                .doOnError(e -> answer.complete(shrank(answer) ? AccessLogRecord.Outcome.FAILED
+                        : AccessLogRecord.Outcome.ofFailure(e, !peerGone(channel)), -1))
+                .doOnCancel(() -> {
+                    if (inMemory && channel != null && channel.isActive()) {
+                        answer.complete(AccessLogRecord.Outcome.COMPLETE, answer.bodyLength());
+                    } else {
+                        answer.complete(AccessLogRecord.Outcome.ABORTED, -1);
+                    }
+                });
     }
 
     private Mono<Void> send(HttpServerResponse response, FileExchange.FileResponse answer) {
@@ -248,11 +312,34 @@ public final class FileRoute implements BiFunction<HttpServerRequest, HttpServer
         return mapped && TlsWindowGuard.guardForWindows(channel);
     }
 
-    /** Whether the exchange is an HTTP/2 (or HTTP/3) stream: a child channel of its connection's channel. */
-    private static boolean isStream(HttpServerResponse response) {
+    /** Whether the answer's file is now shorter than planned (asked before the file is closed). */
+    private static boolean shrank(FileExchange.FileResponse answer) {
+        RootDirectory.Opened file = answer.file();
+        return file != null && file.shrank();
+    }
+
+    /** The response's channel (an HTTP/2 stream's own), or null if it has none. */
+    private static @Nullable Channel channel(HttpServerResponse response) {
         Channel[] holder = new Channel[1];
         response.withConnection(c -> holder[0] = c.channel()); // runs at once, on this thread
-        Channel parent = holder[0] != null ? holder[0].parent() : null;
+        return holder[0];
+    }
+
+    /**
+     * Whether the client is gone: the connection closed, or (HTTP/2) the stream closed under a send that had not ended
+     * it, as a client's {@code RST_STREAM} does. The stream channel itself stays active a moment longer, and the write
+     * fails with "Stream 1 in unexpected state CLOSED", which says nothing of who ended it.
+     */
+    private static boolean peerGone(@Nullable Channel channel) {
+        if (channel == null || !channel.isActive()) {
+            return true;
+        }
+        return channel instanceof Http2StreamChannel stream && stream.stream().state() == Http2Stream.State.CLOSED;
+    }
+
+    /** Whether the exchange is an HTTP/2 (or HTTP/3) stream: a child channel of its connection's channel. */
+    private static boolean isStream(@Nullable Channel channel) {
+        Channel parent = channel != null ? channel.parent() : null;
         return parent != null && !(parent instanceof ServerChannel);
     }
 }

@@ -4,6 +4,8 @@ import io.netty.channel.Channel;
 import io.netty.channel.ServerChannel;
 import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.reactivemmap.MapOptions;
+import io.reactivemmap.netty.http.AccessLog;
+import io.reactivemmap.netty.http.AccessLogRecord;
 import io.reactivemmap.netty.http.BodyPart;
 import io.reactivemmap.netty.http.FileExchange;
 import io.reactivemmap.MappedFile;
@@ -79,6 +81,20 @@ import java.util.Objects;
  * path again: a file replaced or shrunk in between is served as the file that was checked, or ends the connection
  * early (never padding). The descriptor is closed when the body ends (complete, error or cancel); a response from
  * {@link #handle} that a filter drops instead of writing closes it when the response that replaces it is committed.
+ *
+ * <h2>Access log</h2>
+ * Every response this handler writes gives one {@link AccessLogRecord} to its {@link AccessLog}
+ * ({@link AccessLog#SYSTEM_LOGGER}, the Netty file server's {@code io.reactivemmap.netty.http.access} logger, unless
+ * {@link #of(RootDirectory, MapOptions, RangeLimits, AccessLog)} was given another) when the write ends: complete when
+ * the response's write completed ({@link ServerHttpResponse#writeWith} or {@code setComplete}), with the planned
+ * length as the bytes sent; aborted when the write was cancelled or the connection closed under it; failed when the
+ * body failed (a truncated file). The bytes sent are the planned length on completion and unknown ({@code -1})
+ * otherwise: WebFlux does not say how much of a body went out. On a server that completes the write before the body
+ * is consumed (WebTestClient does), "complete" means the server took the whole response, not that the client got
+ * it. A response from {@link #handle} that a filter drops is not logged (it was never written). The protocol is
+ * known on Reactor Netty only ({@code "-"} elsewhere), as is the version check of the request line. The record's target
+ * is the path the handler served ({@code /a/b.txt} for {@code /files/a/b.txt} under {@code /files/**}), not the
+ * whole request target.
  */
 public final class MappedFileHandler implements HandlerFunction<ServerResponse> {
     private static final List<String> CONDITIONAL_HEADERS = List.of("Range", "If-Range", "If-Match", "If-None-Match",
@@ -89,8 +105,8 @@ public final class MappedFileHandler implements HandlerFunction<ServerResponse> 
     private final FileExchange exchange;
     private final MapOptions mapOptions;
 
-    private MappedFileHandler(RootDirectory root, MapOptions mapOptions, RangeLimits rangeLimits) {
-        this.exchange = FileExchange.of(root, rangeLimits);
+    private MappedFileHandler(RootDirectory root, MapOptions mapOptions, RangeLimits rangeLimits, AccessLog accessLog) {
+        this.exchange = FileExchange.of(root, rangeLimits, List.of(), accessLog);
         this.mapOptions = mapOptions;
     }
 
@@ -106,8 +122,17 @@ public final class MappedFileHandler implements HandlerFunction<ServerResponse> 
 
     /** Serves {@code root} (see {@link RootDirectory#of} for symbolic links and hidden files) with these options. */
     public static MappedFileHandler of(RootDirectory root, MapOptions mapOptions, RangeLimits rangeLimits) {
+        return of(root, mapOptions, rangeLimits, AccessLog.SYSTEM_LOGGER);
+    }
+
+    /**
+     * Serves {@code root} with these options, and gives each written response's record to {@code accessLog}
+     * ({@link AccessLog#NONE} for none).
+     */
+    public static MappedFileHandler of(RootDirectory root, MapOptions mapOptions, RangeLimits rangeLimits,
+                                       AccessLog accessLog) {
         return new MappedFileHandler(Objects.requireNonNull(root, "root"), Objects.requireNonNull(mapOptions, "mapOptions"),
-                Objects.requireNonNull(rangeLimits, "rangeLimits"));
+                Objects.requireNonNull(rangeLimits, "rangeLimits"), Objects.requireNonNull(accessLog, "accessLog"));
     }
 
     /** The directory served. */
@@ -203,16 +228,20 @@ public final class MappedFileHandler implements HandlerFunction<ServerResponse> 
      * other servers, whose own parser decides which versions reach the application, {@code {1, 0}}: only the
      * {@code Host} rules that do not need the version apply (at most one, well-formed).
      */
-    private static int[] version(ServerHttpRequest request) {
+    private static Version version(ServerHttpRequest request) {
         Object nativeRequest = nativeRequest(request);
         if (nativeRequest instanceof HttpServerRequest r && nativeRequest instanceof Connection c) {
             Channel parent = c.channel().parent();
             if (parent != null && !(parent instanceof ServerChannel)) {
-                return new int[] {-1, -1};
+                return new Version(-1, -1, "HTTP/2");
             }
-            return new int[] {r.version().majorVersion(), r.version().minorVersion()};
+            return new Version(r.version().majorVersion(), r.version().minorVersion(), r.version().text());
         }
-        return new int[] {1, 0};
+        return new Version(1, 0, "-");
+    }
+
+    /** A request line's version ({@code -1, -1} for an HTTP/2 stream) and the protocol for the access log. */
+    private record Version(int major, int minor, String protocol) {
     }
 
     /**
@@ -266,10 +295,15 @@ public final class MappedFileHandler implements HandlerFunction<ServerResponse> 
     }
 
     Prepared prepare(ServerHttpRequest request, String requestPath) {
-        int[] version = version(request);
+        long start = System.nanoTime();
+        Version version = version(request);
         HttpHeaders spring = request.getHeaders();
-        FileExchange.FileResponse answer = exchange.answer(new FileExchange.Request(request.getMethod().name(), requestPath,
-                version[0], version[1], spring.getOrEmpty(HttpHeaders.HOST), nettyHeaders(spring), false));
+        FileExchange.Request asked = new FileExchange.Request(request.getMethod().name(), requestPath, version.major(),
+                version.minor(), spring.getOrEmpty(HttpHeaders.HOST), nettyHeaders(spring), false,
+                request.getRemoteAddress(), version.protocol(), start);
+        FileExchange.FileResponse answer = exchange.answer(asked);
+        String query = request.getURI().getRawQuery();
+        answer.logAs(request.getURI().getRawPath() + (query != null ? "?" + query : ""));
         HttpHeaders headers = new HttpHeaders();
         for (Map.Entry<String, String> h : answer.headers()) {
             headers.add(h.getKey(), h.getValue());
@@ -289,6 +323,66 @@ public final class MappedFileHandler implements HandlerFunction<ServerResponse> 
         if (!prepared.claimForWriting()) {
             return Mono.error(new IllegalStateException("this response was written or dropped already"));
         }
+        FileExchange.FileResponse answer = prepared.answer;
+        Channel channel = channel(response);
+        RootDirectory.Opened opened = answer.file();
+        boolean inMemory = opened == null;
+        // Completed once, by the first of these signals (FileResponse.complete ignores the others). On Reactor Netty
+        // (1.3.7) a write of windows completes without an error when the connection closed under it, and a response
+        // without a file body may be cancelled once written in one piece: the connection's state tells them apart
+        // (see FileRoute, which meets the same).
+        return writeClaimed(prepared, response)
+                .doOnSuccess(ignored -> {
+                    if (channel != null && !channel.isActive()) {
+                        answer.complete(opened != null && opened.shrank() ? AccessLogRecord.Outcome.FAILED
+                                : AccessLogRecord.Outcome.ABORTED, -1);
+                    } else {
+                        answer.complete(AccessLogRecord.Outcome.COMPLETE, answer.bodyLength());
+                    }
+                })
+                .doOnError(e -> answer.complete(opened != null && opened.shrank() ? AccessLogRecord.Outcome.FAILED
+                        : AccessLogRecord.Outcome.ofFailure(e, channel != null ? channel.isActive() : !closedConnection(e)),
+                        -1))
+                .doOnCancel(() -> {
+                    if (inMemory && channel != null && channel.isActive()) {
+                        answer.complete(AccessLogRecord.Outcome.COMPLETE, answer.bodyLength());
+                    } else {
+                        answer.complete(AccessLogRecord.Outcome.ABORTED, -1);
+                    }
+                });
+    }
+
+    /** The Reactor Netty channel under {@code response}, or null on another server (or a mock). */
+    private static @Nullable Channel channel(ServerHttpResponse response) {
+        if (!REACTOR_NETTY) {
+            return null;
+        }
+        Object nativeResponse;
+        try {
+            nativeResponse = org.springframework.http.server.reactive.ServerHttpResponseDecorator.getNativeResponse(response);
+        } catch (IllegalArgumentException | IllegalStateException noNativeResponse) {
+            return null;
+        }
+        if (!(nativeResponse instanceof reactor.netty.http.server.HttpServerResponse r)) {
+            return null;
+        }
+        Channel[] holder = new Channel[1];
+        r.withConnection(c -> holder[0] = c.channel()); // runs at once, here
+        return holder[0];
+    }
+
+    /** Whether {@code e} says the connection was closed under the write (on a server whose channel is not known). */
+    private static boolean closedConnection(Throwable e) {
+        for (Throwable t = e; t != null && t.getCause() != t; t = t.getCause()) {
+            if (t instanceof java.nio.channels.ClosedChannelException
+                    || t.getClass().getName().equals("reactor.netty.channel.AbortedException")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private Mono<Void> writeClaimed(Prepared prepared, ServerHttpResponse response) {
         RootDirectory.Opened file = prepared.answer.file();
         if (prepared.body().isEmpty() || file == null) {
             prepared.close();

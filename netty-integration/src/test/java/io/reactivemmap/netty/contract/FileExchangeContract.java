@@ -1,8 +1,11 @@
 package io.reactivemmap.netty.contract;
 
+import io.reactivemmap.netty.CapturingAccessLog;
 import io.reactivemmap.netty.NettyLeakCheck;
 import io.reactivemmap.netty.NoLeakedWindows;
 import io.reactivemmap.netty.TestFiles;
+import io.reactivemmap.netty.http.AccessLog;
+import io.reactivemmap.netty.http.AccessLogRecord;
 import io.reactivemmap.netty.http.HttpDates;
 import io.reactivemmap.netty.http.HttpTestSupport;
 import io.reactivemmap.netty.spring.Multipart;
@@ -20,6 +23,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -57,12 +61,16 @@ public abstract class FileExchangeContract {
     /** The bytes in flight per body the front ends are started with. */
     protected static final long IN_FLIGHT = 256 << 10;
     /** {@code data.bin}'s modification time: well in the past, so that {@code Last-Modified} is a strong validator. */
+    /** How long a test waits for an access-log record. */
+    protected static final Duration LOG_WAIT = Duration.ofSeconds(20);
     protected static final Instant MODIFIED = Instant.parse("2024-05-01T10:00:00Z");
 
     @TempDir
     protected Path dir;
     /** The served root: {@link HttpTestSupport#trapTree}, plus {@code data.bin} and {@code empty.bin}. */
     protected Path root;
+    /** The access log of the front end under test: every record it gave. */
+    protected CapturingAccessLog log;
     private Front front;
 
     /** A front end serving a root, as {@link #start} returns it. */
@@ -79,9 +87,8 @@ public abstract class FileExchangeContract {
         void close() throws Exception;
     }
 
-    /** What the test may ask of a front end beyond the defaults. */
-    public record Config(boolean serveHidden) {
-        public static final Config DEFAULT = new Config(false);
+    /** What the test may ask of a front end beyond the defaults, and where its access log goes. */
+    public record Config(boolean serveHidden, AccessLog accessLog) {
     }
 
     /** A response as the client saw it. {@code reset}: the stream or connection ended it before a whole response. */
@@ -170,6 +177,7 @@ public abstract class FileExchangeContract {
         return false;
     }
 
+
     /** Whether {@code OPTIONS *} reaches the front end (a route mounted under a prefix never sees {@code *}). */
     protected boolean seesAsterisk() {
         return false;
@@ -186,7 +194,8 @@ public abstract class FileExchangeContract {
         Path data = TestFiles.pattern(root, "data.bin", SIZE);
         Files.setLastModifiedTime(data, FileTime.from(MODIFIED));
         Files.write(root.resolve("empty.bin"), new byte[0]);
-        front = start(root, Config.DEFAULT);
+        log = new CapturingAccessLog();
+        front = start(root, new Config(false, log));
     }
 
     @AfterEach
@@ -471,7 +480,7 @@ public abstract class FileExchangeContract {
         assertEquals("a", in.text());
         assertEquals(404, get("/.env").status());
         assertEquals(404, get("/visible-link-to-hidden").status(), "a visible name for a hidden file");
-        try (Front open = start(root, new Config(true))) {
+        try (Front open = start(root, new Config(true, AccessLog.NONE))) {
             Reply hidden;
             try (Session s = open.session()) {
                 hidden = s.exchange("GET", t("/.env"), new byte[0]);
@@ -542,9 +551,50 @@ public abstract class FileExchangeContract {
             assertFalse(end.complete(), "a body of " + BIG + " bytes from a file now 2 MiB long cannot end whole");
             assertTrue((1 << 20) + end.bytes() < BIG, "got " + ((1 << 20) + end.bytes()) + " of " + BIG + " bytes");
         }
+        AccessLogRecord failed = log.awaitOne(t("/big.bin"), LOG_WAIT);
+        assertEquals(AccessLogRecord.Outcome.FAILED, failed.outcome(), "the server gave up, the client did not leave: " + failed);
         NoLeakedWindows.assertNothingMapped();
         TestFiles.awaitNoDescriptors(big);
         assertEquals(200, get("/a.txt").status(), "the front end goes on serving");
+    }
+
+    @Test
+    void everyExchangeGivesExactlyOneAccessLogRecordWithItsStatusBytesAndOutcome() throws Exception {
+        assertEquals(200, get("/data.bin?log=200").status());
+        assertEquals(206, get("/data.bin?log=206", "Range: bytes=10-19").status());
+        assertEquals(404, get("/missing.bin?log=404").status());
+        assertEquals(200, exchange("HEAD", t("/data.bin?log=head")).status());
+        // a CR LF, encoded, in the target: refused (no file name has control characters) and logged on one line
+        assertEquals(400, get("/nope%0d%0aGET%20/forged%20200?log=400").status());
+        String protocol = port() < 0 ? "-" : h2c() ? "HTTP/2" : "HTTP/1.1"; // the mock server has no protocol
+        AccessLogRecord ok = log.awaitOne(t("/data.bin?log=200"), LOG_WAIT);
+        CapturingAccessLog.assertRecord(ok, "GET", t("/data.bin?log=200"), 200, SIZE, SIZE,
+                AccessLogRecord.Outcome.COMPLETE);
+        assertEquals(protocol, ok.protocol());
+        CapturingAccessLog.assertRecord(log.awaitOne(t("/data.bin?log=206"), LOG_WAIT), "GET",
+                t("/data.bin?log=206"), 206, 10, 10, AccessLogRecord.Outcome.COMPLETE);
+        AccessLogRecord missing = log.awaitOne(t("/missing.bin?log=404"), LOG_WAIT);
+        CapturingAccessLog.assertRecord(missing, "GET", t("/missing.bin?log=404"), 404,
+                missing.plannedBytes(), missing.plannedBytes(), AccessLogRecord.Outcome.COMPLETE);
+        CapturingAccessLog.assertRecord(log.awaitOne(t("/data.bin?log=head"), LOG_WAIT), "HEAD",
+                t("/data.bin?log=head"), 200, 0, 0, AccessLogRecord.Outcome.COMPLETE);
+        String forgedTarget = t("/nope%0d%0aGET%20/forged%20200?log=400");
+        AccessLogRecord forged = log.awaitOne(forgedTarget, LOG_WAIT);
+        CapturingAccessLog.assertRecord(forged, "GET", forgedTarget, 400, forged.plannedBytes(), forged.plannedBytes(),
+                AccessLogRecord.Outcome.COMPLETE);
+        assertEquals(5, log.records().size(), () -> "one record per exchange: " + log.records());
+        if (port() < 0) {
+            return; // the mock server's client cannot leave mid-body
+        }
+        TestFiles.pattern(root, "big.bin", BIG);
+        try (Session s = front.session()) {
+            Download d = download(s, "/big.bin?log=abort");
+            assertEquals(1 << 20, d.read(1 << 20).length);
+            d.abort();
+        }
+        String abortTarget = t("/big.bin?log=abort");
+        CapturingAccessLog.assertRecord(log.awaitOne(abortTarget, LOG_WAIT), "GET", abortTarget, 200, BIG, -1,
+                AccessLogRecord.Outcome.ABORTED);
     }
 
     @Test

@@ -52,6 +52,7 @@ abstract class WebFluxFront extends FileExchangeContract {
         return true;
     }
 
+
     /** The mock server's client takes a {@link URI}: targets no URI can carry are a socket's business. */
     @Override
     protected List<String> hostileTargets() {
@@ -92,7 +93,7 @@ abstract class WebFluxFront extends FileExchangeContract {
     @Override
     protected Front start(Path root, Config config) throws Exception {
         MappedFileHandler files = MappedFileHandler.of(RootDirectory.of(root, false, config.serveHidden()),
-                MapOptions.defaults().withWindowSize(WINDOW), RangeLimits.DEFAULT);
+                MapOptions.defaults().withWindowSize(WINDOW), RangeLimits.DEFAULT, config.accessLog());
         RouterFunction<ServerResponse> routes = RouterFunctions.route(RequestPredicates.path("/files/**"), files);
         return switch (way()) {
             case REACTOR_NETTY -> {

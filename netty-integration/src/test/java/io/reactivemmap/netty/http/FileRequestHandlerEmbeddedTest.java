@@ -40,7 +40,7 @@ class FileRequestHandlerEmbeddedTest {
                 .withMaxBytesInFlight(32 << 10);
         BodySender sender = new MappedBodySender(BodySenders.mapOptions(options),
                 BodySenders.writeOptions(options).withMaxChunkSize(16 << 10));
-        ServerState state = new ServerState(options, RootDirectory.of(dir, false, false), new BodySenders(sender, sender));
+        ServerState state = new ServerState(options, RootDirectory.of(dir, false, false), new BodySenders(sender, sender), AccessLog.SYSTEM_LOGGER);
         ConnectionGuard guard = new ConnectionGuard(options.idleTimeout(), options.minRate(), options.minRatePeriod(),
                 options.requestHeadTimeout());
         EmbeddedChannel ch = new EmbeddedChannel(guard, new HttpServerCodec(), new FileRequestHandler(state, guard));

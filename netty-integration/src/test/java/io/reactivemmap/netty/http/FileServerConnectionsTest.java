@@ -1,5 +1,6 @@
 package io.reactivemmap.netty.http;
 
+import io.reactivemmap.netty.CapturedLogs;
 import io.reactivemmap.netty.NettyLeakCheck;
 import io.reactivemmap.netty.NoLeakedWindows;
 import io.reactivemmap.netty.TestFiles;
@@ -240,13 +241,16 @@ class FileServerConnectionsTest {
     void connectionsOverTheCapGet503() throws Exception {
         server.close();
         server = start(options().withMaxConnections(1));
-        try (RawHttp first = new RawHttp(server.port())) {
+        try (CapturedLogs logs = new CapturedLogs(AccessLog.LOGGER_NAME);
+             RawHttp first = new RawHttp(server.port())) {
             assertEquals(200, first.request("GET", "/a.txt").status());
             try (RawHttp second = new RawHttp(server.port())) {
-                RawHttp.Response r = second.request("GET", "/a.txt");
+                RawHttp.Response r = second.request("GET", "/a.txt?log=503");
                 assertEquals(503, r.status());
                 assertEquals("close", r.header("connection"));
                 assertEquals(0, second.drain());
+                String line = oneLine(logs, "GET /a.txt?log=503 ");
+                assertTrue(line.matches("GET /a.txt\\?log=503 503 " + r.body().length + " \\d+\\.\\d{3}ms"), line);
             }
             assertEquals(200, first.request("GET", "/a.txt").status(), "the first connection is unaffected");
         }
@@ -296,6 +300,17 @@ class FileServerConnectionsTest {
             assertEquals(0, server.openConnections(), "close() returned with a connection still open");
             assertEquals(0, raw.drain(), "the client sees the connection end");
         }
+    }
+
+    /** The one access-log line starting with {@code prefix}: waits for it, then fails if a second one comes. */
+    static String oneLine(CapturedLogs logs, String prefix) throws InterruptedException {
+        logs.await(r -> r.getLoggerName().equals(AccessLog.LOGGER_NAME) && r.getMessage().startsWith(prefix),
+                Duration.ofSeconds(20), "for " + prefix);
+        Thread.sleep(200);
+        List<String> lines = logs.records().stream().filter(r -> r.getLoggerName().equals(AccessLog.LOGGER_NAME))
+                .map(java.util.logging.LogRecord::getMessage).filter(m -> m.startsWith(prefix)).toList();
+        assertEquals(1, lines.size(), () -> "exactly one line for " + prefix + ": " + lines);
+        return lines.getFirst();
     }
 
     void awaitNoConnections() throws InterruptedException {

@@ -3,6 +3,7 @@ package io.reactivemmap.netty.http;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.reactivemmap.netty.CapturedLogs;
+import io.reactivemmap.netty.CapturingAccessLog;
 import io.reactivemmap.netty.EmbeddedHttp2;
 import io.reactivemmap.netty.NettyLeakCheck;
 import io.reactivemmap.netty.NoLeakedWindows;
@@ -28,6 +29,7 @@ import java.util.logging.LogRecord;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -70,9 +72,13 @@ class Http2StreamBodiesTest {
     }
 
     private FileServer start(boolean tls) throws IOException {
+        return start(tls, AccessLog.SYSTEM_LOGGER);
+    }
+
+    private FileServer start(boolean tls, AccessLog accessLog) throws IOException {
         FileServerOptions options = FileServerOptions.defaults(root).withPort(0).withIoThreads(2).withWindowSize(64 << 10)
                 .withMaxBytesInFlight(256 << 10);
-        FileServer server = FileServer.start(tls ? options.withTls(TlsOptions.selfSigned()) : options);
+        FileServer server = FileServer.start(tls ? options.withTls(TlsOptions.selfSigned()) : options, accessLog);
         closeLast.add(server);
         return server;
     }
@@ -164,6 +170,57 @@ class Http2StreamBodiesTest {
     /** The client's initial stream window: what the server can send on a stream before it must wait for the client. */
     static final int STREAM_WINDOW = 64 << 10;
 
+    @ParameterizedTest(name = "tls={0}")
+    @ValueSource(booleans = {false, true})
+    void eachStreamGivesExactlyOneAccessLogRecord(boolean tls) throws Exception {
+        CapturingAccessLog log = new CapturingAccessLog();
+        FileServer server = start(tls, log);
+        Http2SocketClient client = new Http2SocketClient(server.port(), tls,
+                Http2Settings.defaultSettings().initialWindowSize(STREAM_WINDOW), 4 * SIZE);
+        closeLast.add(client);
+
+        EmbeddedHttp2.Response whole = client.get("/data.bin?log=200");
+        whole.ended.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        assertEquals("200", whole.status());
+        AccessLogRecord ok = log.awaitOne("/data.bin?log=200", WAIT);
+        CapturingAccessLog.assertRecord(ok, "GET", "/data.bin?log=200", 200, SIZE, SIZE, AccessLogRecord.Outcome.COMPLETE);
+        assertEquals("HTTP/2", ok.protocol());
+        assertNotNull(ok.remoteAddress(), "the connection's address");
+        assertTrue(ok.line().endsWith("ms h2"), ok.line());
+
+        EmbeddedHttp2.Response range = client.get("/data.bin?log=206", "range", "bytes=10-19");
+        range.ended.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        assertEquals("206", range.status());
+        CapturingAccessLog.assertRecord(log.awaitOne("/data.bin?log=206", WAIT), "GET", "/data.bin?log=206", 206, 10, 10,
+                AccessLogRecord.Outcome.COMPLETE);
+
+        EmbeddedHttp2.Response missing = client.get("/missing.bin?log=404");
+        missing.ended.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        assertEquals("404", missing.status());
+        AccessLogRecord notFound = log.awaitOne("/missing.bin?log=404", WAIT);
+        CapturingAccessLog.assertRecord(notFound, "GET", "/missing.bin?log=404", 404, notFound.plannedBytes(),
+                notFound.plannedBytes(), AccessLogRecord.Outcome.COMPLETE);
+        assertTrue(notFound.plannedBytes() > 0, "the error text");
+
+        // a CR LF in the target (encoded: refused with 400; raw: HPACK carries it) cannot start a log line of its own
+        EmbeddedHttp2.Response forged = client.get("/nope%0d%0aGET%20/forged%20200?log=400");
+        forged.ended.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        assertEquals("400", forged.status());
+        AccessLogRecord refused = log.awaitOne("/nope", WAIT);
+        CapturingAccessLog.assertRecord(refused, "GET", "/nope%0d%0aGET%20/forged%20200?log=400", 400,
+                refused.plannedBytes(), refused.plannedBytes(), AccessLogRecord.Outcome.COMPLETE);
+
+        // the client resets a stream whose body waits for its window: aborted, bytes sent unknown
+        EmbeddedHttp2.Response abandoned = client.request("GET", "/data.bin?log=abort", true);
+        client.arrived(abandoned, STREAM_WINDOW).get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        abandoned.channel.close().sync();
+        CapturingAccessLog.assertRecord(log.awaitOne("/data.bin?log=abort", WAIT), "GET", "/data.bin?log=abort", 200,
+                SIZE, -1, AccessLogRecord.Outcome.ABORTED);
+        assertEquals(5, log.records().size(), () -> "one record per stream: " + log.records());
+        assertTrue(logs.records().stream().noneMatch(r -> r.getLoggerName().equals(AccessLog.LOGGER_NAME)),
+                "nothing on the default logger when another AccessLog is given");
+    }
+
     @ParameterizedTest(name = "tls={0}: truncated to {1} bytes")
     @CsvSource({
             // below what the client already has, at the end of it (the next window lies wholly past the end), inside
@@ -210,7 +267,10 @@ class Http2StreamBodiesTest {
         assertFalse(client.goAway.isDone(), "no GOAWAY");
         assertEquals(1, server.openConnections());
         assertCompleted(accessLine("GET", "/b.bin"), 200, LARGE);
-        assertTrue(accessLine("GET", "/a.bin").endsWith(" aborted"), "the truncated response is logged as aborted");
+        // the server gave up on it (the client did not go away): "failed", not "aborted"
+        String truncated = accessLine("GET", "/a.bin");
+        assertTrue(truncated.matches("GET /a.bin 200 - \\d+\\.\\d{3}ms h2 failed"), "the truncated response is logged as failed: "
+                + truncated);
     }
 
     /** The ranges of a {@code bytes=} spec over data.bin. */

@@ -1,0 +1,45 @@
+package io.reactivemmap.netty.http;
+
+import java.lang.System.Logger.Level;
+
+/**
+ * Where the front ends put their {@link AccessLogRecord}s: one call per answered request, once its response has ended,
+ * on the thread that saw it end (an event loop: do not block here). Pass one to {@link FileExchange#of(RootDirectory,
+ * RangeLimits, java.util.List, AccessLog)}, {@code FileRoute.of(options, accessLog)} or
+ * {@code MappedFileHandler.of(root, mapOptions, rangeLimits, accessLog)}; without one, every front end uses
+ * {@link #SYSTEM_LOGGER}. An exception thrown by {@link #log} is caught and logged at {@code WARNING} on
+ * {@code io.reactivemmap.netty.http.FileExchange}; the response is not affected.
+ *
+ * <pre>{@code
+ * AccessLog json = r -> out.println("{\"status\":" + r.status() + ",\"target\":\"" + r.target() + "\"}");
+ * }</pre>
+ */
+@FunctionalInterface
+public interface AccessLog {
+    /** The name of the {@link System.Logger} that {@link #SYSTEM_LOGGER} writes to. */
+    String LOGGER_NAME = "io.reactivemmap.netty.http.access";
+
+    /**
+     * The default: {@link AccessLogRecord#line()} at {@code INFO} on the {@link System.Logger} named
+     * {@value #LOGGER_NAME} (the line is only built when that level is enabled).
+     */
+    AccessLog SYSTEM_LOGGER = new AccessLog() {
+        private final System.Logger logger = System.getLogger(LOGGER_NAME);
+
+        @Override
+        public void log(AccessLogRecord record) {
+            logger.log(Level.INFO, record::line);
+        }
+
+        @Override
+        public String toString() {
+            return "AccessLog.SYSTEM_LOGGER";
+        }
+    };
+
+    /** Logs nothing. */
+    AccessLog NONE = record -> { };
+
+    /** Takes the record of one answered request. */
+    void log(AccessLogRecord record);
+}
