@@ -20,6 +20,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
@@ -48,8 +50,9 @@ import java.util.regex.Pattern;
  * its option allows, with overflow checked: {@code --window-size 3000m} is rejected, not wrapped.
  *
  * <p>Exit codes: {@value #EXIT_USAGE} for bad usage (an unknown option, a missing or bad value, options that conflict,
- * a root that is not a readable directory), {@value #EXIT_CANNOT_START} when the server cannot start (the port is in
- * use, the address cannot be bound, TLS cannot be set up); either way exactly one line on stderr, no stack trace.
+ * a root that is not a readable directory, a host name that does not resolve), {@value #EXIT_CANNOT_START} when the
+ * server cannot start (the port is in use, the address cannot be bound, TLS cannot be set up); either way exactly one
+ * line on stderr, no stack trace.
  * {@code --help} and {@code --version} print to stdout and exit with 0.
  */
 public final class FileServerCli {
@@ -330,6 +333,16 @@ public final class FileServerCli {
             throw bad(option, raw);
         }
 
+        /** An address literal, or a name that resolves now (bind would fail on it with no useful message). */
+        String host(String option, String raw) {
+            try {
+                InetAddress.getByName(text(option, raw));
+                return raw;
+            } catch (UnknownHostException e) {
+                throw new BadValue(PROGRAM + ": invalid " + source(option) + " '" + raw + "': the name cannot be resolved");
+            }
+        }
+
         BodyMode bodyMode(String option, String raw) {
             for (BodyMode mode : BodyMode.values()) {
                 if (mode.name().equalsIgnoreCase(raw)) {
@@ -392,8 +405,9 @@ public final class FileServerCli {
                     "Sizes: bytes, or a whole number with k, m or g (any case, powers of 1024). Durations: a whole "
                             + "number with ms, s, m or h (500ms, 30s, 5m, 1h).",
                     "Exit codes: 2 for bad usage (unknown option, missing or bad value, conflicting options, a root "
-                            + "that is not a readable directory), 1 when the server cannot start (port in use, address "
-                            + "not bindable, TLS set-up failed): either way one line on stderr. 0 after --help or "
+                            + "that is not a readable directory, a host name that does not resolve), 1 when the server "
+                            + "cannot start (port in use, address not bindable, TLS set-up failed): either way one line "
+                            + "on stderr. 0 after --help or "
                             + "--version; 130 after Ctrl-C and 143 after SIGTERM (the JVM's codes for those signals)."})
     static final class Options {
         /** What each option takes, for error lines. */
@@ -522,7 +536,7 @@ public final class FileServerCli {
         /** Checks every value against its option's range and builds the options (whose own checks come last). */
         FileServerOptions toOptions(Values v) {
             return FileServerOptions.builder(v.root("--root", root))
-                    .host(v.text("--host", host))
+                    .host(v.host("--host", host))
                     .port(v.intCount("--port", port, 0, 65535))
                     .tls(tls())
                     .bodyMode(v.bodyMode("--body-mode", bodyMode))

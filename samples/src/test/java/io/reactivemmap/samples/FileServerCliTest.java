@@ -28,6 +28,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 /** {@link FileServerCli}: a table of bad inputs and their one error line, parse successes, help, version. */
 class FileServerCliTest {
@@ -52,6 +53,8 @@ class FileServerCliTest {
                 bad(List.of("--root", "/missing"), Map.of(), "FileServerMain: invalid --root '/missing': no such directory"),
                 bad(List.of("--root", file.toString()), Map.of(),
                         "FileServerMain: invalid --root '" + file + "': it is a file, not a directory"),
+                bad(List.of("--host", "no-such-host.invalid"), Map.of(),
+                        "FileServerMain: invalid --host 'no-such-host.invalid': the name cannot be resolved"),
                 bad(List.of("--body-mode", "foo"), Map.of(),
                         "FileServerMain: invalid --body-mode 'foo': expected auto, sendfile or mapped"),
                 bad(List.of("--window-size", "3000m"), Map.of(),
@@ -284,6 +287,20 @@ class FileServerCliTest {
             assertEquals(1, exit.err().lines().count(), exit.err());
             assertTrue(exit.err().startsWith("FileServerMain: could not listen on 127.0.0.1:" + taken.getLocalPort()), exit.err());
             assertTrue(exit.err().contains("in use"), exit.err());
+        }
+    }
+
+    @Test
+    void anUnreadableRootGivesOneLineAndExitCode2() throws IOException {
+        Path locked = Files.createDirectory(dir.resolve("locked"));
+        try {
+            Files.setPosixFilePermissions(locked, java.util.Set.of());
+            assumeFalse(Files.isReadable(locked), "running as root: every directory is readable");
+            assertEquals(new FileServerCli.Exit(2, "", "FileServerMain: invalid --root '" + locked
+                            + "': the directory cannot be read (permission denied)"),
+                    FileServerCli.parse(new String[] {"--root", locked.toString()}, Map.of()));
+        } finally {
+            Files.setPosixFilePermissions(locked, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
         }
     }
 
