@@ -151,7 +151,7 @@ public final class FileServerCli {
      * be bound, TLS cannot be set up): one line, exit code {@link #EXIT_CANNOT_START}.
      */
     public static Exit cannotStart(IOException e) {
-        return new Exit(EXIT_CANNOT_START, "", PROGRAM + ": " + oneLine(String.valueOf(e.getMessage())));
+        return new Exit(EXIT_CANNOT_START, "", PROGRAM + ": " + oneLine(e.getMessage() != null ? e.getMessage() : e.toString()));
     }
 
     /** The environment variable of an option: {@code --window-size} → {@code REACTIVE_MMAP_WINDOW_SIZE}. */
