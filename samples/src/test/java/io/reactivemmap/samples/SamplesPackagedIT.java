@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -129,6 +130,30 @@ class SamplesPackagedIT {
         }
     }
 
+    @Test
+    void fileServerMainRejectsABadValueWithOneLineAndExitCode2() throws Exception {
+        Result r = run(List.of("io.reactivemmap.samples.FileServerMain", "--root", dir.toString(), "--window-size", "3000m"));
+        assertEquals(2, r.exit, r.toString());
+        assertEquals(List.of("FileServerMain: invalid --window-size '3000m': expected a size from 4k to 2147479551 "
+                + "(bytes; k, m, g are powers of 1024)"), r.out.lines().filter(l -> !l.isBlank()).toList(), r.out);
+    }
+
+    @Test
+    void fileServerMainReadsItsOptionsFromTheEnvironment() throws Exception {
+        Result r = run(List.of("io.reactivemmap.samples.FileServerMain", "--root", dir.toString()),
+                Map.of("REACTIVE_MMAP_PORT", "http"));
+        assertEquals(2, r.exit, r.toString());
+        assertEquals(List.of("FileServerMain: invalid REACTIVE_MMAP_PORT (the environment variable of --port) 'http': "
+                + "expected a port number, 0-65535 (0 picks a free one)"), r.out.lines().filter(l -> !l.isBlank()).toList(), r.out);
+    }
+
+    @Test
+    void fileServerMainPrintsTheProjectVersionFromItsJar() throws Exception {
+        Result r = run(List.of("io.reactivemmap.samples.FileServerMain", "--version"));
+        assertEquals(0, r.exit, r.toString());
+        assertTrue(r.out.matches("FileServerMain \\d+\\.\\d+\\.\\d+\\S* \\(reactive-mmap file server; Java [^)]+\\)\\R"), r.out);
+    }
+
     /**
      * The Maven profiles start a sample through {@link ExitWithParent}: when the process that started it ends without
      * taking its child along (SIGTERM to Maven; here SIGKILL to a shell), the server stops and frees its port.
@@ -218,9 +243,16 @@ class SamplesPackagedIT {
     }
 
     private static Process start(List<String> mainAndArgs) throws IOException {
+        return start(mainAndArgs, Map.of());
+    }
+
+    /** Starts a sample with {@code env} added to this process's environment. */
+    private static Process start(List<String> mainAndArgs, Map<String, String> env) throws IOException {
         List<String> cmd = new ArrayList<>(javaCommand());
         cmd.addAll(mainAndArgs);
-        return new ProcessBuilder(cmd).redirectErrorStream(true).directory(dir.toFile()).start();
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).directory(dir.toFile());
+        pb.environment().putAll(env);
+        return pb.start();
     }
 
     /** The lines {@code p} prints, read by a virtual thread. */
@@ -260,7 +292,11 @@ class SamplesPackagedIT {
     }
 
     private static Result run(List<String> mainAndArgs) throws Exception {
-        Process p = start(mainAndArgs);
+        return run(mainAndArgs, Map.of());
+    }
+
+    private static Result run(List<String> mainAndArgs, Map<String, String> env) throws Exception {
+        Process p = start(mainAndArgs, env);
         StringBuilder out = new StringBuilder();
         Thread reader = Thread.ofVirtual().start(() -> {
             try {

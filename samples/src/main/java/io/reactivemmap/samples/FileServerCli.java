@@ -1,0 +1,591 @@
+package io.reactivemmap.samples;
+
+import io.reactivemmap.MapOptions;
+import io.reactivemmap.netty.http.BodyMode;
+import io.reactivemmap.netty.http.FileServerOptions;
+import io.reactivemmap.netty.http.RangeLimits;
+import io.reactivemmap.netty.http.TlsOptions;
+import org.jspecify.annotations.Nullable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.ArgSpec;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ParseResult;
+
+import static picocli.CommandLine.Help.Visibility.ALWAYS;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The command line of {@link FileServerMain}: turns arguments and environment variables into
+ * {@link FileServerOptions}, or into what to print and the exit code. {@link #parse(String[], Map)} never exits the
+ * JVM and never throws for bad input, so it can be tested with a table of inputs.
+ *
+ * <p>Every option of {@link FileServerOptions} but the mapping budget (an object shared inside one JVM) has an option
+ * here; {@code FileServerMain --help} lists them with their defaults. Each can also come from an environment variable
+ * named {@value #ENV_PREFIX} followed by the option's name in upper case with {@code -} as {@code _}
+ * ({@code --window-size} is {@code REACTIVE_MMAP_WINDOW_SIZE}); switches take {@code true} or {@code false}
+ * ({@code REACTIVE_MMAP_TLS=true}, {@code REACTIVE_MMAP_HTTP2=false}). The command line wins over the environment.
+ *
+ * <p>Sizes are bytes, or a whole number with {@code k}, {@code m} or {@code g} (any case, powers of 1024); durations
+ * are a whole number with {@code ms}, {@code s}, {@code m} or {@code h}. Every value is checked against the range
+ * its option allows, with overflow checked: {@code --window-size 3000m} is rejected, not wrapped.
+ *
+ * <p>Exit codes: {@value #EXIT_USAGE} for bad usage (an unknown option, a missing or bad value, options that conflict,
+ * a root that is not a readable directory, a host name that does not resolve), {@value #EXIT_CANNOT_START} when the
+ * server cannot start (the port is in use, the address cannot be bound, TLS cannot be set up); either way exactly one
+ * line on stderr, no stack trace.
+ * {@code --help} and {@code --version} print to stdout and exit with 0.
+ */
+public final class FileServerCli {
+    /** The program name in usage, error lines and {@code --version}. */
+    public static final String PROGRAM = "FileServerMain";
+    /** The prefix of every option's environment variable. */
+    public static final String ENV_PREFIX = "REACTIVE_MMAP_";
+    /** The exit code of bad usage. */
+    public static final int EXIT_USAGE = 2;
+    /** The exit code of a server that could not start. */
+    public static final int EXIT_CANNOT_START = 1;
+
+    private static final Pattern SIZE = Pattern.compile("(\\d+)([kmg]?)", Pattern.CASE_INSENSITIVE);
+    private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h)", Pattern.CASE_INSENSITIVE);
+    private static final Pattern COUNT = Pattern.compile("\\d+");
+    /** {@code Long.MAX_VALUE} nanoseconds, the longest duration a timer takes, in whole hours. */
+    private static final long MAX_DURATION_HOURS = Long.MAX_VALUE / 3_600_000_000_000L;
+
+    private FileServerCli() {
+    }
+
+    /** What the command line asks for: {@link Serve} or {@link Exit}. */
+    public sealed interface Outcome permits Serve, Exit {
+    }
+
+    /**
+     * Start a server with these options.
+     *
+     * @param options valid options (the root is a readable directory)
+     */
+    public record Serve(FileServerOptions options) implements Outcome {
+    }
+
+    /**
+     * Print {@code out} on stdout and {@code err} on stderr (either may be empty; {@code err} is at most one line)
+     * and exit with {@code code}.
+     *
+     * @param code the exit code: 0, {@link #EXIT_USAGE} or {@link #EXIT_CANNOT_START}
+     * @param out for stdout: the usage help or the version
+     * @param err for stderr: one line saying what is wrong, or empty
+     */
+    public record Exit(int code, String out, String err) implements Outcome {
+        /** Prints {@link #out()} and {@link #err()} (those that are not empty) and returns {@link #code()}. */
+        public int print(PrintStream stdout, PrintStream stderr) {
+            if (!out.isEmpty()) {
+                stdout.print(out.endsWith("\n") ? out : out + "\n");
+                stdout.flush();
+            }
+            if (!err.isEmpty()) {
+                stderr.println(err);
+                stderr.flush();
+            }
+            return code;
+        }
+    }
+
+    /**
+     * Parses {@code args}, taking what they leave out from {@code env} (environment variables, see the class comment)
+     * and then from the defaults.
+     *
+     * @param args the command line
+     * @param env  the environment, {@link System#getenv()} in {@link FileServerMain}
+     * @return the options to serve with, or what to print and the exit code (help, version, or one error line)
+     */
+    public static Outcome parse(String[] args, Map<String, String> env) {
+        Options o = new Options();
+        CommandLine cl = commandLine(o, env);
+        ParseResult parsed;
+        try {
+            parsed = cl.parseArgs(args);
+        } catch (ParameterException e) {
+            return usage(describe(e, args));
+        }
+        if (cl.isUsageHelpRequested()) {
+            return new Exit(0, cl.getUsageMessage(), "");
+        }
+        if (cl.isVersionHelpRequested()) {
+            return new Exit(0, String.join("\n", cl.getCommandSpec().version()), "");
+        }
+        try {
+            return new Serve(o.toOptions(new Values(parsed, env)));
+        } catch (BadValue e) {
+            return usage(e.getMessage());
+        } catch (IllegalArgumentException e) { // FileServerOptions.Builder#build: options that conflict
+            return usage(PROGRAM + ": " + oneLine(e.getMessage()));
+        }
+    }
+
+    /** The usage help, as {@code --help} prints it; with {@code env}'s values shown as the defaults they are. */
+    public static String usage(Map<String, String> env) {
+        return commandLine(new Options(), env).getUsageMessage();
+    }
+
+    /**
+     * What {@link FileServerMain} prints when {@code FileServer.start} fails (the port is in use, the address cannot
+     * be bound, TLS cannot be set up): one line, exit code {@link #EXIT_CANNOT_START}.
+     */
+    public static Exit cannotStart(IOException e) {
+        return new Exit(EXIT_CANNOT_START, "", PROGRAM + ": " + oneLine(e.getMessage() != null ? e.getMessage() : e.toString()));
+    }
+
+    /** The environment variable of an option: {@code --window-size} → {@code REACTIVE_MMAP_WINDOW_SIZE}. */
+    public static String envName(String longOption) {
+        String name = longOption.startsWith("--") ? longOption.substring(2) : longOption;
+        return ENV_PREFIX + name.toUpperCase(Locale.ROOT).replace('-', '_');
+    }
+
+    private static CommandLine commandLine(Options o, Map<String, String> env) {
+        CommandLine cl = new CommandLine(o);
+        cl.setDefaultValueProvider(arg -> arg instanceof OptionSpec opt && !opt.usageHelp() && !opt.versionHelp()
+                ? env.get(envName(opt.longestName())) : null);
+        cl.setOverwrittenOptionsAllowed(true); // the last of a repeated option wins, as a later line of a config does
+        cl.setUsageHelpWidth(100);
+        return cl;
+    }
+
+    private static Exit usage(String line) {
+        return new Exit(EXIT_USAGE, "", line);
+    }
+
+    private static String oneLine(String s) {
+        return s.replaceAll("\\s*\\R\\s*", " ").strip();
+    }
+
+    /** The one line for an error picocli found: an unknown option, a missing value, a switch that is not true/false. */
+    private static String describe(ParameterException e, String[] args) {
+        if (e instanceof CommandLine.UnmatchedArgumentException u) {
+            List<String> unmatched = u.getUnmatched();
+            String first = unmatched.isEmpty() ? "?" : unmatched.get(0);
+            return PROGRAM + ": " + (first.startsWith("-") ? "unknown option '" + first + "'" : "unexpected argument '" + first + "'")
+                    + " (" + PROGRAM + " --help lists the options)";
+        }
+        if (e instanceof CommandLine.MissingParameterException m && !m.getMissing().isEmpty()
+                && m.getMissing().get(0) instanceof OptionSpec opt) {
+            return PROGRAM + ": " + opt.longestName() + " needs a value: " + Options.ALLOWED.getOrDefault(opt.longestName(), opt.paramLabel());
+        }
+        ArgSpec arg = e.getArgSpec();
+        if (arg instanceof OptionSpec opt && e.getValue() != null) {
+            String source = onCommandLine(opt, args) ? opt.longestName()
+                    : envName(opt.longestName()) + " (the environment variable of " + opt.longestName() + ")";
+            return invalid(source, e.getValue(), Options.ALLOWED.getOrDefault(opt.longestName(), "see --help"));
+        }
+        return PROGRAM + ": " + oneLine(String.valueOf(e.getMessage()));
+    }
+
+    private static boolean onCommandLine(OptionSpec opt, String[] args) {
+        String name = opt.longestName();
+        String negated = name.startsWith("--") ? "--no-" + name.substring(2) : name;
+        for (String a : args) {
+            if (a.equals("--")) {
+                break;
+            }
+            for (String n : List.of(name, negated)) {
+                if (a.equals(n) || a.startsWith(n + "=")) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    private static String invalid(String source, String value, String allowed) {
+        return PROGRAM + ": invalid " + source + " '" + value + "': expected " + allowed;
+    }
+
+    /** The project version, from {@code version.properties} (filtered by Maven): never typed in by hand. */
+    private static String version() {
+        Properties p = new Properties();
+        try (InputStream in = FileServerCli.class.getResourceAsStream("version.properties")) {
+            if (in != null) {
+                p.load(in);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return PROGRAM + " " + p.getProperty("version", "(version unknown: built without Maven's resources)")
+                + " (reactive-mmap file server; Java " + Runtime.version() + ")";
+    }
+
+    /** A value outside what its option allows; the message is the whole error line. */
+    private static final class BadValue extends RuntimeException {
+        BadValue(String line) {
+            super(line, null, false, false);
+        }
+    }
+
+    /**
+     * The raw value of each option, and where it came from: the command line, the environment, or the default (which
+     * picocli puts in the field when neither gives one).
+     */
+    private record Values(ParseResult parsed, Map<String, String> env) {
+        /** The name to put in an error line: the option, or the environment variable its value came from. */
+        String source(String option) {
+            if (parsed.hasMatchedOption(option) || !env.containsKey(envName(option))) {
+                return option;
+            }
+            return envName(option) + " (the environment variable of " + option + ")";
+        }
+
+        String text(String option, String raw) {
+            if (raw.isEmpty()) {
+                throw bad(option, raw);
+            }
+            return raw;
+        }
+
+        BadValue bad(String option, String raw) {
+            return new BadValue(invalid(source(option), raw, Options.ALLOWED.get(option)));
+        }
+
+        long count(String option, String raw, long min, long max) {
+            if (COUNT.matcher(raw).matches()) {
+                try {
+                    long n = Long.parseLong(raw);
+                    if (n >= min && n <= max) {
+                        return n;
+                    }
+                } catch (NumberFormatException tooLong) {
+                    // out of range, as below
+                }
+            }
+            throw bad(option, raw);
+        }
+
+        int intCount(String option, String raw, int min, int max) {
+            return Math.toIntExact(count(option, raw, min, max));
+        }
+
+        /** Bytes, with an optional k/m/g suffix (powers of 1024); overflow is out of range, never a wrap. */
+        long size(String option, String raw, long min, long max) {
+            Matcher m = SIZE.matcher(raw);
+            if (m.matches()) {
+                try {
+                    long unit = switch (m.group(2).toLowerCase(Locale.ROOT)) {
+                        case "k" -> 1L << 10;
+                        case "m" -> 1L << 20;
+                        case "g" -> 1L << 30;
+                        default -> 1;
+                    };
+                    long n = Math.multiplyExact(Long.parseLong(m.group(1)), unit);
+                    if (n >= min && n <= max) {
+                        return n;
+                    }
+                } catch (NumberFormatException | ArithmeticException tooLarge) {
+                    // out of range, as below
+                }
+            }
+            throw bad(option, raw);
+        }
+
+        int intSize(String option, String raw, int min, int max) {
+            return Math.toIntExact(size(option, raw, min, max));
+        }
+
+        /** A whole number of ms, s, m or h (or a bare 0 where zero is allowed), short enough for a timer's nanos. */
+        Duration duration(String option, String raw, boolean zeroAllowed) {
+            if (zeroAllowed && raw.equals("0")) {
+                return Duration.ZERO;
+            }
+            Matcher m = DURATION.matcher(raw);
+            if (m.matches()) {
+                try {
+                    ChronoUnit unit = switch (m.group(2).toLowerCase(Locale.ROOT)) {
+                        case "ms" -> ChronoUnit.MILLIS;
+                        case "s" -> ChronoUnit.SECONDS;
+                        case "m" -> ChronoUnit.MINUTES;
+                        default -> ChronoUnit.HOURS;
+                    };
+                    Duration d = Duration.of(Long.parseLong(m.group(1)), unit);
+                    d.toNanos(); // throws ArithmeticException beyond ~292 years
+                    if (d.compareTo(Duration.ofHours(MAX_DURATION_HOURS)) <= 0 && (zeroAllowed || !d.isZero())) {
+                        return d;
+                    }
+                } catch (NumberFormatException | ArithmeticException tooLong) {
+                    // out of range, as below
+                }
+            }
+            throw bad(option, raw);
+        }
+
+        /** An address literal, or a name that resolves now (bind would fail on it with no useful message). */
+        String host(String option, String raw) {
+            try {
+                InetAddress.getByName(text(option, raw));
+                return raw;
+            } catch (UnknownHostException e) {
+                throw new BadValue(PROGRAM + ": invalid " + source(option) + " '" + raw + "': the name cannot be resolved");
+            }
+        }
+
+        BodyMode bodyMode(String option, String raw) {
+            for (BodyMode mode : BodyMode.values()) {
+                if (mode.name().equalsIgnoreCase(raw)) {
+                    return mode;
+                }
+            }
+            throw bad(option, raw);
+        }
+
+        /** A directory that exists and can be listed; the error line says which of these it is not. */
+        Path root(String option, String raw) {
+            Path p;
+            try {
+                p = Path.of(text(option, raw)).toAbsolutePath().normalize();
+            } catch (InvalidPathException e) {
+                throw bad(option, raw);
+            }
+            String problem = !Files.exists(p) ? "no such directory"
+                    : !Files.isDirectory(p) ? "it is a file, not a directory"
+                    : !Files.isReadable(p) || !Files.isExecutable(p) ? "the directory cannot be read (permission denied)"
+                    : null;
+            if (problem != null) {
+                throw new BadValue(PROGRAM + ": invalid " + source(option) + " '" + raw + "': " + problem);
+            }
+            return p;
+        }
+    }
+
+    /** A size for an error line: {@code 4096} → {@code 4k}, when it is a whole number of k, m or g. */
+    private static String size(long bytes) {
+        for (String unit : List.of("g", "m", "k")) {
+            int shift = switch (unit) {
+                case "g" -> 30;
+                case "m" -> 20;
+                default -> 10;
+            };
+            if (bytes != 0 && bytes % (1L << shift) == 0) {
+                return (bytes >> shift) + unit;
+            }
+        }
+        return Long.toString(bytes);
+    }
+
+    private static final String SIZES = " (bytes; k, m, g are powers of 1024)";
+    private static final String DURATIONS = " (a whole number with ms, s, m or h, such as 500ms, 30s, 5m)";
+
+    /**
+     * The options, as picocli fills them. Values are kept as the strings given and checked by
+     * {@link #toOptions(Values)}, which knows where each came from; switches are booleans.
+     */
+    @Command(name = PROGRAM, mixinStandardHelpOptions = true, sortOptions = false, showDefaultValues = true,
+            versionProvider = VersionProvider.class,
+            description = "Serves the files under a directory over HTTP/1.1 and HTTP/2 (h2 by ALPN with TLS, h2c with "
+                    + "prior knowledge without) until Ctrl-C or SIGTERM.",
+            footer = {"",
+                    "Every option can also be set by an environment variable: " + ENV_PREFIX + " and the option's name in "
+                            + "upper case, with '-' as '_' (--window-size: REACTIVE_MMAP_WINDOW_SIZE=64k). Switches take "
+                            + "true or false (REACTIVE_MMAP_TLS=true, REACTIVE_MMAP_HTTP2=false). The command line wins "
+                            + "over the environment.",
+                    "Sizes: bytes, or a whole number with k, m or g (any case, powers of 1024). Durations: a whole "
+                            + "number with ms, s, m or h (500ms, 30s, 5m, 1h).",
+                    "Exit codes: 2 for bad usage (unknown option, missing or bad value, conflicting options, a root "
+                            + "that is not a readable directory, a host name that does not resolve), 1 when the server "
+                            + "cannot start (port in use, address not bindable, TLS set-up failed): either way one line "
+                            + "on stderr. 0 after --help or "
+                            + "--version; 130 after Ctrl-C and 143 after SIGTERM (the JVM's codes for those signals)."})
+    static final class Options {
+        /** What each option takes, for error lines. */
+        static final Map<String, String> ALLOWED = Map.ofEntries(
+                Map.entry("--root", "a readable directory"),
+                Map.entry("--host", "an address or host name to bind, such as 127.0.0.1, 0.0.0.0 or ::"),
+                Map.entry("--port", "a port number, 0-65535 (0 picks a free one)"),
+                Map.entry("--tls", "true or false"),
+                Map.entry("--body-mode", "auto, sendfile or mapped"),
+                Map.entry("--window-size", "a size from 4k to " + size(MapOptions.MAX_WINDOW_SIZE) + SIZES),
+                Map.entry("--max-bytes-in-flight", "a size of at least 1" + SIZES),
+                Map.entry("--max-connections", "a whole number from 1 to " + Integer.MAX_VALUE),
+                Map.entry("--idle-timeout", "a positive duration" + DURATIONS),
+                Map.entry("--request-head-timeout", "a positive duration" + DURATIONS),
+                Map.entry("--min-rate", "a size of at least 0 bytes per second" + SIZES),
+                Map.entry("--min-rate-period", "a duration of at least 0 (0 turns the check off)" + DURATIONS),
+                Map.entry("--max-ranges", "a whole number from 1 to " + Integer.MAX_VALUE),
+                Map.entry("--range-coalesce-gap", "a size of at least 0" + SIZES),
+                Map.entry("--serve-hidden", "true or false"),
+                Map.entry("--follow-symlinks-outside", "true or false"),
+                Map.entry("--stats", "true or false"),
+                Map.entry("--io-threads", "a whole number from 0 (one per processor) to " + Integer.MAX_VALUE),
+                Map.entry("--native-transport", "true or false"),
+                Map.entry("--http2", "true or false"),
+                Map.entry("--max-concurrent-streams", "a whole number from 1 to " + Integer.MAX_VALUE),
+                Map.entry("--max-bytes-in-flight-per-connection", "a size of at least 1" + SIZES),
+                Map.entry("--max-windows-per-connection", "a whole number from 1 to " + Integer.MAX_VALUE),
+                Map.entry("--budget-wait-timeout", "a positive duration" + DURATIONS));
+
+        @Option(names = "--root", paramLabel = "DIR", defaultValue = ".", description = "The directory served.")
+        String root = ".";
+
+        @Option(names = "--host", paramLabel = "ADDR", defaultValue = "127.0.0.1",
+                description = "The address to bind (0.0.0.0 or :: for every interface: exposing a file server is a decision).")
+        String host = "";
+
+        @Option(names = "--port", paramLabel = "N", defaultValue = "8080", description = "The port, 0-65535; 0 picks a free one.")
+        String port = "";
+
+        // TLS: the options below turn into one TlsOptions in tls(); options naming a certificate chain and a key
+        // file would sit next to --tls and be read there.
+        @Option(names = "--tls", defaultValue = "false", converter = Switch.class, showDefaultValue = ALWAYS,
+                description = "HTTPS with a self-signed certificate for localhost, made at start-up (for development).")
+        boolean tls;
+
+        @Option(names = "--body-mode", paramLabel = "MODE", defaultValue = "auto",
+                description = "How bytes reach the socket: auto, sendfile (plain HTTP/1.1 only) or mapped.")
+        String bodyMode = "";
+
+        @Option(names = "--window-size", paramLabel = "SIZE", defaultValue = "4m",
+                description = "Bytes per mapped window, 4k to just under 2g.")
+        String windowSize = "";
+
+        @Option(names = "--max-bytes-in-flight", paramLabel = "SIZE", defaultValue = "8m",
+                description = "Bytes of mapped windows written and not yet sent, per response body.")
+        String maxBytesInFlight = "";
+
+        @Option(names = "--max-connections", paramLabel = "N", defaultValue = "10000",
+                description = "Connections served at once; more get 503 and are closed.")
+        String maxConnections = "";
+
+        @Option(names = "--idle-timeout", paramLabel = "DURATION", defaultValue = "60s",
+                description = "A connection with no request or response in progress for this long is closed.")
+        String idleTimeout = "";
+
+        @Option(names = "--request-head-timeout", paramLabel = "DURATION", defaultValue = "10s",
+                description = "The time a client has to send a request's head once it has started (408 then).")
+        String requestHeadTimeout = "";
+
+        @Option(names = "--min-rate", paramLabel = "SIZE", defaultValue = "1k",
+                description = "Bytes per second a client must read while a response is sent; slower ones are dropped.")
+        String minRate = "";
+
+        @Option(names = "--min-rate-period", paramLabel = "DURATION", defaultValue = "30s",
+                description = "The period --min-rate is measured over; 0 turns the check off.")
+        String minRatePeriod = "";
+
+        @Option(names = "--max-ranges", paramLabel = "N", defaultValue = "16",
+                description = "The most parts of a multipart/byteranges response; more ranges get the whole file (200).")
+        String maxRanges = "";
+
+        @Option(names = "--range-coalesce-gap", paramLabel = "SIZE", defaultValue = "80",
+                description = "Ranges at most this many bytes apart are served as one part.")
+        String rangeCoalesceGap = "";
+
+        @Option(names = "--serve-hidden", defaultValue = "false", converter = Switch.class, showDefaultValue = ALWAYS,
+                description = "Serve names starting with a dot.")
+        boolean serveHidden;
+
+        @Option(names = "--follow-symlinks-outside", defaultValue = "false", converter = Switch.class, showDefaultValue = ALWAYS,
+                description = "Follow symbolic links that lead outside the root.")
+        boolean followSymlinksOutside;
+
+        @Option(names = "--stats", defaultValue = "false", converter = Switch.class, showDefaultValue = ALWAYS,
+                description = "Answer GET /_stats with live windows, mapped bytes and connections (JSON).")
+        boolean stats;
+
+        @Option(names = "--io-threads", paramLabel = "N", defaultValue = "0",
+                description = "Event-loop threads; 0 for one per processor.")
+        String ioThreads = "";
+
+        @Option(names = "--native-transport", negatable = true, defaultValue = "true", fallbackValue = "true", showDefaultValue = ALWAYS,
+                converter = Switch.class, description = "Use epoll when it is available (otherwise NIO).")
+        boolean nativeTransport;
+
+        @Option(names = "--http2", negatable = true, defaultValue = "true", fallbackValue = "true", showDefaultValue = ALWAYS, converter = Switch.class,
+                description = "Serve HTTP/2 besides HTTP/1.1.")
+        boolean http2;
+
+        @Option(names = "--max-concurrent-streams", paramLabel = "N", defaultValue = "100",
+                description = "HTTP/2 streams a client may have open at once on one connection.")
+        String maxConcurrentStreams = "";
+
+        @Option(names = "--max-bytes-in-flight-per-connection", paramLabel = "SIZE", defaultValue = "32m",
+                description = "Bytes of mapped windows one connection may hold at once, all its bodies together.")
+        String maxBytesInFlightPerConnection = "";
+
+        @Option(names = "--max-windows-per-connection", paramLabel = "N", defaultValue = "16",
+                description = "Windows one connection may hold mapped at once, all its bodies together.")
+        String maxWindowsPerConnection = "";
+
+        @Option(names = "--budget-wait-timeout", paramLabel = "DURATION", defaultValue = "5s",
+                description = "How long a body may wait for the global mapping budget before 503.")
+        String budgetWaitTimeout = "";
+
+        /** Checks every value against its option's range and builds the options (whose own checks come last). */
+        FileServerOptions toOptions(Values v) {
+            return FileServerOptions.builder(v.root("--root", root))
+                    .host(v.host("--host", host))
+                    .port(v.intCount("--port", port, 0, 65535))
+                    .tls(tls())
+                    .bodyMode(v.bodyMode("--body-mode", bodyMode))
+                    .windowSize(v.intSize("--window-size", windowSize, 4096, MapOptions.MAX_WINDOW_SIZE))
+                    .maxBytesInFlight(v.size("--max-bytes-in-flight", maxBytesInFlight, 1, Long.MAX_VALUE))
+                    .maxConnections(v.intCount("--max-connections", maxConnections, 1, Integer.MAX_VALUE))
+                    .idleTimeout(v.duration("--idle-timeout", idleTimeout, false))
+                    .requestHeadTimeout(v.duration("--request-head-timeout", requestHeadTimeout, false))
+                    .minRate(v.size("--min-rate", minRate, 0, Long.MAX_VALUE))
+                    .minRatePeriod(v.duration("--min-rate-period", minRatePeriod, true))
+                    .rangeLimits(new RangeLimits(v.intCount("--max-ranges", maxRanges, 1, Integer.MAX_VALUE),
+                            v.size("--range-coalesce-gap", rangeCoalesceGap, 0, Long.MAX_VALUE)))
+                    .serveHidden(serveHidden)
+                    .followSymlinksOutside(followSymlinksOutside)
+                    .statsEndpoint(stats)
+                    .ioThreads(v.intCount("--io-threads", ioThreads, 0, Integer.MAX_VALUE))
+                    .preferNativeTransport(nativeTransport)
+                    .http2(http2)
+                    .maxConcurrentStreams(v.intCount("--max-concurrent-streams", maxConcurrentStreams, 1, Integer.MAX_VALUE))
+                    .maxBytesInFlightPerConnection(v.size("--max-bytes-in-flight-per-connection",
+                            maxBytesInFlightPerConnection, 1, Long.MAX_VALUE))
+                    .maxWindowsPerConnection(v.intCount("--max-windows-per-connection", maxWindowsPerConnection, 1,
+                            Integer.MAX_VALUE))
+                    .budgetWaitTimeout(v.duration("--budget-wait-timeout", budgetWaitTimeout, false))
+                    .build();
+        }
+
+        /** The TLS the options ask for: none, or a self-signed certificate with {@code --tls}. */
+        private @Nullable TlsOptions tls() {
+            return tls ? TlsOptions.selfSigned() : null;
+        }
+    }
+
+    /** {@code true} or {@code false}, any case: a switch's value from the environment ({@code REACTIVE_MMAP_TLS}). */
+    static final class Switch implements CommandLine.ITypeConverter<Boolean> {
+        @Override
+        public Boolean convert(String value) {
+            if (value.equalsIgnoreCase("true") || value.equalsIgnoreCase("false")) {
+                return Boolean.parseBoolean(value.toLowerCase(Locale.ROOT));
+            }
+            throw new CommandLine.TypeConversionException("expected true or false");
+        }
+    }
+
+    /** {@code --version}: the project version Maven wrote into {@code version.properties}. */
+    static final class VersionProvider implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {version()};
+        }
+    }
+}

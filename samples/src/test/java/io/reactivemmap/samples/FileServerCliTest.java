@@ -1,0 +1,311 @@
+package io.reactivemmap.samples;
+
+import io.reactivemmap.netty.http.BodyMode;
+import io.reactivemmap.netty.http.FileServer;
+import io.reactivemmap.netty.http.FileServerOptions;
+import io.reactivemmap.netty.http.RangeLimits;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
+
+/** {@link FileServerCli}: a table of bad inputs and their one error line, parse successes, help, version. */
+class FileServerCliTest {
+    @TempDir
+    static Path dir;
+    static Path file;
+
+    @BeforeAll
+    static void files() throws IOException {
+        file = Files.writeString(dir.resolve("plain.txt"), "not a directory");
+    }
+
+    static Stream<Arguments> badInputs() {
+        String root = dir.toString();
+        return Stream.of(
+                bad(List.of("--port", "abc"), Map.of(),
+                        "FileServerMain: invalid --port 'abc': expected a port number, 0-65535 (0 picks a free one)"),
+                bad(List.of("--port", "70000"), Map.of(),
+                        "FileServerMain: invalid --port '70000': expected a port number, 0-65535 (0 picks a free one)"),
+                bad(List.of("--port=-1"), Map.of(),
+                        "FileServerMain: invalid --port '-1': expected a port number, 0-65535 (0 picks a free one)"),
+                bad(List.of("--root", "/missing"), Map.of(), "FileServerMain: invalid --root '/missing': no such directory"),
+                bad(List.of("--root", file.toString()), Map.of(),
+                        "FileServerMain: invalid --root '" + file + "': it is a file, not a directory"),
+                bad(List.of("--host", "no-such-host.invalid"), Map.of(),
+                        "FileServerMain: invalid --host 'no-such-host.invalid': the name cannot be resolved"),
+                bad(List.of("--body-mode", "foo"), Map.of(),
+                        "FileServerMain: invalid --body-mode 'foo': expected auto, sendfile or mapped"),
+                bad(List.of("--window-size", "3000m"), Map.of(),
+                        "FileServerMain: invalid --window-size '3000m': expected a size from 4k to 2147479551 (bytes; k, m, g are powers of 1024)"),
+                bad(List.of("--window-size", "12"), Map.of(),
+                        "FileServerMain: invalid --window-size '12': expected a size from 4k to 2147479551 (bytes; k, m, g are powers of 1024)"),
+                bad(List.of("--window-size", "99999999999999999999g"), Map.of(),
+                        "FileServerMain: invalid --window-size '99999999999999999999g': expected a size from 4k to 2147479551 (bytes; k, m, g are powers of 1024)"),
+                bad(List.of("--max-bytes-in-flight", "9000000000g"), Map.of(), // 9e9 * 2^30 overflows a long
+                        "FileServerMain: invalid --max-bytes-in-flight '9000000000g': expected a size of at least 1 (bytes; k, m, g are powers of 1024)"),
+                bad(List.of("--window-size", "4x"), Map.of(),
+                        "FileServerMain: invalid --window-size '4x': expected a size from 4k to 2147479551 (bytes; k, m, g are powers of 1024)"),
+                bad(List.of("--max-connections", "0"), Map.of(),
+                        "FileServerMain: invalid --max-connections '0': expected a whole number from 1 to 2147483647"),
+                bad(List.of("--idle-timeout", "-5s"), Map.of(),
+                        "FileServerMain: invalid --idle-timeout '-5s': expected a positive duration (a whole number with ms, s, m or h, such as 500ms, 30s, 5m)"),
+                bad(List.of("--idle-timeout", "0s"), Map.of(),
+                        "FileServerMain: invalid --idle-timeout '0s': expected a positive duration (a whole number with ms, s, m or h, such as 500ms, 30s, 5m)"),
+                bad(List.of("--request-head-timeout", "10"), Map.of(),
+                        "FileServerMain: invalid --request-head-timeout '10': expected a positive duration (a whole number with ms, s, m or h, such as 500ms, 30s, 5m)"),
+                bad(List.of("--budget-wait-timeout", "9999999999h"), Map.of(),
+                        "FileServerMain: invalid --budget-wait-timeout '9999999999h': expected a positive duration (a whole number with ms, s, m or h, such as 500ms, 30s, 5m)"),
+                bad(List.of("--min-rate-period", "-1s"), Map.of(),
+                        "FileServerMain: invalid --min-rate-period '-1s': expected a duration of at least 0 (0 turns the check off) (a whole number with ms, s, m or h, such as 500ms, 30s, 5m)"),
+                bad(List.of("--unknown"), Map.of(),
+                        "FileServerMain: unknown option '--unknown' (FileServerMain --help lists the options)"),
+                bad(List.of("serve"), Map.of(),
+                        "FileServerMain: unexpected argument 'serve' (FileServerMain --help lists the options)"),
+                bad(List.of("--port"), Map.of(),
+                        "FileServerMain: --port needs a value: a port number, 0-65535 (0 picks a free one)"),
+                bad(List.of("--root", root, "--window-size"), Map.of(),
+                        "FileServerMain: --window-size needs a value: a size from 4k to 2147479551 (bytes; k, m, g are powers of 1024)"),
+                bad(List.of("--root", root), Map.of("REACTIVE_MMAP_PORT", "http"),
+                        "FileServerMain: invalid REACTIVE_MMAP_PORT (the environment variable of --port) 'http': expected a port number, 0-65535 (0 picks a free one)"),
+                bad(List.of("--root", root), Map.of("REACTIVE_MMAP_TLS", "yes"),
+                        "FileServerMain: invalid REACTIVE_MMAP_TLS (the environment variable of --tls) 'yes': expected true or false"),
+                bad(List.of(), Map.of("REACTIVE_MMAP_ROOT", "/missing"),
+                        "FileServerMain: invalid REACTIVE_MMAP_ROOT (the environment variable of --root) '/missing': no such directory"),
+                bad(List.of("--root", root, "--tls", "--body-mode", "sendfile"), Map.of(),
+                        "FileServerMain: bodyMode SENDFILE cannot be used with TLS (the TLS engine needs the bytes as buffers); use AUTO or MAPPED"));
+    }
+
+    private static Arguments bad(List<String> args, Map<String, String> env, String line) {
+        return Arguments.of(String.join(" ", args) + (env.isEmpty() ? "" : " with " + env), args, env, line);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("badInputs")
+    void aBadInputGivesOneLineAndExitCode2(String name, List<String> args, Map<String, String> env, String line) {
+        FileServerCli.Exit exit = assertInstanceOf(FileServerCli.Exit.class, FileServerCli.parse(args.toArray(String[]::new), env));
+        assertEquals(new FileServerCli.Exit(2, "", line), exit);
+        assertEquals(1, exit.err().lines().count());
+    }
+
+    private static FileServerOptions parse(Map<String, String> env, String... args) {
+        FileServerCli.Outcome outcome = FileServerCli.parse(args, env);
+        return assertInstanceOf(FileServerCli.Serve.class, outcome, outcome::toString).options();
+    }
+
+    @Test
+    void noArgumentsAreTheLibraryDefaultsServingTheCurrentDirectory() {
+        assertEquals(FileServerOptions.defaults(Path.of("").toAbsolutePath()), parse(Map.of()));
+        assertEquals(FileServerOptions.defaults(dir), parse(Map.of(), "--root", dir.toString()));
+    }
+
+    @Test
+    void everyOptionReachesFileServerOptions() {
+        FileServerOptions o = parse(Map.of(), "--root", dir.toString(), "--host", "0.0.0.0", "--port", "0", "--tls",
+                "--body-mode", "MAPPED", "--window-size", "64K", "--max-bytes-in-flight", "1g", "--max-connections", "5",
+                "--idle-timeout", "500ms", "--request-head-timeout", "2m", "--min-rate", "2k", "--min-rate-period", "0",
+                "--max-ranges", "3", "--range-coalesce-gap", "1k", "--serve-hidden", "--follow-symlinks-outside",
+                "--stats", "--io-threads", "2", "--no-native-transport", "--no-http2", "--max-concurrent-streams", "7",
+                "--max-bytes-in-flight-per-connection", "3m", "--max-windows-per-connection", "4",
+                "--budget-wait-timeout", "1h");
+        FileServerOptions expected = FileServerOptions.builder(dir).host("0.0.0.0").port(0)
+                .tls(io.reactivemmap.netty.http.TlsOptions.selfSigned()).bodyMode(BodyMode.MAPPED).windowSize(64 << 10)
+                .maxBytesInFlight(1L << 30).maxConnections(5).idleTimeout(Duration.ofMillis(500))
+                .requestHeadTimeout(Duration.ofMinutes(2)).minRate(2048).minRatePeriod(Duration.ZERO)
+                .rangeLimits(new RangeLimits(3, 1024)).serveHidden(true).followSymlinksOutside(true).statsEndpoint(true)
+                .ioThreads(2).preferNativeTransport(false).http2(false).maxConcurrentStreams(7)
+                .maxBytesInFlightPerConnection(3L << 20).maxWindowsPerConnection(4).budgetWaitTimeout(Duration.ofHours(1))
+                .build();
+        assertEquals(expected, o);
+    }
+
+    @Test
+    void sizesTakeKmgSuffixesInAnyCaseAsPowersOf1024() {
+        assertEquals(4096, parse(Map.of(), "--root", dir.toString(), "--window-size", "4096").windowSize());
+        assertEquals(4096, parse(Map.of(), "--root", dir.toString(), "--window-size", "4k").windowSize());
+        assertEquals(8 << 20, parse(Map.of(), "--root", dir.toString(), "--window-size", "8M").windowSize());
+        assertEquals(1 << 30, parse(Map.of(), "--root", dir.toString(), "--window-size", "1g").windowSize());
+        assertEquals(3L << 30, parse(Map.of(), "--root", dir.toString(), "--max-bytes-in-flight", "3G").maxBytesInFlight());
+    }
+
+    @Test
+    void durationsTakeMsSMOrH() {
+        assertEquals(Duration.ofMillis(500), parse(Map.of(), "--root", dir.toString(), "--idle-timeout", "500ms").idleTimeout());
+        assertEquals(Duration.ofSeconds(30), parse(Map.of(), "--root", dir.toString(), "--idle-timeout", "30s").idleTimeout());
+        assertEquals(Duration.ofMinutes(5), parse(Map.of(), "--root", dir.toString(), "--idle-timeout", "5M").idleTimeout());
+        assertEquals(Duration.ofHours(2), parse(Map.of(), "--root", dir.toString(), "--idle-timeout", "2h").idleTimeout());
+    }
+
+    @Test
+    void optionsComeFromTheEnvironmentAndTheCommandLineWins() {
+        Map<String, String> env = Map.of("REACTIVE_MMAP_ROOT", dir.toString(), "REACTIVE_MMAP_PORT", "9000",
+                "REACTIVE_MMAP_WINDOW_SIZE", "1m", "REACTIVE_MMAP_HTTP2", "false", "REACTIVE_MMAP_STATS", "TRUE",
+                "REACTIVE_MMAP_IDLE_TIMEOUT", "5m");
+        FileServerOptions fromEnv = parse(env);
+        assertEquals(dir, fromEnv.root());
+        assertEquals(9000, fromEnv.port());
+        assertEquals(1 << 20, fromEnv.windowSize());
+        assertEquals(false, fromEnv.http2());
+        assertEquals(true, fromEnv.statsEndpoint());
+        assertEquals(Duration.ofMinutes(5), fromEnv.idleTimeout());
+
+        FileServerOptions both = parse(env, "--port", "9001", "--window-size=64k", "--http2");
+        assertEquals(9001, both.port());
+        assertEquals(64 << 10, both.windowSize());
+        assertEquals(true, both.http2());
+        assertEquals(dir, both.root()); // still from the environment
+
+        // The command line wins even over a bad environment value, which is then never looked at.
+        assertEquals(9002, parse(Map.of("REACTIVE_MMAP_PORT", "http", "REACTIVE_MMAP_ROOT", dir.toString()),
+                "--port", "9002").port());
+        assertEquals(false, parse(Map.of("REACTIVE_MMAP_NATIVE_TRANSPORT", "true", "REACTIVE_MMAP_ROOT", dir.toString()),
+                "--no-native-transport").preferNativeTransport());
+    }
+
+    @Test
+    void theEnvironmentVariableOfAnOptionIsItsNameInUpperCase() {
+        assertEquals("REACTIVE_MMAP_PORT", FileServerCli.envName("--port"));
+        assertEquals("REACTIVE_MMAP_MAX_BYTES_IN_FLIGHT_PER_CONNECTION", FileServerCli.envName("--max-bytes-in-flight-per-connection"));
+    }
+
+    @Test
+    void aRepeatedOptionTakesItsLastValue() {
+        assertEquals(2, parse(Map.of(), "--root", dir.toString(), "--port", "1", "--port", "2").port());
+    }
+
+    /** Each option and the default {@code --help} must show for it. */
+    private static final Map<String, String> DEFAULTS = defaults();
+
+    private static Map<String, String> defaults() {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("--root", ".");
+        m.put("--host", "127.0.0.1");
+        m.put("--port", "8080");
+        m.put("--tls", "false");
+        m.put("--body-mode", "auto");
+        m.put("--window-size", "4m");
+        m.put("--max-bytes-in-flight", "8m");
+        m.put("--max-connections", "10000");
+        m.put("--idle-timeout", "60s");
+        m.put("--request-head-timeout", "10s");
+        m.put("--min-rate", "1k");
+        m.put("--min-rate-period", "30s");
+        m.put("--max-ranges", "16");
+        m.put("--range-coalesce-gap", "80");
+        m.put("--serve-hidden", "false");
+        m.put("--follow-symlinks-outside", "false");
+        m.put("--stats", "false");
+        m.put("--io-threads", "0");
+        m.put("--[no-]native-transport", "true");
+        m.put("--[no-]http2", "true");
+        m.put("--max-concurrent-streams", "100");
+        m.put("--max-bytes-in-flight-per-connection", "32m");
+        m.put("--max-windows-per-connection", "16");
+        m.put("--budget-wait-timeout", "5s");
+        return m;
+    }
+
+    @Test
+    void helpListsEveryOptionWithItsDefaultAndTheEnvironmentRule() {
+        FileServerCli.Exit exit = assertInstanceOf(FileServerCli.Exit.class, FileServerCli.parse(new String[] {"--help"}, Map.of()));
+        assertEquals(0, exit.code());
+        assertEquals("", exit.err());
+        String help = exit.out();
+        // One entry per option: from its line in the option list to the next option's line.
+        List<String> lines = help.lines().toList();
+        List<String> entries = new ArrayList<>();
+        StringBuilder entry = null;
+        for (String l : lines) {
+            if (l.matches("\\s{0,6}(-\\w, )?--.*")) {
+                if (entry != null) {
+                    entries.add(entry.toString());
+                }
+                entry = new StringBuilder(l.strip());
+            } else if (entry != null && l.startsWith(" ".repeat(10))) {
+                entry.append(' ').append(l.strip());
+            } else if (entry != null) {
+                entries.add(entry.toString());
+                entry = null;
+            }
+        }
+        for (Map.Entry<String, String> d : DEFAULTS.entrySet()) {
+            List<String> of = entries.stream().filter(e -> e.startsWith(d.getKey() + " ") || e.startsWith(d.getKey() + "=")).toList();
+            assertEquals(1, of.size(), d.getKey() + " in\n" + help);
+            assertTrue(of.get(0).endsWith("Default: " + d.getValue()), of.get(0));
+        }
+        // ... and nothing else but --help and --version.
+        assertEquals(DEFAULTS.size() + 2, entries.size(), String.join("\n", entries));
+        assertTrue(help.contains("-h, --help") && help.contains("-V, --version"), help);
+        String flat = help.replaceAll("\\s+", " ");
+        assertTrue(flat.contains("REACTIVE_MMAP_ and the option's name in upper case, with '-' as '_'"), help);
+        assertTrue(flat.contains("The command line wins over the environment."), help);
+        assertTrue(flat.contains("Exit codes: 2 for bad usage"), help);
+    }
+
+    @Test
+    void helpShowsAnEnvironmentValueAsTheDefault() {
+        assertTrue(FileServerCli.usage(Map.of("REACTIVE_MMAP_PORT", "9000")).contains("Default: 9000"));
+    }
+
+    @Test
+    void versionIsTheProjectVersion() {
+        FileServerCli.Exit exit = assertInstanceOf(FileServerCli.Exit.class, FileServerCli.parse(new String[] {"--version"}, Map.of()));
+        assertEquals(0, exit.code());
+        assertEquals("", exit.err());
+        assertTrue(exit.out().matches("FileServerMain \\d+\\.\\d+\\.\\d+(-SNAPSHOT)? \\(reactive-mmap file server; Java .+\\)"), exit.out());
+    }
+
+    @Test
+    void aPortInUseGivesOneLineAndExitCode1() throws IOException {
+        try (ServerSocket taken = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"))) {
+            FileServerOptions options = parse(Map.of(), "--root", dir.toString(), "--port", Integer.toString(taken.getLocalPort()));
+            IOException e = assertThrows(IOException.class, () -> FileServer.start(options).close());
+            FileServerCli.Exit exit = FileServerCli.cannotStart(e);
+            assertEquals(1, exit.code());
+            assertEquals("", exit.out());
+            assertEquals(1, exit.err().lines().count(), exit.err());
+            assertTrue(exit.err().startsWith("FileServerMain: could not listen on 127.0.0.1:" + taken.getLocalPort()), exit.err());
+            assertTrue(exit.err().contains("in use"), exit.err());
+        }
+    }
+
+    @Test
+    void anUnreadableRootGivesOneLineAndExitCode2() throws IOException {
+        Path locked = Files.createDirectory(dir.resolve("locked"));
+        try {
+            Files.setPosixFilePermissions(locked, java.util.Set.of());
+            assumeFalse(Files.isReadable(locked), "running as root: every directory is readable");
+            assertEquals(new FileServerCli.Exit(2, "", "FileServerMain: invalid --root '" + locked
+                            + "': the directory cannot be read (permission denied)"),
+                    FileServerCli.parse(new String[] {"--root", locked.toString()}, Map.of()));
+        } finally {
+            Files.setPosixFilePermissions(locked, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        }
+    }
+
+    @Test
+    void withoutTlsTheServerIsPlainHttp() {
+        assertNull(parse(Map.of(), "--root", dir.toString()).tls());
+    }
+}
