@@ -415,6 +415,66 @@ public final class FileExchange {
             return this;
         }
 
+        /**
+         * {@code sent}, the writing of this response by a Reactive Streams writer (Reactor Netty's {@code send}, a
+         * WebFlux {@code writeWith}), completing this response's access-log record when it ends: the first of its
+         * signals decides, once. {@code channel} is the response's Netty channel (an HTTP/2 stream's own), or null where
+         * none is known (a mock or non-Netty server).
+         *
+         * <p>Reactor Netty (1.3.7) does not say plainly how a write ended, so the channel's state does: a completion
+         * on a connection that is gone is an abort (a write of windows completes without an error when the connection
+         * closed under it); a cancel of a response without a file body on a connection still open is that response's
+         * end (it went out as one full message); an error is a failure when the file shrank or the client is still
+         * there (the body writer gave up), an abort when the client left (a closed connection, or an HTTP/2 stream the
+         * client reset, whose channel is still active a moment longer).
+         */
+        public reactor.core.publisher.Mono<Void> loggedWhenDone(reactor.core.publisher.Mono<Void> sent,
+                                                               io.netty.channel.@Nullable Channel channel) {
+            RootDirectory.Opened opened = file;
+            return sent
+                    .doOnSuccess(ignored -> {
+                        if (channel != null && !channel.isActive()) {
+                            complete(shrank(opened) ? AccessLogRecord.Outcome.FAILED : AccessLogRecord.Outcome.ABORTED, -1);
+                        } else {
+                            complete(AccessLogRecord.Outcome.COMPLETE, bodyLength());
+                        }
+                    })
+                    .doOnError(e -> complete(shrank(opened) ? AccessLogRecord.Outcome.FAILED
+                            : AccessLogRecord.Outcome.ofFailure(e, channel != null ? !clientGone(channel) : !closedUnder(e)),
+                            -1))
+                    .doOnCancel(() -> {
+                        if (opened == null && channel != null && channel.isActive()) {
+                            complete(AccessLogRecord.Outcome.COMPLETE, bodyLength());
+                        } else {
+                            complete(AccessLogRecord.Outcome.ABORTED, -1);
+                        }
+                    });
+        }
+
+        private static boolean shrank(RootDirectory.@Nullable Opened opened) {
+            return opened != null && opened.shrank();
+        }
+
+        /** The connection closed, or (HTTP/2) the stream closed under a write that had not ended it. */
+        private static boolean clientGone(io.netty.channel.Channel channel) {
+            if (!channel.isActive()) {
+                return true;
+            }
+            return channel instanceof io.netty.handler.codec.http2.Http2StreamChannel stream
+                    && stream.stream().state() == io.netty.handler.codec.http2.Http2Stream.State.CLOSED;
+        }
+
+        /** Whether {@code e} says the connection was closed under the write (where the channel is not known). */
+        private static boolean closedUnder(Throwable e) {
+            for (Throwable t = e; t != null && t.getCause() != t; t = t.getCause()) {
+                if (t instanceof java.nio.channels.ClosedChannelException
+                        || t.getClass().getName().equals("reactor.netty.channel.AbortedException")) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
         /** Whether {@link #complete} has logged this response's record. */
         public boolean isCompleted() {
             return completed.get();

@@ -1,6 +1,8 @@
 package io.reactivemmap.netty.http;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.DefaultFileRegion;
+import io.netty.channel.FileRegion;
 import io.reactivemmap.internal.NativeAccess;
 import org.jspecify.annotations.Nullable;
 
@@ -253,6 +255,60 @@ public final class RootDirectory {
                     channel = c;
                 }
                 return c;
+            }
+        }
+
+        /**
+         * Bytes {@code [offset, offset + length)} of this checked file as heap copies of at most {@code chunk} bytes,
+         * read with positional reads when each is requested: for a writer that must not be given mapped memory (a
+         * native TLS engine). A file that ends early fails the flux with an {@link EOFException} naming it.
+         */
+        public reactor.core.publisher.Flux<java.nio.ByteBuffer> copies(long offset, long length, int chunk) {
+            long end = offset + length;
+            return reactor.core.publisher.Flux.generate(() -> offset,
+                    (Long position, reactor.core.publisher.SynchronousSink<java.nio.ByteBuffer> sink) -> {
+                        if (position >= end) {
+                            sink.complete();
+                            return position;
+                        }
+                        java.nio.ByteBuffer buffer = java.nio.ByteBuffer.allocate((int) Math.min(chunk, end - position));
+                        try {
+                            int n = channel().read(buffer, position);
+                            if (n < 0) {
+                                sink.error(new EOFException(path + " ended at " + position + ", before the planned "
+                                        + end + " bytes: it was truncated while being sent"));
+                                return position;
+                            }
+                            sink.next(buffer.flip());
+                            return position + n;
+                        } catch (IOException e) {
+                            sink.error(e);
+                            return position;
+                        }
+                    });
+        }
+
+        /**
+         * Bytes {@code [position, position + count)} of this checked file as a {@code sendfile} region
+         * ({@code DefaultFileRegion}: {@code sendfile(2)} on epoll, {@code FileChannel.transferTo} on NIO), for a plain
+         * socket. Releasing the region leaves the file open (a multipart body sends several regions of one file); the
+         * owner of this {@code Opened} closes it once the last region's write completes.
+         *
+         * @throws ClosedChannelException if this file was closed
+         */
+        public FileRegion region(long position, long count) throws IOException {
+            return new SharedChannelRegion(channel(), position, count);
+        }
+
+        /** A region that does not close its channel when released: the {@link Opened} owns it. */
+        private static final class SharedChannelRegion extends DefaultFileRegion {
+            SharedChannelRegion(FileChannel channel, long position, long count) {
+                super(channel, position, count);
+            }
+
+            @Override
+            protected void deallocate() {
+                // the channel belongs to the Opened, which closes it
             }
         }
 

@@ -4,9 +4,9 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.DefaultFileRegion;
+import io.netty.channel.FileRegion;
 
 import java.io.IOException;
-import java.nio.channels.FileChannel;
 import java.util.List;
 
 /**
@@ -20,15 +20,15 @@ final class SendfileBodySender implements BodySender {
         ChannelFuture last = null;
         for (BodyPart part : parts) {
             if (part instanceof BodyPart.FileRange r) {
-                FileChannel channel;
+                FileRegion region;
                 try {
-                    channel = file.channel();
+                    region = file.region(r.offset(), r.length()); // leaves the file open: the response closes it
                 } catch (IOException e) {
                     ctx.flush();
                     ctx.close();
                     return ctx.newFailedFuture(e);
                 }
-                last = ctx.write(new SharedChannelRegion(channel, r.offset(), r.length()));
+                last = ctx.write(region);
             } else if (part instanceof BodyPart.Bytes b) {
                 last = ctx.write(Unpooled.wrappedBuffer(b.bytes()));
             }
@@ -42,24 +42,8 @@ final class SendfileBodySender implements BodySender {
         return last;
     }
 
-    /**
-     * A region over the response's open channel that leaves it open when released: {@code DefaultFileRegion} closes
-     * its channel on release, and a multipart response sends several regions of one channel. The response closes the
-     * channel once its last write completes. Still a {@code DefaultFileRegion}, so epoll uses {@code sendfile}.
-     */
     @Override
     public String describe() {
         return "sendfile";
-    }
-
-    private static final class SharedChannelRegion extends DefaultFileRegion {
-        SharedChannelRegion(FileChannel channel, long position, long count) {
-            super(channel, position, count);
-        }
-
-        @Override
-        protected void deallocate() {
-            // the channel belongs to the response, which closes it
-        }
     }
 }

@@ -2,8 +2,6 @@ package io.reactivemmap.netty.reactor;
 
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
-import io.netty.handler.codec.http2.Http2Stream;
-import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.channel.ServerChannel;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.ssl.SslHandler;
@@ -210,41 +208,9 @@ public final class FileRoute implements BiFunction<HttpServerRequest, HttpServer
                 request.requestHeaders().getAll(HttpHeaderNames.HOST), request.requestHeaders(), false,
                 request.remoteAddress(), stream ? "HTTP/2" : request.version().text(), start);
         // Opened when Reactor Netty subscribes and closed when the response ends (complete, error or cancel): mapped
-        // windows come from this checked descriptor, never from the path again. Sendfile goes by path (Reactor Netty's
-        // sendFile opens it itself).
-        return Mono.using(() -> exchange.answer(asked), answer -> logged(send(response, answer), answer, channel),
+        // windows and sendfile regions come from this checked descriptor, never from the path again.
+        return Mono.using(() -> exchange.answer(asked), answer -> answer.loggedWhenDone(send(response, answer), channel),
                 FileExchange.FileResponse::close);
-    }
-
-    /**
-     * {@code sent}, completing the answer's access-log record when it ends (once: the first signal wins). Reactor
-     * Netty sends a response without a file body (an error text, a {@code HEAD}, a {@code 304}) as one full message
-     * and may then cancel the handler before the send's own completion arrives: such a cancel on a connection that is
-     * still open is that response's end, not an abort. Conversely a send of windows completes without an error when
-     * the connection closed under it (Reactor Netty 1.3.7): a completion on a connection that is gone is an abort
-     * (the route's own completion comes before Reactor Netty ends the response, so a complete response still finds
-     * its connection open).
-     */
-    private static Mono<Void> logged(Mono<Void> sent, FileExchange.FileResponse answer, @Nullable Channel channel) {
-        boolean inMemory = answer.file() == null;
-        return sent
-                .doOnSuccess(ignored -> {
-                    if (channel != null && !channel.isActive()) {
-                        answer.complete(shrank(answer) ? AccessLogRecord.Outcome.FAILED : AccessLogRecord.Outcome.ABORTED,
-                                -1);
-                    } else {
-                        answer.complete(AccessLogRecord.Outcome.COMPLETE, answer.bodyLength());
-                    }
-                })
-                .doOnError(e -> answer.complete(shrank(answer) ? AccessLogRecord.Outcome.FAILED
-                        : AccessLogRecord.Outcome.ofFailure(e, !peerGone(channel)), -1))
-                .doOnCancel(() -> {
-                    if (inMemory && channel != null && channel.isActive()) {
-                        answer.complete(AccessLogRecord.Outcome.COMPLETE, answer.bodyLength());
-                    } else {
-                        answer.complete(AccessLogRecord.Outcome.ABORTED, -1);
-                    }
-                });
     }
 
     private Mono<Void> send(HttpServerResponse response, FileExchange.FileResponse answer) {
@@ -287,8 +253,32 @@ public final class FileRoute implements BiFunction<HttpServerRequest, HttpServer
                             return Flux.error(e);
                         }
                     }))
-                    : response.sendFile(file.path(), r.offset(), r.length());
+                    : sendFromDescriptor(response, file, r.offset(), r.length());
         };
+    }
+
+    /**
+     * A file range from the checked descriptor, never from the path again (Reactor Netty's {@code sendFile(Path)}
+     * would open it a second time): a {@code sendfile} region on a plain connection; on TLS with a native engine,
+     * which cannot take a region and must never read mapped memory, positional reads in copies of 64 KiB.
+     */
+    private static NettyOutbound sendFromDescriptor(HttpServerResponse response, RootDirectory.Opened file, long offset,
+                                                    long length) {
+        Channel[] holder = new Channel[1];
+        response.withConnection(c -> holder[0] = c.channel()); // runs at once, on this thread
+        if (holder[0] == null || TlsWindowGuard.tlsPipeline(holder[0]) == null) {
+            // What Reactor Netty's own sendFile does, with the checked file instead of a second open of its path: the
+            // region leaves the file open (nothing to clean up here), the response closes it when it ends.
+            return response.sendUsing(() -> file, (connection, opened) -> {
+                try {
+                    return opened.region(offset, length);
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }, opened -> {
+            });
+        }
+        return response.send(file.copies(offset, length, 64 * 1024).map(Unpooled::wrappedBuffer));
     }
 
     /** Whether this response's file ranges go out as mapped windows (else as {@code sendFile}). */
@@ -312,29 +302,11 @@ public final class FileRoute implements BiFunction<HttpServerRequest, HttpServer
         return mapped && TlsWindowGuard.guardForWindows(channel);
     }
 
-    /** Whether the answer's file is now shorter than planned (asked before the file is closed). */
-    private static boolean shrank(FileExchange.FileResponse answer) {
-        RootDirectory.Opened file = answer.file();
-        return file != null && file.shrank();
-    }
-
     /** The response's channel (an HTTP/2 stream's own), or null if it has none. */
     private static @Nullable Channel channel(HttpServerResponse response) {
         Channel[] holder = new Channel[1];
         response.withConnection(c -> holder[0] = c.channel()); // runs at once, on this thread
         return holder[0];
-    }
-
-    /**
-     * Whether the client is gone: the connection closed, or (HTTP/2) the stream closed under a send that had not ended
-     * it, as a client's {@code RST_STREAM} does. The stream channel itself stays active a moment longer, and the write
-     * fails with "Stream 1 in unexpected state CLOSED", which says nothing of who ended it.
-     */
-    private static boolean peerGone(@Nullable Channel channel) {
-        if (channel == null || !channel.isActive()) {
-            return true;
-        }
-        return channel instanceof Http2StreamChannel stream && stream.stream().state() == Http2Stream.State.CLOSED;
     }
 
     /** Whether the exchange is an HTTP/2 (or HTTP/3) stream: a child channel of its connection's channel. */

@@ -325,61 +325,28 @@ public final class MappedFileHandler implements HandlerFunction<ServerResponse> 
         }
         FileExchange.FileResponse answer = prepared.answer;
         Channel channel = channel(response);
-        RootDirectory.Opened opened = answer.file();
-        boolean inMemory = opened == null;
-        // Completed once, by the first of these signals (FileResponse.complete ignores the others). On Reactor Netty
-        // (1.3.7) a write of windows completes without an error when the connection closed under it, and a response
-        // without a file body may be cancelled once written in one piece: the connection's state tells them apart
-        // (see FileRoute, which meets the same).
-        return writeClaimed(prepared, response)
-                .doOnSuccess(ignored -> {
-                    if (channel != null && !channel.isActive()) {
-                        answer.complete(opened != null && opened.shrank() ? AccessLogRecord.Outcome.FAILED
-                                : AccessLogRecord.Outcome.ABORTED, -1);
-                    } else {
-                        answer.complete(AccessLogRecord.Outcome.COMPLETE, answer.bodyLength());
-                    }
-                })
-                .doOnError(e -> answer.complete(opened != null && opened.shrank() ? AccessLogRecord.Outcome.FAILED
-                        : AccessLogRecord.Outcome.ofFailure(e, channel != null ? channel.isActive() : !closedConnection(e)),
-                        -1))
-                .doOnCancel(() -> {
-                    if (inMemory && channel != null && channel.isActive()) {
-                        answer.complete(AccessLogRecord.Outcome.COMPLETE, answer.bodyLength());
-                    } else {
-                        answer.complete(AccessLogRecord.Outcome.ABORTED, -1);
-                    }
-                });
+        return answer.loggedWhenDone(writeClaimed(prepared, response), channel);
     }
 
     /** The Reactor Netty channel under {@code response}, or null on another server (or a mock). */
     private static @Nullable Channel channel(ServerHttpResponse response) {
-        if (!REACTOR_NETTY) {
-            return null;
-        }
-        Object nativeResponse;
-        try {
-            nativeResponse = org.springframework.http.server.reactive.ServerHttpResponseDecorator.getNativeResponse(response);
-        } catch (IllegalArgumentException | IllegalStateException noNativeResponse) {
-            return null;
-        }
-        if (!(nativeResponse instanceof reactor.netty.http.server.HttpServerResponse r)) {
-            return null;
-        }
         Channel[] holder = new Channel[1];
-        r.withConnection(c -> holder[0] = c.channel()); // runs at once, here
+        if (reactorNettyResponse(response) instanceof reactor.netty.http.server.HttpServerResponse r) {
+            r.withConnection(c -> holder[0] = c.channel()); // runs at once, here
+        }
         return holder[0];
     }
 
-    /** Whether {@code e} says the connection was closed under the write (on a server whose channel is not known). */
-    private static boolean closedConnection(Throwable e) {
-        for (Throwable t = e; t != null && t.getCause() != t; t = t.getCause()) {
-            if (t instanceof java.nio.channels.ClosedChannelException
-                    || t.getClass().getName().equals("reactor.netty.channel.AbortedException")) {
-                return true;
-            }
+    /** Reactor Netty's own response under {@code response}, or null on another server (or a mock). */
+    private static @Nullable Object reactorNettyResponse(ServerHttpResponse response) {
+        if (!REACTOR_NETTY) {
+            return null;
         }
-        return false;
+        try {
+            return org.springframework.http.server.reactive.ServerHttpResponseDecorator.getNativeResponse(response);
+        } catch (IllegalArgumentException | IllegalStateException noNativeResponse) {
+            return null;
+        }
     }
 
     private Mono<Void> writeClaimed(Prepared prepared, ServerHttpResponse response) {
@@ -397,7 +364,7 @@ public final class MappedFileHandler implements HandlerFunction<ServerResponse> 
             return Mono.error(e);
         }
         boolean copy = !guardTls(response);
-        Flux<DataBuffer> body = copy ? copiedBody(prepared.body(), channel, file.path(), response.bufferFactory())
+        Flux<DataBuffer> body = copy ? copiedBody(prepared.body(), file, response.bufferFactory())
                 : body(prepared.body(), new Source(channel, file.path()), response.bufferFactory());
         return response.writeWith(body.doFinally(signal -> prepared.close()));
     }
@@ -413,21 +380,8 @@ public final class MappedFileHandler implements HandlerFunction<ServerResponse> 
      * other server or plain HTTP: {@code true}.
      */
     private static boolean guardTls(ServerHttpResponse response) {
-        if (!REACTOR_NETTY) {
-            return true;
-        }
-        Object nativeResponse;
-        try {
-            nativeResponse = org.springframework.http.server.reactive.ServerHttpResponseDecorator.getNativeResponse(response);
-        } catch (IllegalArgumentException | IllegalStateException noNativeResponse) {
-            return true; // a mock or non-Netty server: no TLS engine of ours to guard
-        }
-        if (!(nativeResponse instanceof reactor.netty.http.server.HttpServerResponse r)) {
-            return true;
-        }
-        boolean[] mappable = {true};
-        r.withConnection(c -> mappable[0] = TlsWindowGuard.guardForWindows(c.channel())); // runs at once, here
-        return mappable[0];
+        Channel channel = channel(response);
+        return channel == null || TlsWindowGuard.guardForWindows(channel); // none: a mock or another server, no engine of ours
     }
 
     private static final boolean REACTOR_NETTY = isPresent("reactor.netty.http.server.HttpServerResponse");
@@ -445,40 +399,13 @@ public final class MappedFileHandler implements HandlerFunction<ServerResponse> 
      * The body read with copies (positional reads of the checked descriptor), for a TLS engine that must not be given
      * mapped memory.
      */
-    private static Flux<DataBuffer> copiedBody(List<BodyPart> parts, FileChannel channel, Path path,
-                                               DataBufferFactory factory) {
+    private static Flux<DataBuffer> copiedBody(List<BodyPart> parts, RootDirectory.Opened file, DataBufferFactory factory) {
         return Flux.fromIterable(parts)
                 .concatMap(part -> switch (part) {
                     case BodyPart.Bytes b -> Mono.fromSupplier(() -> factory.wrap(b.bytes()));
-                    case BodyPart.FileRange r -> copies(channel, path, r.offset(), r.length(), factory);
+                    case BodyPart.FileRange r -> file.copies(r.offset(), r.length(), 64 * 1024).map(factory::wrap);
                 }, 0)
                 .doOnDiscard(DataBuffer.class, org.springframework.core.io.buffer.DataBufferUtils::release);
-    }
-
-    /** Bytes {@code [offset, offset + length)} of {@code channel} in copies of at most 64 KiB. */
-    private static Flux<DataBuffer> copies(FileChannel channel, Path path, long offset, long length, DataBufferFactory factory) {
-        long end = offset + length;
-        return Flux.generate(() -> offset, (Long position, reactor.core.publisher.SynchronousSink<DataBuffer> sink) -> {
-            if (position >= end) {
-                sink.complete();
-                return position;
-            }
-            java.nio.ByteBuffer buffer = java.nio.ByteBuffer.allocate((int) Math.min(64 * 1024, end - position));
-            try {
-                int n = channel.read(buffer, position);
-                if (n < 0) {
-                    sink.error(new java.io.EOFException(path + " ended at " + position + ", before the planned "
-                            + end + " bytes: it was truncated while being sent"));
-                    return position;
-                }
-                buffer.flip();
-                sink.next(factory.wrap(buffer));
-                return position + n;
-            } catch (IOException e) {
-                sink.error(e);
-                return position;
-            }
-        });
     }
 
     /**

@@ -597,6 +597,38 @@ public abstract class FileExchangeContract {
                 AccessLogRecord.Outcome.ABORTED);
     }
 
+    /**
+     * The path is replaced by another file (as a deploy that renames files in does) while a multipart body is under
+     * way: every part, also one that starts after the replacement, comes from the file that was checked, never from
+     * opening the path again.
+     */
+    @Test
+    void aFileReplacedMidBodyIsStillTheFileThatWasCheckedForEveryPart() throws Exception {
+        Path big = TestFiles.pattern(root, "big.bin", BIG);
+        long secondFrom = 16L << 20;
+        try (Session s = front.session()) {
+            Download d = download(s, "/big.bin", "Range: bytes=0-" + ((8 << 20) - 1) + "," + secondFrom + "-"
+                    + (secondFrom + 99));
+            assertEquals(206, d.head().status());
+            int length = Integer.parseInt(d.head().header("content-length"));
+            byte[] first = d.read(1 << 20);
+            byte[] other = new byte[BIG];
+            java.util.Arrays.fill(other, (byte) 0x55);
+            Path replacement = Files.write(dir.resolve("replacement.bin"), other);
+            Files.move(replacement, big, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            byte[] rest = d.read(length - first.length);
+            byte[] body = new byte[length];
+            System.arraycopy(first, 0, body, 0, first.length);
+            System.arraycopy(rest, 0, body, first.length, rest.length);
+            List<Multipart.Part> parts = Multipart.parse(body, Multipart.boundary(d.head().header("content-type")));
+            assertEquals(2, parts.size());
+            assertArrayEquals(expected(0, 8 << 20), parts.get(0).bytes(), "the first part");
+            assertArrayEquals(expected(secondFrom, 100), parts.get(1).bytes(),
+                    "the second part, begun after the path named another file");
+        }
+    }
+
     @Test
     void curlFetchesARangeAndTheWholeFile() throws Exception {
         assumeTrue(port() > 0, "no socket to point curl at");
