@@ -32,14 +32,41 @@ public interface AccessLog {
         }
 
         @Override
+        public boolean isEnabled() {
+            return logger.isLoggable(Level.INFO);
+        }
+
+        @Override
         public String toString() {
             return "AccessLog.SYSTEM_LOGGER";
         }
     };
 
     /** Logs nothing. */
-    AccessLog NONE = record -> { };
+    AccessLog NONE = new AccessLog() {
+        @Override
+        public void log(AccessLogRecord record) {
+        }
+
+        @Override
+        public boolean isEnabled() {
+            return false;
+        }
+
+        @Override
+        public String toString() {
+            return "AccessLog.NONE";
+        }
+    };
 
     /** Takes the record of one answered request. */
     void log(AccessLogRecord record);
+
+    /**
+     * Whether records are wanted now: when false, a response's end builds no record (it is the per-request cost of a
+     * log that is off, as in a benchmark). {@link #SYSTEM_LOGGER} asks its logger for {@code INFO}; true by default.
+     */
+    default boolean isEnabled() {
+        return true;
+    }
 }

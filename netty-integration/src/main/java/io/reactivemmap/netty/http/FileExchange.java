@@ -383,13 +383,14 @@ public final class FileExchange {
          *
          * @param outcome how the response ended
          * @param sentBytes the body bytes known to be sent, or -1 if not known (a body cut short)
-         * @return whether this call logged the record (false if the response was completed already, or has no request)
+         * @return whether this call logged the record (false if the response was completed already, has no request, or
+         *         its log is {@linkplain AccessLog#isEnabled() off})
          */
         public boolean complete(AccessLogRecord.Outcome outcome, long sentBytes) {
             Objects.requireNonNull(outcome, "outcome");
             Request r = request;
             AccessLog log = accessLog;
-            if (r == null || log == null || !completed.compareAndSet(false, true)) {
+            if (r == null || log == null || !completed.compareAndSet(false, true) || !log.isEnabled()) {
                 return false;
             }
             String target = loggedTarget != null ? loggedTarget : r.target();
