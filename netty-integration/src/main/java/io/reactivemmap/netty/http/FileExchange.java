@@ -62,12 +62,15 @@ public final class FileExchange {
     private final RangeLimits rangeLimits;
     private final List<String> prefix;
     private final AccessLog accessLog;
+    private final CacheRules cacheRules;
 
-    private FileExchange(RootDirectory root, RangeLimits rangeLimits, List<String> prefix, AccessLog accessLog) {
+    private FileExchange(RootDirectory root, RangeLimits rangeLimits, List<String> prefix, AccessLog accessLog,
+                         CacheRules cacheRules) {
         this.root = root;
         this.rangeLimits = rangeLimits;
         this.prefix = prefix;
         this.accessLog = accessLog;
+        this.cacheRules = cacheRules;
     }
 
     /**
@@ -90,13 +93,29 @@ public final class FileExchange {
      * request to {@code accessLog} ({@link AccessLog#NONE} for no access log).
      */
     public static FileExchange of(RootDirectory root, RangeLimits rangeLimits, List<String> prefix, AccessLog accessLog) {
+        return of(root, rangeLimits, prefix, accessLog, CacheRules.NONE);
+    }
+
+    /**
+     * Serves {@code root} under {@code prefix} (empty for none), logs to {@code accessLog}, and gives every
+     * {@code 200}, {@code 206} and {@code 304} of a file the {@code Cache-Control} (and {@code Expires}) that
+     * {@code cacheRules} choose for the file's path relative to the root ({@link CacheRules#NONE} for none).
+     */
+    public static FileExchange of(RootDirectory root, RangeLimits rangeLimits, List<String> prefix, AccessLog accessLog,
+                                  CacheRules cacheRules) {
         return new FileExchange(Objects.requireNonNull(root, "root"), Objects.requireNonNull(rangeLimits, "rangeLimits"),
-                List.copyOf(prefix), Objects.requireNonNull(accessLog, "accessLog"));
+                List.copyOf(prefix), Objects.requireNonNull(accessLog, "accessLog"),
+                Objects.requireNonNull(cacheRules, "cacheRules"));
     }
 
     /** The directory served. */
     public RootDirectory root() {
         return root;
+    }
+
+    /** The {@code Cache-Control} rules of this exchange's file responses. */
+    public CacheRules cacheRules() {
+        return cacheRules;
     }
 
     /** Where this exchange's access-log records go. */
@@ -230,7 +249,13 @@ public final class FileExchange {
         }
         ResponsePlan plan;
         try {
-            plan = ResponsePlan.plan(method, request.headers(), file.representation(), rangeLimits, Instant.now());
+            Instant now = Instant.now();
+            plan = ResponsePlan.plan(method, request.headers(), file.representation(), rangeLimits, now);
+            int status = plan.status().code();
+            if (cacheRules != CacheRules.NONE && (status == 200 || status == 206 || status == 304)) {
+                // A 304 carries what its 200 would (RFC 9110 §15.4.5); errors, 412 and 416 carry nothing.
+                cacheRules.apply(plan.headers(), relativePath(file, below), now);
+            }
         } catch (RuntimeException e) {
             FileResponse.closeQuietly(file);
             LOG.log(Level.WARNING, () -> "could not plan the response to " + method + " "
@@ -242,6 +267,26 @@ public final class FileExchange {
             return new FileResponse(plan.status(), plan.headers(), List.of(), null, false);
         }
         return new FileResponse(plan.status(), plan.headers(), plan.body(), file, false);
+    }
+
+    /**
+     * The path {@link CacheRules} match: the opened file's real path relative to the root ({@code docs/index.html} for
+     * the index of {@code /docs/}), with {@code /} separators; for a file reached by a link out of the root, the
+     * request's path below the prefix.
+     */
+    private String relativePath(RootDirectory.Opened file, RequestPath below) {
+        java.nio.file.Path real = file.path();
+        if (real.startsWith(root.path())) {
+            StringBuilder b = new StringBuilder();
+            for (java.nio.file.Path name : root.path().relativize(real)) {
+                if (!b.isEmpty()) {
+                    b.append('/');
+                }
+                b.append(name);
+            }
+            return b.toString();
+        }
+        return String.join("/", below.segments());
     }
 
     /** The request path below the prefix, or {@code null} when the request is not under the prefix. */

@@ -203,7 +203,9 @@ final class FileRequestHandler extends ChannelInboundHandlerAdapter {
     }
 
     private static void decorate(HttpResponse response, HttpRequest request, boolean keepAlive) {
-        response.headers().set(HttpHeaderNames.DATE, HttpDates.now());
+        if (!response.headers().contains(HttpHeaderNames.DATE)) { // the exchange dates a response with Expires
+            response.headers().set(HttpHeaderNames.DATE, HttpDates.now());
+        }
         response.headers().set(HttpHeaderNames.SERVER, "reactive-mmap");
         if (!keepAlive) {
             response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);

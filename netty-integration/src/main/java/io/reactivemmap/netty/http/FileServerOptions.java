@@ -55,6 +55,7 @@ public final class FileServerOptions {
     private final int maxWindowsPerConnection;
     private final Duration budgetWaitTimeout;
     private final MappingBudget mappingBudget;
+    private final CacheRules cacheRules;
 
     /** Validates {@code b} (see {@link Builder#build()}) and copies it. */
     private FileServerOptions(Builder b) {
@@ -105,6 +106,7 @@ public final class FileServerOptions {
             throw new IllegalArgumentException("budgetWaitTimeout must be positive (got " + b.budgetWaitTimeout + ")");
         }
         Objects.requireNonNull(b.mappingBudget, "mappingBudget");
+        Objects.requireNonNull(b.cacheRules, "cacheRules");
         if (b.tls != null && b.bodyMode == BodyMode.SENDFILE) {
             throw new IllegalArgumentException("bodyMode SENDFILE cannot be used with TLS (the TLS engine needs the bytes "
                     + "as buffers); use AUTO or MAPPED");
@@ -133,6 +135,7 @@ public final class FileServerOptions {
         this.maxWindowsPerConnection = b.maxWindowsPerConnection;
         this.budgetWaitTimeout = b.budgetWaitTimeout;
         this.mappingBudget = b.mappingBudget;
+        this.cacheRules = b.cacheRules;
     }
 
     /**
@@ -140,7 +143,7 @@ public final class FileServerOptions {
      * windows, 8 MiB in flight per body, 10,000 connections, 60 s idle timeout, at least 1 KiB/s over every 30 s while
      * sending, 10 s to send a request head, HTTP/2 on with 100 streams per connection, at most 32 MiB in 16 windows
      * mapped per connection, 5 s to wait for the global mapping budget; no symbolic links out of the root, no hidden
-     * files, no {@code /_stats}, one event-loop thread per processor, epoll when available.
+     * files, no {@code /_stats}, no {@code Cache-Control}, one event-loop thread per processor, epoll when available.
      */
     public static Builder builder(Path root) {
         return new Builder(root);
@@ -219,6 +222,11 @@ public final class FileServerOptions {
     /** Whether symbolic links may lead outside the root; see {@link Builder#followSymlinksOutside(boolean)}. */
     public boolean followSymlinksOutside() {
         return followSymlinksOutside;
+    }
+
+    /** The {@code Cache-Control} and {@code Expires} of file responses; see {@link Builder#cacheRules(CacheRules)}. */
+    public CacheRules cacheRules() {
+        return cacheRules;
     }
 
     /** Whether names starting with a dot are served; see {@link Builder#serveHidden(boolean)}. */
@@ -333,6 +341,11 @@ public final class FileServerOptions {
         return toBuilder().followSymlinksOutside(on).build();
     }
 
+    /** These options with {@link Builder#cacheRules(CacheRules)}. */
+    public FileServerOptions withCacheRules(CacheRules cacheRules) {
+        return toBuilder().cacheRules(cacheRules).build();
+    }
+
     /** These options with {@link Builder#serveHidden(boolean)}. */
     public FileServerOptions withServeHidden(boolean on) {
         return toBuilder().serveHidden(on).build();
@@ -408,7 +421,8 @@ public final class FileServerOptions {
                 && maxConcurrentStreams == that.maxConcurrentStreams
                 && maxBytesInFlightPerConnection == that.maxBytesInFlightPerConnection
                 && maxWindowsPerConnection == that.maxWindowsPerConnection
-                && budgetWaitTimeout.equals(that.budgetWaitTimeout) && mappingBudget.equals(that.mappingBudget);
+                && budgetWaitTimeout.equals(that.budgetWaitTimeout) && mappingBudget.equals(that.mappingBudget)
+                && cacheRules.equals(that.cacheRules);
     }
 
     @Override
@@ -416,7 +430,7 @@ public final class FileServerOptions {
         return Objects.hash(root, host, port, tls, windowSize, maxBytesInFlight, bodyMode, maxConnections, idleTimeout,
                 minRate, minRatePeriod, rangeLimits, followSymlinksOutside, serveHidden, statsEndpoint, ioThreads,
                 preferNativeTransport, requestHeadTimeout, http2, maxConcurrentStreams, maxBytesInFlightPerConnection,
-                maxWindowsPerConnection, budgetWaitTimeout, mappingBudget);
+                maxWindowsPerConnection, budgetWaitTimeout, mappingBudget, cacheRules);
     }
 
     /** Every option; of TLS only whether it is on (no file names, nothing of the key). */
@@ -432,7 +446,7 @@ public final class FileServerOptions {
                 + ", http2=" + http2 + ", maxConcurrentStreams=" + maxConcurrentStreams
                 + ", maxBytesInFlightPerConnection=" + maxBytesInFlightPerConnection
                 + ", maxWindowsPerConnection=" + maxWindowsPerConnection + ", budgetWaitTimeout=" + budgetWaitTimeout
-                + ", mappingBudget=" + mappingBudget + "]";
+                + ", mappingBudget=" + mappingBudget + ", cacheRules=" + cacheRules + "]";
     }
 
     /**
@@ -465,6 +479,7 @@ public final class FileServerOptions {
         private int maxWindowsPerConnection = DEFAULT_MAX_WINDOWS_PER_CONNECTION;
         private Duration budgetWaitTimeout = DEFAULT_BUDGET_WAIT_TIMEOUT;
         private MappingBudget mappingBudget = MappingBudget.global();
+        private CacheRules cacheRules = CacheRules.NONE;
 
         private Builder(Path root) {
             this.root = root;
@@ -495,6 +510,7 @@ public final class FileServerOptions {
             maxWindowsPerConnection = o.maxWindowsPerConnection;
             budgetWaitTimeout = o.budgetWaitTimeout;
             mappingBudget = o.mappingBudget;
+            cacheRules = o.cacheRules;
         }
 
         /** The directory served. */
@@ -585,6 +601,15 @@ public final class FileServerOptions {
         /** Whether symbolic links may lead outside the root (no by default). */
         public Builder followSymlinksOutside(boolean followSymlinksOutside) {
             this.followSymlinksOutside = followSymlinksOutside;
+            return this;
+        }
+
+        /**
+         * The {@code Cache-Control} (and {@code Expires}) of file responses, chosen per file by its path relative to
+         * the root; {@link CacheRules#NONE} (the default) sends neither.
+         */
+        public Builder cacheRules(CacheRules cacheRules) {
+            this.cacheRules = cacheRules;
             return this;
         }
 

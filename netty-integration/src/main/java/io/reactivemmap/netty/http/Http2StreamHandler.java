@@ -209,7 +209,9 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter {
     private static Http2Headers responseHeaders(HttpResponseStatus status, HttpHeaders headers) {
         Http2Headers h = new DefaultHttp2Headers().status(status.codeAsText());
         HttpConversionUtil.toHttp2Headers(headers, h); // lower-case names, no connection-specific fields
-        h.set(HttpHeaderNames.DATE, HttpDates.now());
+        if (!h.contains(HttpHeaderNames.DATE)) { // the exchange dates a response with Expires
+            h.set(HttpHeaderNames.DATE, HttpDates.now());
+        }
         h.set(HttpHeaderNames.SERVER, "reactive-mmap");
         return h;
     }

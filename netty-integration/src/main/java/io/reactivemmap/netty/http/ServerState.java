@@ -41,7 +41,8 @@ final class ServerState {
         this.options = options;
         this.root = root;
         this.bodies = bodies;
-        this.exchange = FileExchange.of(root, options.rangeLimits(), java.util.List.of(), accessLog);
+        this.exchange = FileExchange.of(root, options.rangeLimits(), java.util.List.of(), accessLog,
+                options.cacheRules());
     }
 
     /**

@@ -117,7 +117,7 @@ public final class FileRoute implements BiFunction<HttpServerRequest, HttpServer
     private FileRoute(FileRouteOptions options, RootDirectory root, AccessLog accessLog) {
         this.options = options;
         this.exchange = FileExchange.of(root, options.rangeLimits(), FileRouteOptions.prefixSegments(options.prefix()),
-                accessLog);
+                accessLog, options.cacheRules());
         this.mapOptions = options.mapOptions();
     }
 
@@ -219,7 +219,9 @@ public final class FileRoute implements BiFunction<HttpServerRequest, HttpServer
         }
         response.status(answer.status());
         response.responseHeaders().setAll(answer.headers());
-        response.header(HttpHeaderNames.DATE, HttpDates.now());
+        if (!answer.headers().contains(HttpHeaderNames.DATE)) { // the exchange dates a response with Expires
+            response.header(HttpHeaderNames.DATE, HttpDates.now());
+        }
         RootDirectory.Opened opened = answer.file();
         if (answer.body().isEmpty()) {
             return response.send().then();

@@ -2,6 +2,7 @@ package io.reactivemmap.netty.reactor;
 
 import io.reactivemmap.MapOptions;
 import io.reactivemmap.netty.http.BodyMode;
+import io.reactivemmap.netty.http.CacheRules;
 import io.reactivemmap.netty.http.RangeLimits;
 import io.reactivemmap.netty.http.RequestPath;
 
@@ -26,10 +27,15 @@ import java.util.Objects;
  * @param rangeLimits limits against range abuse
  * @param followSymlinksOutside whether symbolic links may lead outside the root
  * @param serveHidden whether names starting with a dot are served
+ * @param cacheRules the {@code Cache-Control} (and {@code Expires}) of file responses; {@link CacheRules#NONE} (the
+ *                   default) for none
  */
 public record FileRouteOptions(Path root, String prefix, int windowSize, long maxBytesInFlight, BodyMode bodyMode,
-                               RangeLimits rangeLimits, boolean followSymlinksOutside, boolean serveHidden) {
+                               RangeLimits rangeLimits, boolean followSymlinksOutside, boolean serveHidden,
+                               CacheRules cacheRules) {
+    /** Checks every component. */
     public FileRouteOptions {
+        Objects.requireNonNull(cacheRules, "cacheRules");
         Objects.requireNonNull(root, "root");
         Objects.requireNonNull(prefix, "prefix");
         Objects.requireNonNull(bodyMode, "bodyMode");
@@ -50,36 +56,50 @@ public record FileRouteOptions(Path root, String prefix, int windowSize, long ma
      * {@link io.reactivemmap.netty.http.FileServer}.
      */
     public static FileRouteOptions defaults(Path root) {
-        return new FileRouteOptions(root, "", 4 << 20, 8L << 20, BodyMode.AUTO, RangeLimits.DEFAULT, false, false);
+        return new FileRouteOptions(root, "", 4 << 20, 8L << 20, BodyMode.AUTO, RangeLimits.DEFAULT, false, false,
+                CacheRules.NONE);
+    }
+
+    /** These options without {@code Cache-Control} rules ({@link CacheRules#NONE}), as before there were any. */
+    public FileRouteOptions(Path root, String prefix, int windowSize, long maxBytesInFlight, BodyMode bodyMode,
+                            RangeLimits rangeLimits, boolean followSymlinksOutside, boolean serveHidden) {
+        this(root, prefix, windowSize, maxBytesInFlight, bodyMode, rangeLimits, followSymlinksOutside, serveHidden,
+                CacheRules.NONE);
+    }
+
+    /** These options with {@code cacheRules} for the {@code Cache-Control} and {@code Expires} of file responses. */
+    public FileRouteOptions withCacheRules(CacheRules cacheRules) {
+        return new FileRouteOptions(root, prefix, windowSize, maxBytesInFlight, bodyMode, rangeLimits,
+                followSymlinksOutside, serveHidden, cacheRules);
     }
 
     /** @param prefix {@code ""} or a path starting with {@code /}, such as {@code "/files"} (a trailing {@code /} is ignored) */
     public FileRouteOptions withPrefix(String prefix) {
-        return new FileRouteOptions(root, prefix, windowSize, maxBytesInFlight, bodyMode, rangeLimits, followSymlinksOutside, serveHidden);
+        return new FileRouteOptions(root, prefix, windowSize, maxBytesInFlight, bodyMode, rangeLimits, followSymlinksOutside, serveHidden, cacheRules);
     }
 
     public FileRouteOptions withWindowSize(int windowSize) {
-        return new FileRouteOptions(root, prefix, windowSize, maxBytesInFlight, bodyMode, rangeLimits, followSymlinksOutside, serveHidden);
+        return new FileRouteOptions(root, prefix, windowSize, maxBytesInFlight, bodyMode, rangeLimits, followSymlinksOutside, serveHidden, cacheRules);
     }
 
     public FileRouteOptions withMaxBytesInFlight(long maxBytesInFlight) {
-        return new FileRouteOptions(root, prefix, windowSize, maxBytesInFlight, bodyMode, rangeLimits, followSymlinksOutside, serveHidden);
+        return new FileRouteOptions(root, prefix, windowSize, maxBytesInFlight, bodyMode, rangeLimits, followSymlinksOutside, serveHidden, cacheRules);
     }
 
     public FileRouteOptions withBodyMode(BodyMode bodyMode) {
-        return new FileRouteOptions(root, prefix, windowSize, maxBytesInFlight, bodyMode, rangeLimits, followSymlinksOutside, serveHidden);
+        return new FileRouteOptions(root, prefix, windowSize, maxBytesInFlight, bodyMode, rangeLimits, followSymlinksOutside, serveHidden, cacheRules);
     }
 
     public FileRouteOptions withRangeLimits(RangeLimits rangeLimits) {
-        return new FileRouteOptions(root, prefix, windowSize, maxBytesInFlight, bodyMode, rangeLimits, followSymlinksOutside, serveHidden);
+        return new FileRouteOptions(root, prefix, windowSize, maxBytesInFlight, bodyMode, rangeLimits, followSymlinksOutside, serveHidden, cacheRules);
     }
 
     public FileRouteOptions withFollowSymlinksOutside(boolean on) {
-        return new FileRouteOptions(root, prefix, windowSize, maxBytesInFlight, bodyMode, rangeLimits, on, serveHidden);
+        return new FileRouteOptions(root, prefix, windowSize, maxBytesInFlight, bodyMode, rangeLimits, on, serveHidden, cacheRules);
     }
 
     public FileRouteOptions withServeHidden(boolean on) {
-        return new FileRouteOptions(root, prefix, windowSize, maxBytesInFlight, bodyMode, rangeLimits, followSymlinksOutside, on);
+        return new FileRouteOptions(root, prefix, windowSize, maxBytesInFlight, bodyMode, rangeLimits, followSymlinksOutside, on, cacheRules);
     }
 
     /** The map options of a response body: a window of {@code windowSize}, {@code maxBytesInFlight} live at most. */

@@ -6,6 +6,7 @@ import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.reactivemmap.MapOptions;
 import io.reactivemmap.netty.http.AccessLog;
 import io.reactivemmap.netty.http.AccessLogRecord;
+import io.reactivemmap.netty.http.CacheRules;
 import io.reactivemmap.netty.http.BodyPart;
 import io.reactivemmap.netty.http.FileExchange;
 import io.reactivemmap.MappedFile;
@@ -105,8 +106,9 @@ public final class MappedFileHandler implements HandlerFunction<ServerResponse> 
     private final FileExchange exchange;
     private final MapOptions mapOptions;
 
-    private MappedFileHandler(RootDirectory root, MapOptions mapOptions, RangeLimits rangeLimits, AccessLog accessLog) {
-        this.exchange = FileExchange.of(root, rangeLimits, List.of(), accessLog);
+    private MappedFileHandler(RootDirectory root, MapOptions mapOptions, RangeLimits rangeLimits, AccessLog accessLog,
+                              CacheRules cacheRules) {
+        this.exchange = FileExchange.of(root, rangeLimits, List.of(), accessLog, cacheRules);
         this.mapOptions = mapOptions;
     }
 
@@ -131,8 +133,19 @@ public final class MappedFileHandler implements HandlerFunction<ServerResponse> 
      */
     public static MappedFileHandler of(RootDirectory root, MapOptions mapOptions, RangeLimits rangeLimits,
                                        AccessLog accessLog) {
+        return of(root, mapOptions, rangeLimits, accessLog, CacheRules.NONE);
+    }
+
+    /**
+     * Serves {@code root} with these options, gives each written response's record to {@code accessLog}
+     * ({@link AccessLog#NONE} for none), and gives file responses the {@code Cache-Control} (and {@code Expires}) that
+     * {@code cacheRules} choose ({@link CacheRules#NONE} for none).
+     */
+    public static MappedFileHandler of(RootDirectory root, MapOptions mapOptions, RangeLimits rangeLimits,
+                                       AccessLog accessLog, CacheRules cacheRules) {
         return new MappedFileHandler(Objects.requireNonNull(root, "root"), Objects.requireNonNull(mapOptions, "mapOptions"),
-                Objects.requireNonNull(rangeLimits, "rangeLimits"), Objects.requireNonNull(accessLog, "accessLog"));
+                Objects.requireNonNull(rangeLimits, "rangeLimits"), Objects.requireNonNull(accessLog, "accessLog"),
+                Objects.requireNonNull(cacheRules, "cacheRules"));
     }
 
     /** The directory served. */
@@ -308,7 +321,9 @@ public final class MappedFileHandler implements HandlerFunction<ServerResponse> 
         for (Map.Entry<String, String> h : answer.headers()) {
             headers.add(h.getKey(), h.getValue());
         }
-        headers.set(HttpHeaders.DATE, HttpDates.now());
+        if (!headers.containsHeader(HttpHeaders.DATE)) { // the exchange dates a response with Expires
+            headers.set(HttpHeaders.DATE, HttpDates.now());
+        }
         if (answer.closeConnection()) {
             headers.set(HttpHeaders.CONNECTION, "close");
         }

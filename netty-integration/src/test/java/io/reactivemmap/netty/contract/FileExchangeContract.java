@@ -6,6 +6,7 @@ import io.reactivemmap.netty.NoLeakedWindows;
 import io.reactivemmap.netty.TestFiles;
 import io.reactivemmap.netty.http.AccessLog;
 import io.reactivemmap.netty.http.AccessLogRecord;
+import io.reactivemmap.netty.http.CacheRules;
 import io.reactivemmap.netty.http.HttpDates;
 import io.reactivemmap.netty.http.HttpTestSupport;
 import io.reactivemmap.netty.spring.Multipart;
@@ -87,8 +88,11 @@ public abstract class FileExchangeContract {
         void close() throws Exception;
     }
 
-    /** What the test may ask of a front end beyond the defaults, and where its access log goes. */
-    public record Config(boolean serveHidden, AccessLog accessLog) {
+    /**
+     * What the test may ask of a front end beyond the defaults, and where its access log goes; {@code cacheRules} are
+     * the front end's {@code Cache-Control} rules ({@link CacheRules#NONE} but in the caching test).
+     */
+    public record Config(boolean serveHidden, AccessLog accessLog, CacheRules cacheRules) {
     }
 
     /** A response as the client saw it. {@code reset}: the stream or connection ended it before a whole response. */
@@ -195,7 +199,7 @@ public abstract class FileExchangeContract {
         Files.setLastModifiedTime(data, FileTime.from(MODIFIED));
         Files.write(root.resolve("empty.bin"), new byte[0]);
         log = new CapturingAccessLog();
-        front = start(root, new Config(false, log));
+        front = start(root, new Config(false, log, CacheRules.NONE));
     }
 
     @AfterEach
@@ -480,7 +484,7 @@ public abstract class FileExchangeContract {
         assertEquals("a", in.text());
         assertEquals(404, get("/.env").status());
         assertEquals(404, get("/visible-link-to-hidden").status(), "a visible name for a hidden file");
-        try (Front open = start(root, new Config(true, AccessLog.NONE))) {
+        try (Front open = start(root, new Config(true, AccessLog.NONE, CacheRules.NONE))) {
             Reply hidden;
             try (Session s = open.session()) {
                 hidden = s.exchange("GET", t("/.env"), new byte[0]);
@@ -488,6 +492,73 @@ public abstract class FileExchangeContract {
             assertEquals(200, hidden.status());
             assertEquals("SECRET=1", hidden.text());
         }
+    }
+
+    // ---- caching ----
+
+    @Test
+    void cacheRulesGiveFileResponsesTheirCacheControlAndExpiresButNotErrors() throws Exception {
+        Files.createDirectories(root.resolve("assets/img"));
+        Files.writeString(root.resolve("assets/app.css"), "body { color: red }");
+        Files.writeString(root.resolve("assets/img/logo.svg"), "<svg/>");
+        String immutable = "public, max-age=31536000, immutable";
+        CacheRules rules = CacheRules.builder()
+                .defaultCacheControl("no-cache")
+                .rule("docs/index.html", "max-age=60")
+                .rule("assets/**", immutable)
+                .expires(true)
+                .build();
+
+        Reply plain = get("/assets/app.css");
+        assertEquals(200, plain.status());
+        assertNull(plain.header("cache-control"), "no rules, no header");
+        assertNull(plain.header("expires"));
+
+        try (Front cached = start(root, new Config(false, AccessLog.NONE, rules)); Session s = cached.session()) {
+            Reply whole = s.exchange("GET", t("/assets/app.css"), new byte[0]);
+            assertEquals(200, whole.status());
+            assertEquals("body { color: red }", whole.text());
+            assertCached(whole, immutable, 31_536_000L);
+
+            Reply part = s.exchange("GET", t("/assets/img/logo.svg"), new byte[0], "Range: bytes=0-1");
+            assertEquals(206, part.status());
+            assertEquals("<s", part.text());
+            assertCached(part, immutable, 31_536_000L);
+
+            Reply notModified = s.exchange("GET", t("/assets/app.css"), new byte[0],
+                    "If-None-Match: " + whole.header("etag"));
+            assertEquals(304, notModified.status());
+            assertCached(notModified, immutable, 31_536_000L);
+
+            Reply head = s.exchange("HEAD", t("/assets/app.css"), new byte[0]);
+            assertEquals(200, head.status());
+            assertCached(head, immutable, 31_536_000L);
+
+            Reply index = s.exchange("GET", t("/docs/"), new byte[0]);
+            assertEquals(200, index.status());
+            assertEquals("<p>docs</p>", index.text());
+            assertCached(index, "max-age=60", 60L);
+
+            Reply other = s.exchange("GET", t("/data.bin"), new byte[0], "Range: bytes=0-9");
+            assertEquals(206, other.status());
+            assertEquals("no-cache", other.header("cache-control"), "the default, for a path no rule matches");
+            assertNull(other.header("expires"), "no max-age, no Expires");
+
+            Reply missing = s.exchange("GET", t("/assets/missing.css"), new byte[0]);
+            assertEquals(404, missing.status());
+            assertNull(missing.header("cache-control"), "an error is not cached by rule");
+            assertNull(missing.header("expires"));
+        }
+    }
+
+    private static void assertCached(Reply r, String cacheControl, long maxAge) {
+        assertEquals(cacheControl, r.header("cache-control"), () -> r.status() + " " + r.headers());
+        String date = r.header("date");
+        String expires = r.header("expires");
+        assertNotNull(date, () -> "Date: " + r.headers());
+        assertNotNull(expires, () -> "Expires: " + r.headers());
+        assertEquals(HttpDates.parse(date).plusSeconds(maxAge), HttpDates.parse(expires), () -> "Expires = Date + "
+                + maxAge + ": " + r.headers());
     }
 
     // ---- sessions, aborts, truncation, descriptors ----

@@ -93,7 +93,8 @@ abstract class WebFluxFront extends FileExchangeContract {
     @Override
     protected Front start(Path root, Config config) throws Exception {
         MappedFileHandler files = MappedFileHandler.of(RootDirectory.of(root, false, config.serveHidden()),
-                MapOptions.defaults().withWindowSize(WINDOW), RangeLimits.DEFAULT, config.accessLog());
+                MapOptions.defaults().withWindowSize(WINDOW), RangeLimits.DEFAULT, config.accessLog(),
+                config.cacheRules());
         RouterFunction<ServerResponse> routes = RouterFunctions.route(RequestPredicates.path("/files/**"), files);
         return switch (way()) {
             case REACTOR_NETTY -> {
