@@ -2,6 +2,7 @@ package io.reactivemmap.samples;
 
 import io.reactivemmap.MapOptions;
 import io.reactivemmap.netty.http.BodyMode;
+import io.reactivemmap.netty.http.CacheRules;
 import io.reactivemmap.netty.http.FileServerOptions;
 import io.reactivemmap.netty.http.RangeLimits;
 import io.reactivemmap.netty.http.TlsOptions;
@@ -27,6 +28,7 @@ import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -435,7 +437,10 @@ public final class FileServerCli {
                 Map.entry("--max-concurrent-streams", "a whole number from 1 to " + Integer.MAX_VALUE),
                 Map.entry("--max-bytes-in-flight-per-connection", "a size of at least 1" + SIZES),
                 Map.entry("--max-windows-per-connection", "a whole number from 1 to " + Integer.MAX_VALUE),
-                Map.entry("--budget-wait-timeout", "a positive duration" + DURATIONS));
+                Map.entry("--budget-wait-timeout", "a positive duration" + DURATIONS),
+                Map.entry("--cache-control", "a Cache-Control value, such as 'no-cache' or 'public, max-age=3600'"),
+                Map.entry("--cache-rule", "GLOB=VALUE, such as 'assets/**=public, max-age=31536000, immutable'"),
+                Map.entry("--expires", "true or false"));
 
         @Option(names = "--root", paramLabel = "DIR", defaultValue = ".", description = "The directory served.")
         String root = ".";
@@ -533,6 +538,21 @@ public final class FileServerCli {
                 description = "How long a body may wait for the global mapping budget before 503.")
         String budgetWaitTimeout = "";
 
+        @Option(names = "--cache-control", paramLabel = "VALUE",
+                description = "The Cache-Control of files no --cache-rule matches (none by default: no header).")
+        @Nullable String cacheControl;
+
+        @Option(names = "--cache-rule", paramLabel = "GLOB=VALUE", split = "\\R", splitSynopsisLabel = "\\n",
+                showDefaultValue = CommandLine.Help.Visibility.NEVER,
+                description = "Cache-Control VALUE for files whose path under the root matches GLOB (java.nio glob: "
+                        + "'*' within a name, '**' across directories), such as 'assets/**=public, max-age=31536000, "
+                        + "immutable'. Repeatable; the first match wins. The environment variable takes one rule per line.")
+        List<String> cacheRules = new ArrayList<>();
+
+        @Option(names = "--expires", defaultValue = "false", converter = Switch.class, showDefaultValue = ALWAYS,
+                description = "Also send Expires (Date + max-age) when the Cache-Control value has max-age.")
+        boolean expires;
+
         /** Checks every value against its option's range and builds the options (whose own checks come last). */
         FileServerOptions toOptions(Values v) {
             return FileServerOptions.builder(v.root("--root", root))
@@ -561,7 +581,34 @@ public final class FileServerCli {
                     .maxWindowsPerConnection(v.intCount("--max-windows-per-connection", maxWindowsPerConnection, 1,
                             Integer.MAX_VALUE))
                     .budgetWaitTimeout(v.duration("--budget-wait-timeout", budgetWaitTimeout, false))
+                    .cacheRules(cacheRules(v))
                     .build();
+        }
+
+        /** The {@code Cache-Control} rules: {@code --cache-control}, each {@code --cache-rule}, {@code --expires}. */
+        private CacheRules cacheRules(Values v) {
+            CacheRules.Builder b = CacheRules.builder().expires(expires);
+            if (cacheControl != null) {
+                try {
+                    b.defaultCacheControl(cacheControl);
+                } catch (IllegalArgumentException e) {
+                    throw new BadValue(PROGRAM + ": invalid " + v.source("--cache-control") + " '" + cacheControl + "': "
+                            + oneLine(e.getMessage()));
+                }
+            }
+            for (String rule : cacheRules) {
+                int eq = rule.indexOf('=');
+                if (eq <= 0) {
+                    throw v.bad("--cache-rule", rule);
+                }
+                try {
+                    b.rule(rule.substring(0, eq), rule.substring(eq + 1));
+                } catch (IllegalArgumentException e) {
+                    throw new BadValue(PROGRAM + ": invalid " + v.source("--cache-rule") + " '" + rule + "': "
+                            + oneLine(e.getMessage()));
+                }
+            }
+            return b.build();
         }
 
         /** The TLS the options ask for: none, or a self-signed certificate with {@code --tls}. */
