@@ -27,8 +27,8 @@ import java.util.OptionalLong;
  * <p>The path matched is the served file's path relative to the root, with {@code /} separators: {@code app.js},
  * {@code assets/app.3f9a0c1d.js}, and for a directory's index the index file's own path ({@code docs/index.html} for
  * a request of {@code /docs/}). A glob has {@link java.nio.file.FileSystem#getPathMatcher} {@code "glob:"} semantics:
- * {@code *} stays within one name, {@code **} crosses directories, so {@code **}{@code /*.css} matches
- * {@code a/b.css} but not a top-level {@code b.css} (use {@code *.css} or {@code {*.css,**}{@code /*.css}} for both).
+ * {@code *} stays within one name, {@code **} crosses directories, so <code>**&#47;*.css</code> matches
+ * {@code a/b.css} but not a top-level {@code b.css} (<code>{*.css,**&#47;*.css}</code> matches both).
  *
  * <p>With {@link Builder#expires(boolean) expires} on, a response whose value has {@code max-age=N} also gets
  * {@code Expires} = its {@code Date} + N seconds (RFC 9111 §5.3; a cache that knows {@code max-age} ignores it, an
