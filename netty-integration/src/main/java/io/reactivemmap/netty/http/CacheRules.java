@@ -63,11 +63,14 @@ public final class CacheRules {
     private final @Nullable String defaultCacheControl;
     private final List<Rule> rules;
     private final boolean expires;
+    /** The default value's {@code max-age}, parsed once. */
+    private final OptionalLong defaultMaxAge;
 
     private CacheRules(@Nullable String defaultCacheControl, List<Rule> rules, boolean expires) {
         this.defaultCacheControl = defaultCacheControl;
         this.rules = List.copyOf(rules);
         this.expires = expires;
+        this.defaultMaxAge = defaultCacheControl == null ? OptionalLong.empty() : maxAge(defaultCacheControl);
     }
 
     /** A builder with no default, no rule and {@code Expires} off. */
@@ -105,22 +108,29 @@ public final class CacheRules {
      */
     public Optional<String> cacheControlFor(String relativePath) {
         Objects.requireNonNull(relativePath, "relativePath");
-        if (!rules.isEmpty()) {
-            Path path;
-            try {
-                path = Path.of(relativePath);
-            } catch (InvalidPathException e) {
-                path = null;
-            }
-            if (path != null) {
-                for (Rule r : rules) {
-                    if (r.matcher.matches(path)) {
-                        return Optional.of(r.cacheControl);
-                    }
-                }
+        Rule rule = ruleFor(relativePath);
+        return rule != null ? Optional.of(rule.cacheControl) : defaultCacheControl();
+    }
+
+    /** The first rule matching {@code relativePath}, or null (also for a string that is no path). */
+    private @Nullable Rule ruleFor(String relativePath) {
+        if (rules.isEmpty()) {
+            return null;
+        }
+        try {
+            return ruleFor(Path.of(relativePath));
+        } catch (InvalidPathException e) {
+            return null;
+        }
+    }
+
+    private @Nullable Rule ruleFor(Path relativePath) {
+        for (Rule r : rules) {
+            if (r.matcher.matches(relativePath)) {
+                return r;
             }
         }
-        return defaultCacheControl();
+        return null;
     }
 
     /**
@@ -130,13 +140,23 @@ public final class CacheRules {
      * nothing when no value applies.
      */
     public void apply(HttpHeaders headers, String relativePath, Instant date) {
-        Optional<String> value = cacheControlFor(relativePath);
-        if (value.isEmpty()) {
+        Objects.requireNonNull(relativePath, "relativePath");
+        apply(headers, ruleFor(relativePath), date);
+    }
+
+    /** As {@link #apply(HttpHeaders, String, Instant)} for a path the exchange already has (no string round trip). */
+    void apply(HttpHeaders headers, Path relativePath, Instant date) {
+        apply(headers, rules.isEmpty() ? null : ruleFor(relativePath), date);
+    }
+
+    private void apply(HttpHeaders headers, @Nullable Rule rule, Instant date) {
+        String value = rule != null ? rule.cacheControl : defaultCacheControl;
+        if (value == null) {
             return;
         }
-        headers.set(HttpHeaderNames.CACHE_CONTROL, value.get());
+        headers.set(HttpHeaderNames.CACHE_CONTROL, value);
         if (expires) {
-            Instant expiry = expiresAt(value.get(), date);
+            Instant expiry = expiresAt(rule != null ? rule.maxAge : defaultMaxAge, date);
             if (expiry != null) {
                 headers.set(HttpHeaderNames.DATE, HttpDates.format(date.truncatedTo(ChronoUnit.SECONDS)));
                 headers.set(HttpHeaderNames.EXPIRES, HttpDates.format(expiry));
@@ -150,14 +170,19 @@ public final class CacheRules {
      * {@link Instant} is capped at the year 9999.
      */
     public static @Nullable Instant expiresAt(String value, Instant date) {
-        OptionalLong maxAge = maxAge(value);
+        return expiresAt(maxAge(value), date);
+    }
+
+    /** The latest {@code Expires} sent: an {@link Instant} holds far more, an HTTP-date four digits of year. */
+    private static final Instant LATEST_EXPIRY = Instant.parse("9999-12-31T23:59:59Z");
+
+    private static @Nullable Instant expiresAt(OptionalLong maxAge, Instant date) {
         if (maxAge.isEmpty()) {
             return null;
         }
         Instant base = date.truncatedTo(ChronoUnit.SECONDS);
-        Instant cap = Instant.parse("9999-12-31T23:59:59Z");
-        long room = cap.getEpochSecond() - base.getEpochSecond();
-        return maxAge.getAsLong() >= room ? cap : base.plusSeconds(maxAge.getAsLong());
+        long room = LATEST_EXPIRY.getEpochSecond() - base.getEpochSecond();
+        return maxAge.getAsLong() >= room ? LATEST_EXPIRY : base.plusSeconds(maxAge.getAsLong());
     }
 
     /** The {@code max-age} seconds of a {@code Cache-Control} value, if it has one with a number. */
@@ -287,6 +312,8 @@ public final class CacheRules {
         private final String glob;
         private final String cacheControl;
         private final PathMatcher matcher;
+        /** The value's {@code max-age}, parsed once. */
+        private final OptionalLong maxAge;
 
         /**
          * A rule mapping {@code glob} to {@code cacheControl}.
@@ -307,6 +334,7 @@ public final class CacheRules {
                         + e.getMessage().lines().findFirst().orElse("") + ")", e);
             }
             this.glob = glob;
+            this.maxAge = maxAge(this.cacheControl);
         }
 
         /** The glob, over the path relative to the root with {@code /} separators. */

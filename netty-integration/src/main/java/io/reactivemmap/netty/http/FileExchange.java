@@ -271,22 +271,12 @@ public final class FileExchange {
 
     /**
      * The path {@link CacheRules} match: the opened file's real path relative to the root ({@code docs/index.html} for
-     * the index of {@code /docs/}), with {@code /} separators; for a file reached by a link out of the root, the
-     * request's path below the prefix.
+     * the index of {@code /docs/}); for a file reached by a link out of the root, the request's path below the prefix.
      */
-    private String relativePath(RootDirectory.Opened file, RequestPath below) {
+    private java.nio.file.Path relativePath(RootDirectory.Opened file, RequestPath below) {
         java.nio.file.Path real = file.path();
-        if (real.startsWith(root.path())) {
-            StringBuilder b = new StringBuilder();
-            for (java.nio.file.Path name : root.path().relativize(real)) {
-                if (!b.isEmpty()) {
-                    b.append('/');
-                }
-                b.append(name);
-            }
-            return b.toString();
-        }
-        return String.join("/", below.segments());
+        return real.startsWith(root.path()) ? root.path().relativize(real)
+                : java.nio.file.Path.of("", below.segments().toArray(String[]::new));
     }
 
     /** The request path below the prefix, or {@code null} when the request is not under the prefix. */
