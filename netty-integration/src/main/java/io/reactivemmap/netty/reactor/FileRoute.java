@@ -209,11 +209,11 @@ public final class FileRoute implements BiFunction<HttpServerRequest, HttpServer
                 request.remoteAddress(), stream ? "HTTP/2" : request.version().text(), start);
         // Opened when Reactor Netty subscribes and closed when the response ends (complete, error or cancel): mapped
         // windows and sendfile regions come from this checked descriptor, never from the path again.
-        return Mono.using(() -> exchange.answer(asked), answer -> answer.loggedWhenDone(send(response, answer), channel),
+        return Mono.using(() -> exchange.answer(asked), answer -> answer.loggedWhenDone(send(response, answer, channel), channel),
                 FileExchange.FileResponse::close);
     }
 
-    private Mono<Void> send(HttpServerResponse response, FileExchange.FileResponse answer) {
+    private Mono<Void> send(HttpServerResponse response, FileExchange.FileResponse answer, @Nullable Channel channel) {
         if (answer.closeConnection()) {
             response.keepAlive(false);
         }
@@ -229,20 +229,25 @@ public final class FileRoute implements BiFunction<HttpServerRequest, HttpServer
         if (opened == null && answer.body().size() == 1 && answer.body().getFirst() instanceof BodyPart.Bytes text) {
             return response.sendByteArray(Mono.just(text.bytes())).then();
         }
-        boolean mapped = sendsMappedWindows(response);
+        boolean mapped = sendsMappedWindows(channel);
+        // Not mapped: sendfile regions on a plain connection; under TLS (a native engine, which cannot take a region
+        // and must never read mapped memory) copies.
+        boolean regions = channel == null || TlsWindowGuard.tlsPipeline(channel) == null;
         // Headers first, then each part once the previous one's writes have completed: framing as small buffers, file
         // ranges as windows (byte-bounded) or sendfile regions. The parts are chained as Monos, each made from the
         // response itself when its turn comes: NettyOutbound's own chaining sends the first part again once three are
         // chained (Reactor Netty 1.3.7: response.send(a).send(b).send(c) wrote a, b, a, c).
         Mono<Void> body = response.sendHeaders().then();
         for (BodyPart part : answer.body()) {
-            body = body.then(Mono.defer(() -> sendPart(response, part, Objects.requireNonNull(opened, "file"), mapped)
+            body = body.then(Mono.defer(() -> sendPart(response, part, Objects.requireNonNull(opened, "file"), mapped,
+                    regions)
                     .then()));
         }
         return body;
     }
 
-    private NettyOutbound sendPart(HttpServerResponse response, BodyPart part, RootDirectory.Opened file, boolean mapped) {
+    private NettyOutbound sendPart(HttpServerResponse response, BodyPart part, RootDirectory.Opened file, boolean mapped,
+                                   boolean regions) {
         return switch (part) {
             // A Flux, not a Mono: Reactor Netty 1.3.7 silently drops a Mono body (and sendObject) written after
             // sendHeaders(), while a Flux goes through the same path as the windows.
@@ -255,20 +260,18 @@ public final class FileRoute implements BiFunction<HttpServerRequest, HttpServer
                             return Flux.error(e);
                         }
                     }))
-                    : sendFromDescriptor(response, file, r.offset(), r.length());
+                    : sendFromDescriptor(response, file, r.offset(), r.length(), regions);
         };
     }
 
     /**
      * A file range from the checked descriptor, never from the path again (Reactor Netty's {@code sendFile(Path)}
-     * would open it a second time): a {@code sendfile} region on a plain connection; on TLS with a native engine,
-     * which cannot take a region and must never read mapped memory, positional reads in copies of 64 KiB.
+     * would open it a second time): a {@code sendfile} region when {@code region}, else positional reads in copies of
+     * 64 KiB.
      */
     private static NettyOutbound sendFromDescriptor(HttpServerResponse response, RootDirectory.Opened file, long offset,
-                                                    long length) {
-        Channel[] holder = new Channel[1];
-        response.withConnection(c -> holder[0] = c.channel()); // runs at once, on this thread
-        if (holder[0] == null || TlsWindowGuard.tlsPipeline(holder[0]) == null) {
+                                                    long length, boolean region) {
+        if (region) {
             // What Reactor Netty's own sendFile does, with the checked file instead of a second open of its path: the
             // region leaves the file open (nothing to clean up here), the response closes it when it ends.
             return response.sendUsing(() -> file, (connection, opened) -> {
@@ -283,21 +286,17 @@ public final class FileRoute implements BiFunction<HttpServerRequest, HttpServer
         return response.send(file.copies(offset, length, 64 * 1024).map(Unpooled::wrappedBuffer));
     }
 
-    /** Whether this response's file ranges go out as mapped windows (else as {@code sendFile}). */
-    private boolean sendsMappedWindows(HttpServerResponse response) {
+    /** Whether this response's file ranges go out as mapped windows (else as sendfile regions or copies from the checked file). */
+    private boolean sendsMappedWindows(@Nullable Channel channel) {
         if (options.bodyMode() == BodyMode.SENDFILE) {
             return false;
         }
-        Channel[] holder = new Channel[1];
-        response.withConnection(c -> holder[0] = c.channel()); // runs at once, on this thread
-        Channel channel = holder[0];
         if (channel == null) {
             return options.bodyMode() == BodyMode.MAPPED;
         }
         // An HTTP/2 (or HTTP/3) stream is a child channel of the connection's channel, which holds the SslHandler.
-        Channel parent = channel.parent();
-        boolean stream = parent != null && !(parent instanceof ServerChannel);
-        boolean mapped = options.bodyMode() == BodyMode.MAPPED || TlsWindowGuard.tlsPipeline(channel) != null || stream;
+        boolean mapped = options.bodyMode() == BodyMode.MAPPED || TlsWindowGuard.tlsPipeline(channel) != null
+                || isStream(channel);
         // Under the JDK engine the guard checks each piece before it is encrypted (a file truncated under a window
         // would otherwise send the zeros of the last page's tail, or fault); a native engine must never read mapped
         // memory (a truncated file would crash the JVM): it gets sendfile's copies.
