@@ -340,7 +340,7 @@ public final class MappedFileHandler implements HandlerFunction<ServerResponse> 
         }
         FileExchange.FileResponse answer = prepared.answer;
         Channel channel = channel(response);
-        return answer.loggedWhenDone(writeClaimed(prepared, response), channel);
+        return answer.loggedWhenDone(writeClaimed(prepared, response, channel), channel);
     }
 
     /** The Reactor Netty channel under {@code response}, or null on another server (or a mock). */
@@ -364,7 +364,7 @@ public final class MappedFileHandler implements HandlerFunction<ServerResponse> 
         }
     }
 
-    private Mono<Void> writeClaimed(Prepared prepared, ServerHttpResponse response) {
+    private Mono<Void> writeClaimed(Prepared prepared, ServerHttpResponse response, @Nullable Channel netty) {
         RootDirectory.Opened file = prepared.answer.file();
         if (prepared.body().isEmpty() || file == null) {
             prepared.close();
@@ -378,7 +378,7 @@ public final class MappedFileHandler implements HandlerFunction<ServerResponse> 
             prepared.close();
             return Mono.error(e);
         }
-        boolean copy = !guardTls(response);
+        boolean copy = !guardTls(netty);
         Flux<DataBuffer> body = copy ? copiedBody(prepared.body(), file, response.bufferFactory())
                 : body(prepared.body(), new Source(channel, file.path()), response.bufferFactory());
         return response.writeWith(body.doFinally(signal -> prepared.close()));
@@ -394,8 +394,7 @@ public final class MappedFileHandler implements HandlerFunction<ServerResponse> 
      * {@code true}; with a native engine (OpenSSL), which must never read mapped memory, returns {@code false}. Any
      * other server or plain HTTP: {@code true}.
      */
-    private static boolean guardTls(ServerHttpResponse response) {
-        Channel channel = channel(response);
+    private static boolean guardTls(@Nullable Channel channel) {
         return channel == null || TlsWindowGuard.guardForWindows(channel); // none: a mock or another server, no engine of ours
     }
 
