@@ -106,7 +106,8 @@ final class FileRequestHandler extends ChannelInboundHandlerAdapter {
             error(ctx, request, asked, status, "malformed request", false);
             return;
         }
-        boolean keepAlive = HttpUtil.isKeepAlive(request);
+        // a response that starts during a drain is its connection's last (FileServer#drain)
+        boolean keepAlive = HttpUtil.isKeepAlive(request) && !server.draining;
         if (server.options.statsEndpoint() && request.uri().equals(STATS_PATH) && !hasBody
                 && (request.method().equals(HttpMethod.GET) || request.method().equals(HttpMethod.HEAD))
                 && RequestRules.checkHttp1(version.majorVersion(), version.minorVersion(),
@@ -220,8 +221,8 @@ final class FileRequestHandler extends ChannelInboundHandlerAdapter {
         boolean success = outcome == AccessLogRecord.Outcome.COMPLETE;
         responding = false;
         guard.responseEnded();
-        if (!success || !keepAlive) {
-            ctx.close();
+        if (!success || !keepAlive || server.draining) {
+            ctx.close(); // during a drain the response that was in flight when it started is the connection's last
             pipelined.clear();
             return;
         }
@@ -231,6 +232,11 @@ final class FileRequestHandler extends ChannelInboundHandlerAdapter {
         } else {
             ctx.channel().config().setAutoRead(true);
         }
+    }
+
+    /** Whether a response is in progress (an idle keep-alive connection has none). Call on the event loop. */
+    boolean responding() {
+        return responding;
     }
 
     private static boolean hasBody(HttpRequest request) {

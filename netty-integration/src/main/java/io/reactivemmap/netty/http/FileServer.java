@@ -21,6 +21,7 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.ssl.SslContext;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
 import io.reactivemmap.netty.Transports;
 import org.jspecify.annotations.Nullable;
 
@@ -29,8 +30,10 @@ import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
+import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -45,6 +48,8 @@ import java.util.concurrent.TimeUnit;
  *     ...
  * } // closes the listening socket, every connection and the event loops
  * }</pre>
+ * To stop without cutting downloads short, {@link #drain(Duration) drain} first:
+ * {@code server.drain(Duration.ofSeconds(30)).join(); server.close();}.
  *
  * <p>How bytes reach the socket depends on the {@link BodyMode} and the protocol (the rules are in
  * {@code BodySenders}; {@code /_stats} and the start-up line report the choice per protocol). In the default
@@ -107,12 +112,18 @@ public final class FileServer implements AutoCloseable {
     private final EventLoopGroup group;
     private final Channel serverChannel;
     private final String transport;
+    /** Completed once a drain (or a close) has closed every connection; see {@link #drain}. */
+    private final CompletableFuture<Void> drained = new CompletableFuture<>();
+    private volatile @Nullable ScheduledFuture<?> drainTimeout;
+    /** Bound once: the listening socket's address is gone once a drain closed it. */
+    private final int port;
 
     private FileServer(ServerState state, EventLoopGroup group, Channel serverChannel, String transport) {
         this.state = state;
         this.group = group;
         this.serverChannel = serverChannel;
         this.transport = transport;
+        this.port = ((InetSocketAddress) serverChannel.localAddress()).getPort();
     }
 
     /**
@@ -196,12 +207,15 @@ public final class FileServer implements AutoCloseable {
     private static void initConnection(SocketChannel ch, ServerState state, @Nullable SslContext ssl, @Nullable Http2Server http2) {
         FileServerOptions options = state.options;
         int open = state.openConnections.incrementAndGet();
-        ch.closeFuture().addListener(f -> state.openConnections.decrementAndGet());
+        ch.closeFuture().addListener(f -> {
+            state.openConnections.decrementAndGet();
+            state.connectionClosed.run();
+        });
         state.connections.add(ch);
-        if (state.closing) {
+        if (state.closing || state.draining) {
             // Accepted just before the listening socket closed, registered after close() swept the group: the sweep
             // did not see it, so it must not outlive the server. (The group add above comes first: either the sweep
-            // sees this channel or this check sees the flag.)
+            // sees this channel or this check sees the flag.) The same for a drain's sweep.
             ch.close();
             return;
         }
@@ -275,7 +289,7 @@ public final class FileServer implements AutoCloseable {
 
     /** The bound port (the real one when the options said 0). */
     public int port() {
-        return ((InetSocketAddress) serverChannel.localAddress()).getPort();
+        return port;
     }
 
     /** Connections open right now (including any being refused for exceeding the cap). */
@@ -293,6 +307,93 @@ public final class FileServer implements AutoCloseable {
         return state.options;
     }
 
+    /**
+     * Shuts the server down gracefully: stops accepting (the listening socket is closed, so new connections are
+     * refused), closes idle HTTP/1.1 keep-alive connections at once, lets every response in progress finish and then
+     * closes its connection (a response that starts during the drain says {@code Connection: close}), and sends
+     * HTTP/2 connections {@code GOAWAY NO_ERROR} (Netty's graceful shutdown: the streams already open are answered,
+     * later ones refused) and closes each when its last stream ends. Whatever is still open {@code timeout} after
+     * the call is closed then (a body cut short; its windows are released); a second call changes nothing and
+     * returns the first one's future.
+     *
+     * <p>The event loops keep running: call {@link #close()} after the drain (it returns at once then). A
+     * {@code close()} during a drain closes everything at once and completes the drain.
+     *
+     * @param timeout how long responses in progress may take, at least zero
+     * @return completes (never exceptionally) when every connection is closed: by itself, at the timeout, or by
+     *         {@code close()}; a copy, so completing it changes nothing here
+     * @throws IllegalArgumentException if {@code timeout} is negative
+     */
+    public CompletableFuture<Void> drain(Duration timeout) {
+        Objects.requireNonNull(timeout, "timeout");
+        if (timeout.isNegative()) {
+            throw new IllegalArgumentException("drain timeout " + timeout + " is negative (expected: 0 or more)");
+        }
+        synchronized (this) {
+            if (state.draining || state.closing) {
+                return drained.copy();
+            }
+            // Before the sweep below: a response that starts from now on is its connection's last, a connection
+            // registered from now on closes itself (initConnection), so none escapes the sweep.
+            state.draining = true;
+            state.connectionClosed = this::checkDrained;
+        }
+        int open = state.openConnections.get();
+        LOG.log(Level.INFO, () -> "draining: refusing new connections, waiting up to " + timeout + " for " + open
+                + " open connection(s)");
+        serverChannel.close().addListener(f -> checkDrained());
+        for (Channel ch : state.connections) {
+            ch.eventLoop().execute(() -> drainConnection(ch));
+        }
+        drainTimeout = group.next().schedule(() -> {
+            int left = state.openConnections.get();
+            if (left > 0) {
+                LOG.log(Level.INFO, () -> "drain timeout (" + timeout + "): closing " + left + " connection(s) still open");
+            }
+            for (Channel ch : state.connections) {
+                ch.eventLoop().execute(() -> Http2Server.closeNow(ch));
+            }
+        }, timeout.toNanos(), TimeUnit.NANOSECONDS);
+        checkDrained();
+        return drained.copy();
+    }
+
+    /** One connection at the start of a drain; on its event loop. */
+    private static void drainConnection(Channel ch) {
+        if (!ch.isActive()) {
+            return;
+        }
+        FileRequestHandler http1 = ch.pipeline().get(FileRequestHandler.class);
+        if (http1 != null) {
+            if (!http1.responding()) {
+                ch.close(); // an idle keep-alive connection
+            } // else it closes itself when its response ends (FileRequestHandler sees the flag)
+            return;
+        }
+        if (!Http2Server.goAway(ch)) {
+            ch.close(); // no protocol chosen yet (no request), or refused for the connection cap
+        }
+    }
+
+    /** Completes the drain once the listening socket and every connection are closed. */
+    private void checkDrained() {
+        if (serverChannel.closeFuture().isDone() && state.openConnections.get() == 0 && drained.complete(null)) {
+            ScheduledFuture<?> timer = drainTimeout;
+            if (timer != null) {
+                timer.cancel(false);
+            }
+            LOG.log(Level.INFO, "drained: every connection is closed");
+        }
+    }
+
+    /**
+     * Whether {@link #drain} was called: from then on the server accepts nothing new, and it stays so (a drained
+     * server does not serve again). For a health check that should fail while the server drains.
+     */
+    public boolean isDraining() {
+        return state.draining;
+    }
+
     /** The event loops, for tests that need to keep them busy. */
     EventLoopGroup eventLoops() {
         return group;
@@ -300,12 +401,22 @@ public final class FileServer implements AutoCloseable {
 
     /**
      * Stops listening, closes every connection (their windows are released) and stops the event loops; waits up to
-     * 10 s for each step. Idempotent.
+     * 10 s for each step. Idempotent. During a {@link #drain} it does not wait for the drain: responses in progress
+     * are cut, and the drain completes.
      */
     @Override
     public void close() {
-        state.closing = true;
+        synchronized (this) {
+            state.closing = true;
+        }
         serverChannel.close().awaitUninterruptibly(10, TimeUnit.SECONDS);
+        if (state.draining) {
+            // HTTP/2 connections in a drain wait for their streams when closed (Http2Server.goAway): not any more. Queued
+            // on each connection's event loop ahead of the group's close below, so it runs first.
+            for (Channel ch : state.connections) {
+                ch.eventLoop().execute(() -> Http2Server.closeNow(ch));
+            }
+        }
         // Close the connections ourselves, and wait for it, before stopping the loops. Shutting an event loop down does
         // not reliably close its channels in Netty 4.2: SingleThreadIoEventLoop closes them (IoHandler.prepareToDestroy)
         // only if it sees the shutdown right after an I/O pass; a shutdown requested while the loop is running tasks
@@ -313,5 +424,6 @@ public final class FileServer implements AutoCloseable {
         // closes the selector. Such a connection stayed open, its socket and close listeners never released.
         state.connections.close().awaitUninterruptibly(10, TimeUnit.SECONDS);
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
+        drained.complete(null); // a drain cut short by close(): every connection is closed now
     }
 }

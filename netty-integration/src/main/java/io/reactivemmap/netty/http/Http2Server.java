@@ -1,6 +1,7 @@
 package io.reactivemmap.netty.http;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
@@ -133,7 +134,8 @@ final class Http2Server {
                 .autoAckPingFrame(false)
                 .autoAckSettingsFrame(false)
                 .encoderEnforceMaxQueuedControlFrames(0)
-                // FileServer.close() closes every connection: do not wait for open streams (the default waits 30 s)
+                // FileServer.close() closes every connection: do not wait for open streams (the default waits 30 s);
+                // FileServer.drain() waits for them (see goAway)
                 .gracefulShutdownTimeoutMillis(0)
                 .build();
         StreamCount streams = new StreamCount(guard);
@@ -150,6 +152,37 @@ final class Http2Server {
             }
         }));
         p.addLast("h2-end", new ConnectionEnd(codec, MAX_QUEUED_ACKS));
+    }
+
+    /**
+     * Starts the graceful close of an HTTP/2 connection ({@link FileServer#drain}): Netty's codec sends
+     * {@code GOAWAY NO_ERROR} naming the last stream it created, finishes the streams open (a stream the client opens
+     * later is refused by the codec), and closes the connection when the last one ends; at once if none is open. No
+     * timeout of its own: the drain's timeout ends it with {@link #closeNow}. Call on the connection's event loop.
+     *
+     * @return false if {@code connection} does not speak HTTP/2 (yet)
+     */
+    static boolean goAway(Channel connection) {
+        Http2FrameCodec codec = connection.pipeline().get(Http2FrameCodec.class);
+        if (codec == null) {
+            return false;
+        }
+        codec.gracefulShutdownTimeoutMillis(-1); // wait for the open streams, however long
+        connection.close(); // through the codec: GOAWAY, then the close once no stream is active
+        return true;
+    }
+
+    /**
+     * Closes {@code connection} without waiting for its open streams, even during a {@link #goAway}. Call on the
+     * connection's event loop.
+     */
+    static void closeNow(Channel connection) {
+        Http2FrameCodec codec = connection.pipeline().get(Http2FrameCodec.class);
+        if (codec != null) {
+            // a second close through the codec schedules its own close task after this timeout (0: at once)
+            codec.gracefulShutdownTimeoutMillis(0);
+        }
+        connection.close();
     }
 
     /** Builds a {@link Codec}: Netty's builder with every option, only the codec's class is ours. */

@@ -26,6 +26,13 @@ final class ServerState {
     final ChannelGroup connections = new DefaultChannelGroup("file-server-connections", GlobalEventExecutor.INSTANCE);
     /** Set by {@link FileServer#close()} before it closes the connections: a connection registered later closes itself. */
     volatile boolean closing;
+    /**
+     * Set by {@link FileServer#drain} before it looks at the connections: a response that starts later says
+     * {@code Connection: close} and its connection closes when it ends; a connection registered later closes itself.
+     */
+    volatile boolean draining;
+    /** Run after each connection closed (the count already lowered): how a drain sees the last one go. */
+    volatile Runnable connectionClosed = () -> { };
 
     /** With the {@linkplain BodySenders#of body senders} the options call for, logging to the default access log. */
     ServerState(FileServerOptions options, RootDirectory root) {
