@@ -56,6 +56,7 @@ import java.util.regex.Pattern;
  * server cannot start (the port is in use, the address cannot be bound, TLS cannot be set up); either way exactly one
  * line on stderr, no stack trace.
  * {@code --help} and {@code --version} print to stdout and exit with 0.
+ * {@code --drain-timeout} is not a server option: it goes to {@link FileServerMain}'s drain ({@link Serve#drainTimeout()}).
  */
 public final class FileServerCli {
     /** The program name in usage, error lines and {@code --version}. */
@@ -84,8 +85,23 @@ public final class FileServerCli {
      * Start a server with these options.
      *
      * @param options valid options (the root is a readable directory)
+     * @param drainTimeout how long the first SIGTERM or Ctrl-C lets responses in flight finish
+     *                     ({@link io.reactivemmap.netty.http.FileServer#drain}), at least zero
      */
-    public record Serve(FileServerOptions options) implements Outcome {
+    public record Serve(FileServerOptions options, Duration drainTimeout) implements Outcome {
+        /** The default of {@code --drain-timeout}. */
+        public static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(30);
+
+        /** Checks the arguments. */
+        public Serve {
+            java.util.Objects.requireNonNull(options, "options");
+            java.util.Objects.requireNonNull(drainTimeout, "drainTimeout");
+        }
+
+        /** With the default drain timeout, {@link #DEFAULT_DRAIN_TIMEOUT}. */
+        public Serve(FileServerOptions options) {
+            this(options, DEFAULT_DRAIN_TIMEOUT);
+        }
     }
 
     /**
@@ -135,7 +151,9 @@ public final class FileServerCli {
             return new Exit(0, String.join("\n", cl.getCommandSpec().version()), "");
         }
         try {
-            return new Serve(o.toOptions(new Values(parsed, env)));
+            Values values = new Values(parsed, env);
+            FileServerOptions options = o.toOptions(values);
+            return new Serve(options, values.duration("--drain-timeout", o.drainTimeout, true));
         } catch (BadValue e) {
             return usage(e.getMessage());
         } catch (IllegalArgumentException e) { // FileServerOptions.Builder#build: options that conflict
@@ -409,8 +427,8 @@ public final class FileServerCli {
                     "Exit codes: 2 for bad usage (unknown option, missing or bad value, conflicting options, a root "
                             + "that is not a readable directory, a host name that does not resolve), 1 when the server "
                             + "cannot start (port in use, address not bindable, TLS set-up failed): either way one line "
-                            + "on stderr. 0 after --help or "
-                            + "--version; 130 after Ctrl-C and 143 after SIGTERM (the JVM's codes for those signals)."})
+                            + "on stderr. 0 when the drain that the first Ctrl-C or SIGTERM starts has ended, and after "
+                            + "--help or --version; 130 or 143 after a second Ctrl-C or SIGTERM, which closes at once."})
     static final class Options {
         /** What each option takes, for error lines. */
         static final Map<String, String> ALLOWED = Map.ofEntries(
@@ -440,7 +458,8 @@ public final class FileServerCli {
                 Map.entry("--budget-wait-timeout", "a positive duration" + DURATIONS),
                 Map.entry("--cache-control", "a Cache-Control value, such as 'no-cache' or 'public, max-age=3600'"),
                 Map.entry("--cache-rule", "GLOB=VALUE, such as 'assets/**=public, max-age=31536000, immutable'"),
-                Map.entry("--expires", "true or false"));
+                Map.entry("--expires", "true or false"),
+                Map.entry("--drain-timeout", "a duration of at least 0 (0 cuts responses in flight at once)" + DURATIONS));
 
         @Option(names = "--root", paramLabel = "DIR", defaultValue = ".", description = "The directory served.")
         String root = ".";
@@ -552,6 +571,11 @@ public final class FileServerCli {
         @Option(names = "--expires", defaultValue = "false", converter = Switch.class, showDefaultValue = ALWAYS,
                 description = "Also send Expires (Date + max-age) when the Cache-Control value has max-age.")
         boolean expires;
+
+        @Option(names = "--drain-timeout", paramLabel = "DURATION", defaultValue = "30s",
+                description = "How long the first Ctrl-C or SIGTERM lets responses in flight finish (new connections are "
+                        + "refused meanwhile) before it closes them; a second one closes at once.")
+        String drainTimeout = "";
 
         /** Checks every value against its option's range and builds the options (whose own checks come last). */
         FileServerOptions toOptions(Values v) {

@@ -2,12 +2,19 @@ package io.reactivemmap.samples;
 
 import io.reactivemmap.netty.http.FileServer;
 import io.reactivemmap.netty.http.FileServerOptions;
+import sun.misc.Signal;
+import sun.misc.SignalHandler;
 
 import java.io.IOException;
-import java.util.concurrent.CountDownLatch;
+import java.time.Duration;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 
 /**
- * Serves a directory over HTTP until Ctrl-C (or SIGTERM).
+ * Serves a directory over HTTP until Ctrl-C (or SIGTERM). The first signal drains the server
+ * ({@link FileServer#drain}: new connections are refused, responses in flight finish, for at most
+ * {@code --drain-timeout}, 30 s by default) and the process exits 0 when that is done; a second signal closes at once
+ * (exit status 130 after Ctrl-C, 143 after SIGTERM).
  *
  * <pre>
  * FileServerMain [--root DIR] [--host ADDR] [--port N] [--tls] [--body-mode auto|sendfile|mapped] [--window-size SIZE] ...
@@ -19,16 +26,22 @@ import java.util.concurrent.CountDownLatch;
  * Bad usage exits with 2, a server that cannot start (port in use) with 1, each after one line on stderr.
  */
 public final class FileServerMain {
+    /** Put on the queue of {@link #main}'s events when the drain has ended. */
+    private static final Object DRAINED = new Object();
+
     private FileServerMain() {
     }
 
+    /** Parses {@code args}, starts the server and serves until a signal, as the class comment says. */
     public static void main(String[] args) throws Exception {
         FileServerCli.Outcome outcome = FileServerCli.parse(args, System.getenv());
         if (outcome instanceof FileServerCli.Exit exit) { // --help, --version, or one line saying what is wrong
             System.exit(exit.print(System.out, System.err));
             return;
         }
-        FileServerOptions options = ((FileServerCli.Serve) outcome).options();
+        FileServerCli.Serve serve = (FileServerCli.Serve) outcome;
+        FileServerOptions options = serve.options();
+        Duration drainTimeout = serve.drainTimeout();
         FileServer server;
         try {
             server = FileServer.start(options);
@@ -37,15 +50,34 @@ public final class FileServerMain {
             System.exit(FileServerCli.cannotStart(e).print(System.out, System.err));
             return;
         }
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            System.out.println("stopping...");
-            server.close(); // closes the listening socket, every connection (releasing their windows) and the event loops
-            stopped.countDown();
-        }, "file-server-shutdown"));
+        // Any other way out (System.exit from ExitWithParent when Maven is gone, a fatal error) still closes the server.
+        Runtime.getRuntime().addShutdownHook(new Thread(server::close, "file-server-shutdown"));
+        // Why sun.misc.Signal (jdk.unsupported, a supported-in-practice API, not the Unsafe cleaner) and not a shutdown
+        // hook alone: the JVM's own SIGTERM/SIGINT handler starts the shutdown with status 143/130 whatever the hooks
+        // do, and a second signal during the hooks cannot cut a drain short (the JVM's exit blocks until the hooks are
+        // done). A handler of our own replaces the JVM's: the first signal starts the drain, the process exits 0 when
+        // it ends, and a second signal closes at once. The handler only queues the signal; main does the work, off the
+        // JVM's signal thread and off the event loops (close() must not run on an event loop).
+        BlockingQueue<Object> events = new LinkedBlockingQueue<>();
+        SignalHandler queue = events::add;
+        Signal.handle(new Signal("TERM"), queue);
+        Signal.handle(new Signal("INT"), queue);
         String scheme = options.tls() != null ? "https" : "http";
         System.out.println("Serving " + options.root().toRealPath() + " at " + scheme + "://" + options.host() + ":"
                 + server.port() + "/  (" + server.transport() + "; Ctrl-C to stop)");
-        stopped.await();
+
+        Signal first = (Signal) events.take();
+        System.out.println("SIG" + first.getName() + ": draining, new connections are refused; waiting up to "
+                + drainTimeout.toMillis() / 1000.0 + " s for " + server.openConnections()
+                + " open connection(s) (Ctrl-C or SIGTERM again to stop at once)");
+        server.drain(drainTimeout).thenRun(() -> events.add(DRAINED));
+        Object next = events.take();
+        server.close();
+        if (next instanceof Signal second) {
+            System.out.println("SIG" + second.getName() + " again: stopped at once");
+            System.exit(128 + second.getNumber()); // the status the JVM itself gives for that signal
+        }
+        System.out.println("drained: stopped");
+        System.exit(0);
     }
 }

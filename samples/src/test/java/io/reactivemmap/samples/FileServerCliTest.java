@@ -81,6 +81,10 @@ class FileServerCliTest {
                         "FileServerMain: invalid --budget-wait-timeout '9999999999h': expected a positive duration (a whole number with ms, s, m or h, such as 500ms, 30s, 5m)"),
                 bad(List.of("--min-rate-period", "-1s"), Map.of(),
                         "FileServerMain: invalid --min-rate-period '-1s': expected a duration of at least 0 (0 turns the check off) (a whole number with ms, s, m or h, such as 500ms, 30s, 5m)"),
+                bad(List.of("--root", root, "--drain-timeout", "30"), Map.of(),
+                        "FileServerMain: invalid --drain-timeout '30': expected a duration of at least 0 (0 cuts responses in flight at once) (a whole number with ms, s, m or h, such as 500ms, 30s, 5m)"),
+                bad(List.of("--root", root), Map.of("REACTIVE_MMAP_DRAIN_TIMEOUT", "-5s"),
+                        "FileServerMain: invalid REACTIVE_MMAP_DRAIN_TIMEOUT (the environment variable of --drain-timeout) '-5s': expected a duration of at least 0 (0 cuts responses in flight at once) (a whole number with ms, s, m or h, such as 500ms, 30s, 5m)"),
                 bad(List.of("--unknown"), Map.of(),
                         "FileServerMain: unknown option '--unknown' (FileServerMain --help lists the options)"),
                 bad(List.of("serve"), Map.of(),
@@ -148,6 +152,22 @@ class FileServerCliTest {
                 .maxBytesInFlightPerConnection(3L << 20).maxWindowsPerConnection(4).budgetWaitTimeout(Duration.ofHours(1))
                 .build();
         assertEquals(expected, o);
+    }
+
+    @Test
+    void theDrainTimeoutIs30sByDefaultAndComesFromTheCommandLineOrTheEnvironment() {
+        assertEquals(Duration.ofSeconds(30), serve(Map.of(), "--root", dir.toString()).drainTimeout());
+        assertEquals(Duration.ofMillis(1500), serve(Map.of(), "--root", dir.toString(), "--drain-timeout", "1500ms").drainTimeout());
+        assertEquals(Duration.ZERO, serve(Map.of(), "--root", dir.toString(), "--drain-timeout", "0").drainTimeout());
+        assertEquals(Duration.ofMinutes(2), serve(Map.of("REACTIVE_MMAP_DRAIN_TIMEOUT", "2m"), "--root", dir.toString())
+                .drainTimeout());
+        assertEquals(FileServerCli.Serve.DEFAULT_DRAIN_TIMEOUT, new FileServerCli.Serve(FileServerOptions.defaults(dir))
+                .drainTimeout());
+    }
+
+    private static FileServerCli.Serve serve(Map<String, String> env, String... args) {
+        FileServerCli.Outcome outcome = FileServerCli.parse(args, env);
+        return assertInstanceOf(FileServerCli.Serve.class, outcome, outcome::toString);
     }
 
     @Test
@@ -252,6 +272,7 @@ class FileServerCliTest {
         m.put("--cache-control", null); // none: no Default shown
         m.put("--cache-rule", null);
         m.put("--expires", "false");
+        m.put("--drain-timeout", "30s");
         return m;
     }
 

@@ -339,7 +339,7 @@ public final class FileServer implements AutoCloseable {
             state.connectionClosed = this::checkDrained;
         }
         int open = state.openConnections.get();
-        LOG.log(Level.INFO, () -> "draining: refusing new connections, waiting up to " + timeout + " for " + open
+        LOG.log(Level.DEBUG, () -> "draining: refusing new connections, waiting up to " + timeout + " for " + open
                 + " open connection(s)");
         serverChannel.close().addListener(f -> checkDrained());
         for (Channel ch : state.connections) {
@@ -382,7 +382,7 @@ public final class FileServer implements AutoCloseable {
             if (timer != null) {
                 timer.cancel(false);
             }
-            LOG.log(Level.INFO, "drained: every connection is closed");
+            LOG.log(Level.DEBUG, "drained: every connection is closed");
         }
     }
 
