@@ -3,6 +3,7 @@ package io.reactivemmap.netty.http;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -21,6 +22,7 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.ssl.SslContext;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.reactivemmap.netty.Transports;
 import org.jspecify.annotations.Nullable;
@@ -309,7 +311,7 @@ public final class FileServer implements AutoCloseable {
 
     /**
      * Shuts the server down gracefully: stops accepting (the listening socket is closed, so new connections are
-     * refused), closes idle HTTP/1.1 keep-alive connections at once, lets every response in progress finish and then
+     * refused from the moment this returns, unless it is called on one of the server's event loops), closes idle HTTP/1.1 keep-alive connections at once, lets every response in progress finish and then
      * closes its connection (a response that starts during the drain says {@code Connection: close}), and sends
      * HTTP/2 connections {@code GOAWAY NO_ERROR} (Netty's graceful shutdown: the streams already open are answered,
      * later ones refused) and closes each when its last stream ends. Whatever is still open {@code timeout} after
@@ -341,7 +343,11 @@ public final class FileServer implements AutoCloseable {
         int open = state.openConnections.get();
         LOG.log(Level.DEBUG, () -> "draining: refusing new connections, waiting up to " + timeout + " for " + open
                 + " open connection(s)");
-        serverChannel.close().addListener(f -> checkDrained());
+        ChannelFuture unbound = serverChannel.close().addListener(f -> checkDrained());
+        if (!onEventLoop()) {
+            // So that new connections are refused once drain returns. Not on an event loop: the close may need it.
+            unbound.awaitUninterruptibly(10, TimeUnit.SECONDS);
+        }
         for (Channel ch : state.connections) {
             ch.eventLoop().execute(() -> drainConnection(ch));
         }
@@ -356,6 +362,16 @@ public final class FileServer implements AutoCloseable {
         }, timeout.toNanos(), TimeUnit.NANOSECONDS);
         checkDrained();
         return drained.copy();
+    }
+
+    /** Whether the calling thread is one of this server's event loops. */
+    private boolean onEventLoop() {
+        for (EventExecutor loop : group) {
+            if (loop.inEventLoop()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** One connection at the start of a drain; on its event loop. */

@@ -32,6 +32,40 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class FileRequestHandlerEmbeddedTest {
     static final int SIZE = 300_000;
 
+    /** FileServer#drain: a response that starts once the server drains is its connection's last, and says so. */
+    @Test
+    void aResponseThatStartsDuringADrainSaysConnectionCloseAndClosesTheConnection(@TempDir Path dir) throws Exception {
+        FileServerOptions options = FileServerOptions.defaults(dir);
+        ServerState state = new ServerState(options, RootDirectory.of(dir, false, false));
+        ConnectionGuard guard = new ConnectionGuard(options.idleTimeout(), options.minRate(), options.minRatePeriod(),
+                options.requestHeadTimeout());
+        EmbeddedChannel ch = new EmbeddedChannel(guard, new HttpServerCodec(), new FileRequestHandler(state, guard));
+        ch.writeInbound(Unpooled.copiedBuffer("GET /missing HTTP/1.1\r\nHost: x\r\n\r\n", StandardCharsets.US_ASCII));
+        String before = outbound(ch);
+        assertTrue(before.startsWith("HTTP/1.1 404 ") && !before.toLowerCase().contains("connection: close"), before);
+        assertTrue(ch.isActive(), "kept alive before the drain");
+
+        state.draining = true;
+        ch.writeInbound(Unpooled.copiedBuffer("GET /missing HTTP/1.1\r\nHost: x\r\n\r\n", StandardCharsets.US_ASCII));
+        String during = outbound(ch);
+        assertTrue(during.startsWith("HTTP/1.1 404 ") && during.toLowerCase().contains("connection: close"), during);
+        ch.runPendingTasks();
+        assertTrue(!ch.isActive(), "the connection must close after the response");
+        ch.finishAndReleaseAll();
+    }
+
+    /** What the pipeline wrote so far, as text (each buffer released). */
+    private static String outbound(EmbeddedChannel ch) {
+        ch.runPendingTasks();
+        StringBuilder out = new StringBuilder();
+        for (Object msg; (msg = ch.readOutbound()) != null; ) {
+            ByteBuf buf = (ByteBuf) msg;
+            out.append(buf.toString(StandardCharsets.ISO_8859_1));
+            buf.release();
+        }
+        return out.toString();
+    }
+
     @Test
     void aMultipartRangeResponseInMappedModeIsExactAndReleasesEverything(@TempDir Path dir) throws Exception {
         TestFiles.pattern(dir, "data.bin", SIZE);
