@@ -290,7 +290,8 @@ final class PemFiles {
         }
         if (parameters == null) {
             throw new IOException("TLS private key " + file + ": the EC key names no curve (no parameters in the key and "
-                    + "no BEGIN EC PARAMETERS block); write it with: openssl pkey -in " + file + " -out key.pem");
+                    + "no BEGIN EC PARAMETERS block); put the curve's block before the key (openssl ecparam -name prime256v1, "
+                    + "or the key's curve)");
         }
         Der.Reader choice = new Der.Reader(parameters);
         if (choice.peekTag() != 0x06) {

@@ -267,6 +267,32 @@ class TlsCertificateFilesTest {
     }
 
     @Test
+    void aSec1KeyWithoutParametersTakesItsCurveFromTheEcParametersBlock(@TempDir Path dir) throws Exception {
+        // openssl always writes the [0] parameters into SEC1; other tools leave them to the EC PARAMETERS block.
+        List<PemFiles.Block> blocks = PemFiles.read(pki.resolve("ec-sec1.key"), "private key");
+        PemFiles.Der.Reader sec1 = PemFiles.Der.Reader.sequence(blocks.get(0).der());
+        byte[] version = sec1.next(0x02);
+        byte[] secret = sec1.next(0x04);
+        byte[] curve = sec1.next(0xA0);
+        byte[] publicKey = sec1.next(0xA1);
+        byte[] withoutParameters = PemFiles.Der.encode(0x30, PemFiles.Der.concat(PemFiles.Der.encode(0x02, version),
+                PemFiles.Der.encode(0x04, secret), PemFiles.Der.encode(0xA1, publicKey)));
+        String key = "-----BEGIN EC PRIVATE KEY-----\n" + Base64.getMimeEncoder().encodeToString(withoutParameters)
+                + "\n-----END EC PRIVATE KEY-----\n";
+        Path noCurve = Files.writeString(dir.resolve("no-curve.key"), key);
+        Path withBlock = Files.writeString(dir.resolve("curve-in-block.key"), "-----BEGIN EC PARAMETERS-----\n"
+                + Base64.getEncoder().encodeToString(curve) + "\n-----END EC PARAMETERS-----\n" + key);
+        ECPrivateKey expected = (ECPrivateKey) PemFiles.privateKey(pki.resolve("ec-pkcs8.key"));
+        ECPrivateKey read = (ECPrivateKey) PemFiles.privateKey(withBlock);
+        assertEquals(expected.getS(), read.getS());
+        assertEquals(expected.getParams().toString(), read.getParams().toString());
+        IOException e = assertThrows(IOException.class, () -> PemFiles.privateKey(noCurve));
+        assertEquals("TLS private key " + noCurve + ": the EC key names no curve (no parameters in the key and no BEGIN "
+                + "EC PARAMETERS block); put the curve's block before the key (openssl ecparam -name prime256v1, or the "
+                + "key's curve)", e.getMessage());
+    }
+
+    @Test
     void theChainKeepsItsOrderAndSkipsTheKeyInACombinedFile() throws Exception {
         assertArrayEquals(new X509Certificate[] {rsaLeaf, intermediate}, PemFiles.certificateChain(pki.resolve("combined.pem")));
     }
