@@ -27,6 +27,9 @@
 #   JAVA=path/to/java (JDK 25)  JAVA_OPTS="-Xmx1g" (the same for every Java server)  BASE_PORT=18400  SMALL_FILES=256
 #   SKIP_INSTALL=1 (never call apt-get)  SKIP_BUILD=1 (use the classes already compiled)
 # Everything binds and connects to 127.0.0.1 only. Every server is started by this script and killed on exit.
+# TLS: every server that speaks it (nginx, the Java peers, ours) gets the same RSA 2048 certificate and PKCS#8 key,
+# made by openssl once per run in RESULTS_DIR/tls (never in the repository); each one's served certificate is checked
+# against it (openssl s_client) before it is measured.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -157,14 +160,15 @@ build() {
 }
 
 # ---------------------------------------------------------------------------------------------------------------
-# Data (git-ignored): one 1 GiB file of random bytes and SMALL_FILES files of 64 KiB; one self-signed certificate.
+# Data (git-ignored): one 1 GiB file of random bytes and SMALL_FILES files of 64 KiB.
 # ---------------------------------------------------------------------------------------------------------------
 ROOT_DIR=""
 CERT=""
 KEY=""
+CERT_SHA256=""
 prepare_data() {
   ROOT_DIR="$DATA_DIR/root"
-  mkdir -p "$ROOT_DIR/small" "$DATA_DIR/tls"
+  mkdir -p "$ROOT_DIR/small"
   local big="$ROOT_DIR/$BIG_NAME"
   if [[ ! -f $big || $(stat -c %s "$big") != "$BIG_SIZE" ]]; then
     log "generating $big (1 GiB of random bytes: compressible data would flatter nobody, but keeps it honest)"
@@ -175,17 +179,28 @@ prepare_data() {
     f=$(printf '%s/small/f%04d.bin' "$ROOT_DIR" "$i")
     [[ -f $f && $(stat -c %s "$f") == "$SMALL_SIZE" ]] || head -c "$SMALL_SIZE" /dev/urandom >"$f"
   done
-  CERT="$DATA_DIR/tls/cert.pem"
-  KEY="$DATA_DIR/tls/key.pem"
-  if [[ ! -s $CERT || ! -s $KEY ]]; then
-    if command -v openssl >/dev/null; then
-      log "generating a self-signed RSA 2048 certificate for 127.0.0.1 (openssl)"
-      openssl req -x509 -newkey rsa:2048 -nodes -keyout "$KEY" -out "$CERT" -days 3650 \
-        -subj "/CN=127.0.0.1" -addext "subjectAltName=IP:127.0.0.1" >/dev/null 2>&1
-    else
-      die "openssl not found: it writes the PEM certificate and PKCS#8 key that nginx and the Java peers share"
-    fi
-  fi
+}
+
+# One self-signed RSA 2048 certificate for 127.0.0.1 per run, in the run's results (the key dies with them): the
+# same certificate and PKCS#8 key for every TLS server, so the handshake and the signature cost the same for all.
+make_certificate() {
+  command -v openssl >/dev/null || die "openssl not found: it writes the PEM certificate and key every TLS server shares"
+  mkdir -p "$RESULTS_DIR/tls"
+  CERT="$RESULTS_DIR/tls/cert.pem"
+  KEY="$RESULTS_DIR/tls/key.pem"
+  log "generating this run's self-signed RSA 2048 certificate for 127.0.0.1 (openssl) in $RESULTS_DIR/tls"
+  (umask 077 && openssl req -x509 -newkey rsa:2048 -nodes -keyout "$KEY" -out "$CERT" -days 30 \
+    -subj "/CN=127.0.0.1" -addext "subjectAltName=IP:127.0.0.1,DNS:localhost" >"$TMP_DIR/openssl.log" 2>&1) \
+    || { cat "$TMP_DIR/openssl.log" >&2; die "openssl could not generate the certificate"; }
+  CERT_SHA256=$(openssl x509 -noout -fingerprint -sha256 -in "$CERT" | sed 's/^.*=//')
+}
+
+# Whether the server at port $1 presents this run's certificate (and not one of its own).
+serves_run_certificate() {
+  local served
+  served=$(openssl s_client -connect "$HOST:$1" </dev/null 2>/dev/null | openssl x509 -noout -fingerprint -sha256 2>/dev/null \
+    | sed 's/^.*=//' || true)
+  [[ -n $served && $served == "$CERT_SHA256" ]]
 }
 
 # Re-read the served data so every measured run starts hot: this machine evicts idle page cache within a minute.
@@ -226,7 +241,7 @@ nginx_peer() { # sendfile(on|off) port tls [http2(0|1)]
 
 # ===============================================================================================================
 # OUR SERVER: the contract with samples' FileServerMain. Adjust these two functions after merging if its flags
-# differ. It must print its URL when ready, serve --root at /, and use its own self-signed certificate for --tls.
+# differ. It must print its URL when ready, serve --root at /, and serve HTTPS with --tls-cert and --tls-key.
 # ===============================================================================================================
 OURS_CLASS=io.reactivemmap.samples.FileServerMain
 ours_available() {
@@ -234,7 +249,7 @@ ours_available() {
 }
 ours_server() { # body-mode port tls
   local mode=$1 port=$2 tls=$3 args=()
-  [[ $tls == 1 ]] && args=(--tls)
+  [[ $tls == 1 ]] && args=(--tls-cert "$CERT" --tls-key "$KEY")
   # The access log is off, as it is in the nginx config (access_log off): one log line per request is I/O
   # that nothing else in the comparison pays.
   local logging="$RESULTS_DIR/ours-logging.properties"
@@ -313,7 +328,13 @@ start_instance() {
       if [[ $big != "200 $BIG_SIZE $want_version" ]]; then
         log "$name served the 1 GiB file wrong ($big): not measured"; stop_instance "$name"; return 1
       fi
-      log "$name ready at $scheme://$HOST:$port/ (pid $pid)"
+      if [[ $tls == 1 ]] && ! serves_run_certificate "$port"; then
+        log "$name does not present this run's certificate ($CERT, SHA-256 $CERT_SHA256): not measured"
+        stop_instance "$name"; return 1
+      fi
+      local tls_note=""
+      [[ $tls == 1 ]] && tls_note=", presenting this run's RSA 2048 certificate"
+      log "$name ready at $scheme://$HOST:$port/ (pid $pid)$tls_note"
       return 0
     fi
     sleep 0.25
@@ -500,6 +521,7 @@ main() {
   build
   prepare_data
   mkdir -p "$RESULTS_DIR/logs" "$RESULTS_DIR/raw"
+  make_certificate
   CLK_TCK=$(getconf CLK_TCK)
   TSV="$RESULTS_DIR/results.tsv"
   printf 'server\tcase\trep\tconns\tduration_us\trequests\tbytes\tp99_us\terrors\tnon2xx\tcpu_ticks\tclk_tck\tpeak_rss_kb\tload1\n' >"$TSV"
@@ -515,6 +537,7 @@ main() {
     echo "wrk=$(wrk -v 2>&1 | head -1)"
     echo "h2load=$(h2load --version 2>&1 | head -1)"
     echo "openssl=$(openssl version 2>/dev/null || echo none)"
+    echo "tls_certificate=RSA 2048, self-signed for 127.0.0.1, SHA-256 $CERT_SHA256 (made for this run, shared by every TLS server)"
     echo "duration_s=$DURATION repeat=$REPEAT warmup_s=$WARMUP quick=$QUICK"
     echo "cases=$CASES"
     echo "servers=$SERVERS"

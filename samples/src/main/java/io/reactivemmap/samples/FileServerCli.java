@@ -436,6 +436,8 @@ public final class FileServerCli {
                 Map.entry("--host", "an address or host name to bind, such as 127.0.0.1, 0.0.0.0 or ::"),
                 Map.entry("--port", "a port number, 0-65535 (0 picks a free one)"),
                 Map.entry("--tls", "true or false"),
+                Map.entry("--tls-cert", "a PEM certificate chain file"),
+                Map.entry("--tls-key", "a PEM private key file"),
                 Map.entry("--body-mode", "auto, sendfile or mapped"),
                 Map.entry("--window-size", "a size from 4k to " + size(MapOptions.MAX_WINDOW_SIZE) + SIZES),
                 Map.entry("--max-bytes-in-flight", "a size of at least 1" + SIZES),
@@ -471,11 +473,22 @@ public final class FileServerCli {
         @Option(names = "--port", paramLabel = "N", defaultValue = "8080", description = "The port, 0-65535; 0 picks a free one.")
         String port = "";
 
-        // TLS: the options below turn into one TlsOptions in tls(); options naming a certificate chain and a key
-        // file would sit next to --tls and be read there.
+        // TLS: the options below turn into one TlsOptions in tls(Values). The files are read when the server
+        // starts (FileServer.start), so a bad file is "cannot start" (exit 1), not bad usage.
         @Option(names = "--tls", defaultValue = "false", converter = Switch.class, showDefaultValue = ALWAYS,
-                description = "HTTPS with a self-signed certificate for localhost, made at start-up (for development).")
+                description = "HTTPS with a self-signed certificate for localhost, made at start-up: for development "
+                        + "only (no client trusts it). For a real certificate give --tls-cert and --tls-key instead.")
         boolean tls;
+
+        @Option(names = "--tls-cert", paramLabel = "FILE",
+                description = "HTTPS with this PEM certificate chain: the server's certificate first, then the "
+                        + "intermediates. Needs --tls-key.")
+        @Nullable String tlsCert;
+
+        @Option(names = "--tls-key", paramLabel = "FILE",
+                description = "The PEM private key of --tls-cert: RSA or EC, as PKCS#8 (BEGIN PRIVATE KEY), PKCS#1 "
+                        + "(BEGIN RSA PRIVATE KEY) or SEC1 (BEGIN EC PRIVATE KEY), not encrypted; may be the same file.")
+        @Nullable String tlsKey;
 
         @Option(names = "--body-mode", paramLabel = "MODE", defaultValue = "auto",
                 description = "How bytes reach the socket: auto, sendfile (plain HTTP/1.1 only) or mapped.")
@@ -582,7 +595,7 @@ public final class FileServerCli {
             return FileServerOptions.builder(v.root("--root", root))
                     .host(v.host("--host", host))
                     .port(v.intCount("--port", port, 0, 65535))
-                    .tls(tls())
+                    .tls(tls(v))
                     .bodyMode(v.bodyMode("--body-mode", bodyMode))
                     .windowSize(v.intSize("--window-size", windowSize, 4096, MapOptions.MAX_WINDOW_SIZE))
                     .maxBytesInFlight(v.size("--max-bytes-in-flight", maxBytesInFlight, 1, Long.MAX_VALUE))
@@ -635,9 +648,34 @@ public final class FileServerCli {
             return b.build();
         }
 
-        /** The TLS the options ask for: none, or a self-signed certificate with {@code --tls}. */
-        private @Nullable TlsOptions tls() {
-            return tls ? TlsOptions.selfSigned() : null;
+        /**
+         * The TLS the options ask for: none, a self-signed certificate with {@code --tls}, or the PEM files of
+         * {@code --tls-cert} and {@code --tls-key} (both, and not with {@code --tls}).
+         */
+        private @Nullable TlsOptions tls(Values v) {
+            if (tlsCert == null && tlsKey == null) {
+                return tls ? TlsOptions.selfSigned() : null;
+            }
+            if (tls) {
+                throw new BadValue(PROGRAM + ": " + v.source("--tls") + " (a self-signed development certificate) "
+                        + "cannot be combined with " + v.source(tlsCert != null ? "--tls-cert" : "--tls-key")
+                        + ": drop --tls, --tls-cert and --tls-key turn HTTPS on");
+            }
+            if (tlsCert == null || tlsKey == null) {
+                String given = tlsCert != null ? "--tls-cert" : "--tls-key";
+                String missing = tlsCert != null ? "--tls-key (the PEM private key)" : "--tls-cert (the PEM certificate chain)";
+                throw new BadValue(PROGRAM + ": " + v.source(given) + " needs " + missing + ": give both, or neither");
+            }
+            return new TlsOptions(pemFile(v, "--tls-cert", tlsCert), pemFile(v, "--tls-key", tlsKey));
+        }
+
+        /** A file name, made absolute so that errors and logs name it whatever the working directory. */
+        private static Path pemFile(Values v, String option, String raw) {
+            try {
+                return Path.of(v.text(option, raw)).toAbsolutePath().normalize();
+            } catch (InvalidPathException e) {
+                throw v.bad(option, raw);
+            }
         }
     }
 

@@ -17,13 +17,17 @@ import java.util.concurrent.LinkedBlockingQueue;
  * (exit status 130 after Ctrl-C, 143 after SIGTERM).
  *
  * <pre>
- * FileServerMain [--root DIR] [--host ADDR] [--port N] [--tls] [--body-mode auto|sendfile|mapped] [--window-size SIZE] ...
+ * FileServerMain [--root DIR] [--host ADDR] [--port N] [--tls | --tls-cert CHAIN.pem --tls-key KEY.pem]
+ *                [--body-mode auto|sendfile|mapped] [--window-size SIZE] ...
  * </pre>
  * {@code --help} lists every option with its default; each can also be set by an environment variable
  * ({@code REACTIVE_MMAP_PORT} for {@code --port}, see {@link FileServerCli}). Defaults: the current directory on
  * 127.0.0.1:8080, plain HTTP, HTTP/2 on (h2 by ALPN with {@code --tls}, h2c with prior knowledge without). Try
  * {@code curl -r 0-99 http://127.0.0.1:8080/FILE} or {@code curl --http2-prior-knowledge http://127.0.0.1:8080/FILE}.
- * Bad usage exits with 2, a server that cannot start (port in use) with 1, each after one line on stderr.
+ * {@code --tls} serves HTTPS with a self-signed development certificate; {@code --tls-cert} and {@code --tls-key} with
+ * your PEM certificate chain and key (see {@link io.reactivemmap.netty.http.TlsOptions} for the forms accepted).
+ * Bad usage exits with 2, a server that cannot start (port in use, a TLS file missing or wrong) with 1, each after one
+ * line on stderr.
  */
 public final class FileServerMain {
     /** Put on the queue of {@link #main}'s events when the drain has ended. */

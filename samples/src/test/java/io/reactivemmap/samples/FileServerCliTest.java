@@ -107,6 +107,20 @@ class FileServerCliTest {
                         "FileServerMain: invalid --cache-control 'no cache': not a Cache-Control value (a comma-separated list of directives such as \"public, max-age=3600\"): \"no cache\""),
                 bad(List.of("--root", root), Map.of("REACTIVE_MMAP_CACHE_RULE", "a/**=max-age=1\nb/**=max-age=,"),
                         "FileServerMain: invalid REACTIVE_MMAP_CACHE_RULE (the environment variable of --cache-rule) 'b/**=max-age=,': not a Cache-Control value (a comma-separated list of directives such as \"public, max-age=3600\"): \"max-age=,\""),
+                bad(List.of("--root", root, "--tls-cert", "chain.pem"), Map.of(),
+                        "FileServerMain: --tls-cert needs --tls-key (the PEM private key): give both, or neither"),
+                bad(List.of("--root", root, "--tls-key", "key.pem"), Map.of(),
+                        "FileServerMain: --tls-key needs --tls-cert (the PEM certificate chain): give both, or neither"),
+                bad(List.of("--root", root), Map.of("REACTIVE_MMAP_TLS_KEY", "key.pem"),
+                        "FileServerMain: REACTIVE_MMAP_TLS_KEY (the environment variable of --tls-key) needs --tls-cert (the PEM certificate chain): give both, or neither"),
+                bad(List.of("--root", root, "--tls", "--tls-cert", "chain.pem", "--tls-key", "key.pem"), Map.of(),
+                        "FileServerMain: --tls (a self-signed development certificate) cannot be combined with --tls-cert: drop --tls, --tls-cert and --tls-key turn HTTPS on"),
+                bad(List.of("--root", root, "--tls-cert", "chain.pem", "--tls-key", "key.pem"), Map.of("REACTIVE_MMAP_TLS", "true"),
+                        "FileServerMain: REACTIVE_MMAP_TLS (the environment variable of --tls) (a self-signed development certificate) cannot be combined with --tls-cert: drop --tls, --tls-cert and --tls-key turn HTTPS on"),
+                bad(List.of("--root", root, "--tls-cert", "", "--tls-key", "key.pem"), Map.of(),
+                        "FileServerMain: invalid --tls-cert '': expected a PEM certificate chain file"),
+                bad(List.of("--root", root, "--tls-cert", "chain.pem", "--tls-key", "key\0.pem"), Map.of(),
+                        "FileServerMain: invalid --tls-key 'key\0.pem': expected a PEM private key file"),
                 bad(List.of("--root", root, "--tls", "--body-mode", "sendfile"), Map.of(),
                         "FileServerMain: bodyMode SENDFILE cannot be used with TLS (the TLS engine needs the bytes as buffers); use AUTO or MAPPED"));
     }
@@ -249,6 +263,8 @@ class FileServerCliTest {
         m.put("--host", "127.0.0.1");
         m.put("--port", "8080");
         m.put("--tls", "false");
+        m.put("--tls-cert", null); // none: no Default shown
+        m.put("--tls-key", null);
         m.put("--body-mode", "auto");
         m.put("--window-size", "4m");
         m.put("--max-bytes-in-flight", "8m");
@@ -356,6 +372,38 @@ class FileServerCliTest {
         } finally {
             Files.setPosixFilePermissions(locked, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
         }
+    }
+
+    @Test
+    void tlsCertAndTlsKeyBecomeTlsOptionsWithAbsolutePaths() {
+        Path cwd = Path.of("").toAbsolutePath();
+        assertEquals(new io.reactivemmap.netty.http.TlsOptions(cwd.resolve("chain.pem"), dir.resolve("key.pem")),
+                parse(Map.of(), "--root", dir.toString(), "--tls-cert", "chain.pem", "--tls-key",
+                        dir.resolve("sub/../key.pem").toString()).tls());
+        assertEquals(new io.reactivemmap.netty.http.TlsOptions(dir.resolve("both.pem"), dir.resolve("both.pem")),
+                parse(Map.of("REACTIVE_MMAP_TLS_CERT", dir.resolve("both.pem").toString(),
+                        "REACTIVE_MMAP_TLS_KEY", dir.resolve("both.pem").toString()), "--root", dir.toString()).tls());
+        assertTrue(parse(Map.of(), "--root", dir.toString(), "--tls").tls().isSelfSigned());
+        assertTrue(FileServerCli.usage(Map.of()).replaceAll("\\s+", " ")
+                .contains("for development only (no client trusts it). For a real certificate give --tls-cert and --tls-key instead."));
+    }
+
+    @Test
+    void aTlsFileThatCannotBeReadGivesOneLineNamingItAndExitCode1() throws IOException {
+        Path garbage = Files.writeString(dir.resolve("garbage.pem"), "not PEM\n");
+        FileServerOptions options = parse(Map.of(), "--root", dir.toString(), "--port", "0",
+                "--tls-cert", dir.resolve("missing-chain.pem").toString(), "--tls-key", garbage.toString());
+        IOException e = assertThrows(IOException.class, () -> FileServer.start(options).close());
+        assertEquals(new FileServerCli.Exit(1, "", "FileServerMain: TLS certificate chain " + dir.resolve("missing-chain.pem")
+                + ": no such file"), FileServerCli.cannotStart(e));
+        Path chain = Files.writeString(dir.resolve("chain-without-certificate.pem"),
+                "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n");
+        FileServerOptions noCertificate = parse(Map.of(), "--root", dir.toString(), "--port", "0",
+                "--tls-cert", chain.toString(), "--tls-key", garbage.toString());
+        FileServerCli.Exit exit = FileServerCli.cannotStart(assertThrows(IOException.class, () -> FileServer.start(noCertificate).close()));
+        assertEquals(1, exit.code());
+        assertEquals("FileServerMain: TLS certificate chain " + chain + ": no certificate in the file (expected "
+                + "-----BEGIN CERTIFICATE----- blocks, the server's certificate first; found: PRIVATE KEY)", exit.err());
     }
 
     @Test

@@ -13,8 +13,8 @@ import java.util.Optional;
  * Command line shared by the peer servers:
  * {@code --root DIR [--host 127.0.0.1] --port N [--tls --cert CERT.pem --key KEY.pem]}.
  *
- * <p>The certificate and the PKCS#8 key are PEM files generated once by {@code benchmarks/http/run.sh}; every
- * Java peer uses the JDK TLS provider with them.
+ * <p>The certificate and the PKCS#8 key are PEM files generated once per run by {@code benchmarks/http/run.sh}; every
+ * TLS server of the run (nginx, each Java peer, ours) uses the same ones, the Java peers with the JDK TLS provider.
  *
  * @param root the directory whose regular files are served
  * @param host the address to bind (the script passes 127.0.0.1 only)

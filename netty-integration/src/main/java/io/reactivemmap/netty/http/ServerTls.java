@@ -16,13 +16,17 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
+import java.security.PrivateKey;
+import java.security.cert.X509Certificate;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Builds the server's {@link SslContext} with the JDK provider.
+ * Builds the server's {@link SslContext} with the JDK provider, from the PEM files {@link PemFiles} reads or from a
+ * self-signed certificate.
  *
  * <p>Self-signed certificates come from the running JDK's {@code keytool}: Netty's {@code SelfSignedCertificate}
  * needs BouncyCastle or JDK-internal classes ({@code sun.security.x509}) that JDK 25 does not export, and adding
@@ -46,7 +50,15 @@ final class ServerTls {
         if (tls.isSelfSigned()) {
             builder = SslContextBuilder.forServer(selfSignedKeyManager());
         } else {
-            builder = SslContextBuilder.forServer(tls.certificateChain().toFile(), tls.privateKey().toFile());
+            // Parsed here rather than by SslContextBuilder.forServer(File, File), which reads unencrypted PKCS#8
+            // only and says little about what is wrong: PemFiles takes the traditional forms too, and every
+            // problem (and a key that is not the certificate's) is one line naming the file.
+            Path chainFile = Objects.requireNonNull(tls.certificateChain());
+            Path keyFile = Objects.requireNonNull(tls.privateKey());
+            X509Certificate[] chain = PemFiles.certificateChain(chainFile);
+            PrivateKey key = PemFiles.privateKey(keyFile);
+            PemFiles.checkKeyMatches(key, keyFile, chain, chainFile);
+            builder = SslContextBuilder.forServer(key, chain);
         }
         builder.sslProvider(SslProvider.JDK);
         if (http2) {
