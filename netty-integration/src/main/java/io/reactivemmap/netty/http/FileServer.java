@@ -132,7 +132,8 @@ public final class FileServer implements AutoCloseable {
     /**
      * Binds and starts serving.
      *
-     * @throws IOException if the root is not a directory, the address cannot be bound, or TLS cannot be set up
+     * @throws IOException if the root is not a directory, the address or the admin port cannot be bound, TLS cannot
+     *                     be set up, or the admin port is on without Micrometer's Prometheus registry
      */
     public static FileServer start(FileServerOptions options) throws IOException {
         return start(options, AccessLog.SYSTEM_LOGGER);
@@ -143,7 +144,8 @@ public final class FileServer implements AutoCloseable {
      * alike, refusals included; not the admin port's) to {@code accessLog} instead of the
      * {@code io.reactivemmap.netty.http.access} logger ({@link AccessLog#NONE} for no access log).
      *
-     * @throws IOException if the root is not a directory, the address cannot be bound, or TLS cannot be set up
+     * @throws IOException if the root is not a directory, the address or the admin port cannot be bound, TLS cannot
+     *                     be set up, or the admin port is on without Micrometer's Prometheus registry
      */
     public static FileServer start(FileServerOptions options, AccessLog accessLog) throws IOException {
         Objects.requireNonNull(options, "options");
