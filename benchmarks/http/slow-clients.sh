@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # 1,000 concurrent slow downloads of a 1 GiB file from our FileServerMain: samples the server's RSS,
-# heap in use (jcmd GC.heap_info) and its /_stats (live windows, mapped bytes, open connections) every second.
+# heap in use (jcmd GC.heap_info) and its admin port's /_stats (live windows, mapped bytes, open connections) every second.
 # Usage: CONNECTIONS=1000 RATE=65536 SECONDS_RUN=30 MODE=mapped|auto benchmarks/http/slow-clients.sh
 # Loopback only; the server and the clients are stopped on exit.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
 N=${CONNECTIONS:-1000}; RATE=${RATE:-65536}; SECS=${SECONDS_RUN:-30}; MODE=${MODE:-mapped}; PORT=${PORT:-18480}
+ADMIN_PORT=${ADMIN_PORT:-18481}
 DATA="$here/bench-data/root"
 JAVA=$(ls -d /usr/lib/jvm/*25*/bin/java 2>/dev/null | head -1)
 [[ -x $JAVA ]] || { echo "no JDK 25 under /usr/lib/jvm" >&2; exit 1; }
@@ -19,7 +20,7 @@ mvn -q -B -pl samples,benchmarks -am compile dependency:build-classpath -Dmdep.o
 SAMPLES_CP="$repo/samples/target/classes:$(cat samples/target/runtime-classpath.txt)"
 BENCH_CP="$repo/benchmarks/target/classes:$(cat benchmarks/target/runtime-classpath.txt)"
 logging=$(mktemp); printf '%s\n' 'handlers = java.util.logging.ConsoleHandler' '.level = WARNING' >"$logging"
-args=(--root "$DATA" --port "$PORT" --stats --body-mode "$MODE")
+args=(--root "$DATA" --port "$PORT" --admin-port "$ADMIN_PORT" --body-mode "$MODE")
 scheme=http
 # The slow clients speak plain HTTP: "tls" is not supported by this script yet.
 [[ $MODE == mapped || $MODE == auto ]] || { echo "MODE must be mapped or auto (plain HTTP: auto is sendfile)" >&2; exit 2; }
@@ -28,7 +29,7 @@ ulimit -n 65536 2>/dev/null || true
   io.reactivemmap.samples.FileServerMain "${args[@]}" >/tmp/slow-server.log 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null; kill ${clients:-} 2>/dev/null; rm -f "$logging"' EXIT
-for _ in $(seq 1 60); do curl -s -o /dev/null "$scheme://127.0.0.1:$PORT/_stats" && break; sleep 0.5; done
+for _ in $(seq 1 60); do curl -s -o /dev/null "http://127.0.0.1:$ADMIN_PORT/_stats" && break; sleep 0.5; done
 heap() { "$JCMD" "$server" GC.heap_info 2>/dev/null | sed -n 's/.*used \([0-9]*\)K.*/\1/p' | head -1; }
 rss() { awk '/VmRSS/ {print $2}' "/proc/$server/status"; }
 heap0=$(heap); echo "baseline: rss $(rss)KB heap ${heap0}KB"
@@ -36,7 +37,7 @@ heap0=$(heap); echo "baseline: rss $(rss)KB heap ${heap0}KB"
 clients=$!
 max_rss=0; max_heap=0; max_mapped=0; max_windows=0; max_conn=0
 while kill -0 "$clients" 2>/dev/null; do
-  r=$(rss); h=$(heap); s=$(curl -s --max-time 2 "$scheme://127.0.0.1:$PORT/_stats" || true)
+  r=$(rss); h=$(heap); s=$(curl -s --max-time 2 "http://127.0.0.1:$ADMIN_PORT/_stats" || true)
   mb=$(sed -n 's/.*"mappedBytes":\([0-9]*\).*/\1/p' <<<"$s"); lw=$(sed -n 's/.*"liveWindows":\([0-9]*\).*/\1/p' <<<"$s")
   oc=$(sed -n 's/.*"openConnections":\([0-9]*\).*/\1/p' <<<"$s")
   (( r > max_rss )) && max_rss=$r; (( ${h:-0} > max_heap )) && max_heap=${h:-0}
@@ -46,7 +47,7 @@ while kill -0 "$clients" 2>/dev/null; do
 done
 tail -2 /tmp/slow-clients.log
 sleep 2
-s=$(curl -s "$scheme://127.0.0.1:$PORT/_stats" || true)
+s=$(curl -s "http://127.0.0.1:$ADMIN_PORT/_stats" || true)
 echo "connections=$N rate=${RATE}B/s each seconds=$SECS mode=$MODE"
 echo "peak open connections (server): $max_conn"
 echo "peak RSS: $((max_rss / 1024)) MiB"

@@ -450,7 +450,8 @@ public final class FileServerCli {
                 Map.entry("--range-coalesce-gap", "a size of at least 0" + SIZES),
                 Map.entry("--serve-hidden", "true or false"),
                 Map.entry("--follow-symlinks-outside", "true or false"),
-                Map.entry("--stats", "true or false"),
+                Map.entry("--admin-port", "a port number, 0-65535 (0 picks a free one), or off"),
+                Map.entry("--admin-host", "an address or host name to bind, such as 127.0.0.1 or ::1"),
                 Map.entry("--io-threads", "a whole number from 0 (one per processor) to " + Integer.MAX_VALUE),
                 Map.entry("--native-transport", "true or false"),
                 Map.entry("--http2", "true or false"),
@@ -538,9 +539,14 @@ public final class FileServerCli {
                 description = "Follow symbolic links that lead outside the root.")
         boolean followSymlinksOutside;
 
-        @Option(names = "--stats", defaultValue = "false", converter = Switch.class, showDefaultValue = ALWAYS,
-                description = "Answer GET /_stats with live windows, mapped bytes and connections (JSON).")
-        boolean stats;
+        @Option(names = "--admin-port", paramLabel = "N", defaultValue = "off",
+                description = "The admin port (GET /health, /metrics in the Prometheus format, /_stats as JSON), 0-65535 "
+                        + "(0 picks a free one), or off.")
+        String adminPort = "";
+
+        @Option(names = "--admin-host", paramLabel = "ADDR", defaultValue = "127.0.0.1",
+                description = "The address the admin port binds (loopback: its metrics are for the operator).")
+        String adminHost = "";
 
         @Option(names = "--io-threads", paramLabel = "N", defaultValue = "0",
                 description = "Event-loop threads; 0 for one per processor.")
@@ -608,7 +614,9 @@ public final class FileServerCli {
                             v.size("--range-coalesce-gap", rangeCoalesceGap, 0, Long.MAX_VALUE)))
                     .serveHidden(serveHidden)
                     .followSymlinksOutside(followSymlinksOutside)
-                    .statsEndpoint(stats)
+                    .adminPort(adminPort.equalsIgnoreCase("off") ? FileServerOptions.ADMIN_OFF
+                            : v.intCount("--admin-port", adminPort, 0, 65535))
+                    .adminHost(v.host("--admin-host", adminHost))
                     .ioThreads(v.intCount("--io-threads", ioThreads, 0, Integer.MAX_VALUE))
                     .preferNativeTransport(nativeTransport)
                     .http2(http2)

@@ -69,6 +69,9 @@ public final class FileServerMain {
         String scheme = options.tls() != null ? "https" : "http";
         System.out.println("Serving " + options.root().toRealPath() + " at " + scheme + "://" + options.host() + ":"
                 + server.port() + "/  (" + server.transport() + "; Ctrl-C to stop)");
+        if (server.adminPort() != FileServerOptions.ADMIN_OFF) {
+            System.out.println("Admin (/health, /metrics, /_stats) at http://" + options.adminHost() + ":" + server.adminPort() + "/");
+        }
 
         Signal first = (Signal) events.take();
         System.out.println("SIG" + first.getName() + ": draining, new connections are refused; waiting up to "

@@ -52,6 +52,20 @@ class FileServerCliTest {
                         "FileServerMain: invalid --port '70000': expected a port number, 0-65535 (0 picks a free one)"),
                 bad(List.of("--port=-1"), Map.of(),
                         "FileServerMain: invalid --port '-1': expected a port number, 0-65535 (0 picks a free one)"),
+                bad(List.of("--root", root, "--admin-port", "abc"), Map.of(),
+                        "FileServerMain: invalid --admin-port 'abc': expected a port number, 0-65535 (0 picks a free one), or off"),
+                bad(List.of("--root", root, "--admin-port", "65536"), Map.of(),
+                        "FileServerMain: invalid --admin-port '65536': expected a port number, 0-65535 (0 picks a free one), or off"),
+                bad(List.of("--root", root, "--admin-port=-1"), Map.of(),
+                        "FileServerMain: invalid --admin-port '-1': expected a port number, 0-65535 (0 picks a free one), or off"),
+                bad(List.of("--root", root, "--admin-port", ""), Map.of(),
+                        "FileServerMain: invalid --admin-port '': expected a port number, 0-65535 (0 picks a free one), or off"),
+                bad(List.of("--root", root), Map.of("REACTIVE_MMAP_ADMIN_PORT", "on"),
+                        "FileServerMain: invalid REACTIVE_MMAP_ADMIN_PORT (the environment variable of --admin-port) 'on': expected a port number, 0-65535 (0 picks a free one), or off"),
+                bad(List.of("--root", root, "--admin-port"), Map.of(),
+                        "FileServerMain: --admin-port needs a value: a port number, 0-65535 (0 picks a free one), or off"),
+                bad(List.of("--root", root, "--admin-port", "0", "--admin-host", "no-such-host.invalid"), Map.of(),
+                        "FileServerMain: invalid --admin-host 'no-such-host.invalid': the name cannot be resolved"),
                 bad(List.of("--root", "/missing"), Map.of(), "FileServerMain: invalid --root '/missing': no such directory"),
                 bad(List.of("--root", file.toString()), Map.of(),
                         "FileServerMain: invalid --root '" + file + "': it is a file, not a directory"),
@@ -154,14 +168,14 @@ class FileServerCliTest {
                 "--body-mode", "MAPPED", "--window-size", "64K", "--max-bytes-in-flight", "1g", "--max-connections", "5",
                 "--idle-timeout", "500ms", "--request-head-timeout", "2m", "--min-rate", "2k", "--min-rate-period", "0",
                 "--max-ranges", "3", "--range-coalesce-gap", "1k", "--serve-hidden", "--follow-symlinks-outside",
-                "--stats", "--io-threads", "2", "--no-native-transport", "--no-http2", "--max-concurrent-streams", "7",
+                "--admin-port", "9090", "--admin-host", "::1", "--io-threads", "2", "--no-native-transport", "--no-http2", "--max-concurrent-streams", "7",
                 "--max-bytes-in-flight-per-connection", "3m", "--max-windows-per-connection", "4",
                 "--budget-wait-timeout", "1h");
         FileServerOptions expected = FileServerOptions.builder(dir).host("0.0.0.0").port(0)
                 .tls(io.reactivemmap.netty.http.TlsOptions.selfSigned()).bodyMode(BodyMode.MAPPED).windowSize(64 << 10)
                 .maxBytesInFlight(1L << 30).maxConnections(5).idleTimeout(Duration.ofMillis(500))
                 .requestHeadTimeout(Duration.ofMinutes(2)).minRate(2048).minRatePeriod(Duration.ZERO)
-                .rangeLimits(new RangeLimits(3, 1024)).serveHidden(true).followSymlinksOutside(true).statsEndpoint(true)
+                .rangeLimits(new RangeLimits(3, 1024)).serveHidden(true).followSymlinksOutside(true).adminPort(9090).adminHost("::1")
                 .ioThreads(2).preferNativeTransport(false).http2(false).maxConcurrentStreams(7)
                 .maxBytesInFlightPerConnection(3L << 20).maxWindowsPerConnection(4).budgetWaitTimeout(Duration.ofHours(1))
                 .build();
@@ -204,14 +218,14 @@ class FileServerCliTest {
     @Test
     void optionsComeFromTheEnvironmentAndTheCommandLineWins() {
         Map<String, String> env = Map.of("REACTIVE_MMAP_ROOT", dir.toString(), "REACTIVE_MMAP_PORT", "9000",
-                "REACTIVE_MMAP_WINDOW_SIZE", "1m", "REACTIVE_MMAP_HTTP2", "false", "REACTIVE_MMAP_STATS", "TRUE",
+                "REACTIVE_MMAP_WINDOW_SIZE", "1m", "REACTIVE_MMAP_HTTP2", "false", "REACTIVE_MMAP_ADMIN_PORT", "0",
                 "REACTIVE_MMAP_IDLE_TIMEOUT", "5m");
         FileServerOptions fromEnv = parse(env);
         assertEquals(dir, fromEnv.root());
         assertEquals(9000, fromEnv.port());
         assertEquals(1 << 20, fromEnv.windowSize());
         assertEquals(false, fromEnv.http2());
-        assertEquals(true, fromEnv.statsEndpoint());
+        assertEquals(0, fromEnv.adminPort());
         assertEquals(Duration.ofMinutes(5), fromEnv.idleTimeout());
 
         FileServerOptions both = parse(env, "--port", "9001", "--window-size=64k", "--http2");
@@ -277,7 +291,8 @@ class FileServerCliTest {
         m.put("--range-coalesce-gap", "80");
         m.put("--serve-hidden", "false");
         m.put("--follow-symlinks-outside", "false");
-        m.put("--stats", "false");
+        m.put("--admin-port", "off");
+        m.put("--admin-host", "127.0.0.1");
         m.put("--io-threads", "0");
         m.put("--[no-]native-transport", "true");
         m.put("--[no-]http2", "true");

@@ -118,6 +118,37 @@ class SamplesPackagedIT {
         serveAndDownload(List.of("io.reactivemmap.samples.FileServerMain", "--root", dir.toString(), "--port", "0"), "");
     }
 
+    /** The admin port with the packaged jars: Micrometer's Prometheus registry must be on the program's class path. */
+    @Test
+    void fileServerMainAnswersHealthAndMetricsOnItsAdminPort() throws Exception {
+        Process p = start(List.of("io.reactivemmap.samples.FileServerMain", "--root", dir.toString(), "--port", "0",
+                "--admin-port", "0"));
+        try {
+            BlockingQueue<String> lines = lines(p);
+            String url = awaitUrl(p, lines);
+            String adminLine = lines.poll(30, TimeUnit.SECONDS);
+            Matcher m = Pattern.compile("Admin .* at (http://127\\.0\\.0\\.1:\\d+/)").matcher(String.valueOf(adminLine));
+            assertTrue(m.find(), "the admin line: " + adminLine);
+            URI admin = URI.create(m.group(1));
+            try (HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build()) {
+                assertEquals(200, client.send(HttpRequest.newBuilder(URI.create(url + "data.bin")).build(),
+                        HttpResponse.BodyHandlers.discarding()).statusCode());
+                HttpResponse<String> health = client.send(HttpRequest.newBuilder(admin.resolve("/health")).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                assertEquals(200, health.statusCode());
+                assertEquals("serving\n", health.body());
+                HttpResponse<String> metrics = client.send(HttpRequest.newBuilder(admin.resolve("/metrics")).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                assertEquals(200, metrics.statusCode());
+                assertTrue(metrics.body().contains("reactivemmap_server_requests_total{protocol=\"HTTP/1.1\",status=\"200\"} 1.0"),
+                        metrics.body());
+            }
+        } finally {
+            p.destroy();
+            assertTrue(p.waitFor(30, TimeUnit.SECONDS), "the server did not stop on SIGTERM");
+        }
+    }
+
     @Test
     void fileServerMainOnAPortInUseExitsWithOneLineNamingTheAddress() throws Exception {
         try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 50, java.net.InetAddress.getByName("127.0.0.1"))) {

@@ -31,9 +31,15 @@ import java.util.concurrent.TimeUnit;
  * {@code minRate * period} bytes taken off the socket during a {@code period} while a response is being sent).
  *
  * <p>Sits next to the socket, so it counts the bytes the transport actually wrote — partial writes included — as the
- * bytes it passed on minus those the channel's outbound buffer still holds (Netty counts file regions there by their
- * length too), while a write's completion alone would say nothing during a 1 GiB region. Netty's own idle handler is
+ * bytes it passed on minus those the channel's outbound buffer still holds, while a write's completion alone would say
+ * nothing during a 1 GiB region. Netty's outbound buffer counts a file region as 0 bytes (its default message size
+ * estimator), so the guard keeps the regions it passed on and subtracts what each has still to transfer. Netty's own idle handler is
  * no use here: it treats a long-running write as idleness, and watermarks only signal.
+ *
+ * <p>The same count feeds {@link ServerMetrics#bytesSent}: what the socket took since the last report, at every check
+ * (a quarter of the shortest timeout: 2.5 s with the defaults), when a response ends and when the server closes the
+ * connection, so that a long download shows its progress while it runs. The bytes of a connection the client drops are
+ * counted up to its last check. Each close for a timeout is told to {@link ServerMetrics#timedOut}.
  */
 final class ConnectionGuard extends ChannelDuplexHandler {
     private static final System.Logger LOG = System.getLogger(ConnectionGuard.class.getName());
@@ -46,16 +52,27 @@ final class ConnectionGuard extends ChannelDuplexHandler {
     private final long periodNanos;
     private final long checkNanos;
     private ScheduledFuture<?> timer;
-    /** Bytes handed to the transport (queued in its outbound buffer) so far. */
+    /** Bytes handed to the transport (queued in its outbound buffer) so far, less the unsent rest of failed regions. */
     private long queued;
+    /** File regions handed to the transport and not yet released by it (in order; usually none or one). */
+    private final java.util.ArrayDeque<FileRegion> regions = new java.util.ArrayDeque<>();
     private boolean responding;
     private long lastActivity;
     private long periodStart;
     private long periodStartWritten;
     /** HTTP/2: reads are frames of many streams, not one request head; see {@link #multiplexed()}. */
     private boolean multiplexed;
+    private final ServerMetrics metrics;
+    /** Of {@link #written()}, what {@link #reportSent} has told {@link #metrics} so far. */
+    private long reported;
 
     ConnectionGuard(Duration idleTimeout, long minRate, Duration period, Duration requestHeadTimeout) {
+        this(idleTimeout, minRate, period, requestHeadTimeout, ServerMetrics.NONE);
+    }
+
+    ConnectionGuard(Duration idleTimeout, long minRate, Duration period, Duration requestHeadTimeout,
+                    ServerMetrics metrics) {
+        this.metrics = metrics;
         this.idleTimeoutNanos = idleTimeout.toNanos();
         this.headTimeoutNanos = requestHeadTimeout.toNanos();
         this.minRate = minRate;
@@ -85,6 +102,29 @@ final class ConnectionGuard extends ChannelDuplexHandler {
     void responseEnded() {
         responding = false;
         lastActivity = System.nanoTime();
+        reportSent();
+    }
+
+    /**
+     * Tells {@link #metrics} the bytes the socket took since the last report. Only while the channel is open: once it
+     * is closed its outbound buffer is gone and {@link #written()} would count what was never sent.
+     */
+    private void reportSent() {
+        ChannelHandlerContext ctx = context;
+        if (ctx == null || ctx.channel().unsafe().outboundBuffer() == null) {
+            return;
+        }
+        long now = transferred(ctx);
+        if (now > reported) {
+            metrics.bytesSent(now - reported);
+            reported = now;
+        }
+    }
+
+    @Override
+    public void close(ChannelHandlerContext ctx, ChannelPromise promise) throws Exception {
+        reportSent(); // the server closes: the last bytes the socket took, while the outbound buffer still tells
+        super.close(ctx, promise);
     }
 
     /**
@@ -140,6 +180,7 @@ final class ConnectionGuard extends ChannelDuplexHandler {
             queued += h.content().readableBytes();
         } else if (msg instanceof FileRegion r) {
             queued += r.count() - r.transferred();
+            regions.add(r);
         }
         ctx.write(msg, promise);
     }
@@ -148,7 +189,18 @@ final class ConnectionGuard extends ChannelDuplexHandler {
     private long transferred(ChannelHandlerContext ctx) {
         ChannelOutboundBuffer buffer = ctx.channel().unsafe().outboundBuffer();
         long pending = buffer == null ? 0 : buffer.totalPendingWriteBytes();
-        return queued - pending;
+        long regionsPending = 0;
+        for (java.util.Iterator<FileRegion> i = regions.iterator(); i.hasNext(); ) {
+            FileRegion r = i.next();
+            long rest = r.count() - r.transferred(); // a field of the region: readable after its release too
+            if (r.refCnt() == 0) { // written, or failed: the transport is done with it
+                queued -= rest;
+                i.remove();
+            } else {
+                regionsPending += rest;
+            }
+        }
+        return queued - pending - regionsPending;
     }
 
     private static FullHttpResponse requestTimeout() {
@@ -167,6 +219,7 @@ final class ConnectionGuard extends ChannelDuplexHandler {
             timer.cancel(false);
             return;
         }
+        reportSent();
         long now = System.nanoTime();
         if (responding) {
             if (minRate > 0 && periodNanos > 0 && now - periodStart >= periodNanos) {
@@ -175,6 +228,7 @@ final class ConnectionGuard extends ChannelDuplexHandler {
                 if (progressed < minRate * seconds) {
                     LOG.log(Level.INFO, () -> "closing " + ctx.channel().remoteAddress() + ": read " + progressed
                             + " bytes in " + String.format("%.1f", seconds) + " s, below the minimum of " + minRate + " bytes/s");
+                    metrics.timedOut(ServerMetrics.Timeout.MIN_RATE);
                     ctx.close();
                     return;
                 }
@@ -186,12 +240,14 @@ final class ConnectionGuard extends ChannelDuplexHandler {
                     + headTimeoutNanos / 1_000_000 + " ms of its first byte");
             headStart = 0;
             timer.cancel(false);
+            metrics.timedOut(ServerMetrics.Timeout.REQUEST_HEAD);
             // 408 through the whole pipeline (HTTP encoder, TLS), then close; closed anyway if it cannot be written
             // within a second (a client that sends but never reads).
             ctx.executor().schedule(() -> { ctx.channel().close(); }, 1, TimeUnit.SECONDS);
             ctx.channel().writeAndFlush(requestTimeout()).addListener(ChannelFutureListener.CLOSE);
         } else if (now - lastActivity >= idleTimeoutNanos) {
             LOG.log(Level.DEBUG, () -> "closing idle connection " + ctx.channel().remoteAddress());
+            metrics.timedOut(ServerMetrics.Timeout.IDLE);
             ctx.close();
         }
     }

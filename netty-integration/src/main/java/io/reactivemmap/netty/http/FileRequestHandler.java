@@ -43,7 +43,6 @@ final class FileRequestHandler extends ChannelInboundHandlerAdapter {
      * for the socket.
      */
     static final int MAX_PIPELINED = 1024;
-    static final String STATS_PATH = "/_stats";
 
     private final ServerState server;
     private final FileExchange exchange;
@@ -108,13 +107,6 @@ final class FileRequestHandler extends ChannelInboundHandlerAdapter {
         }
         // a response that starts during a drain is its connection's last (FileServer#drain)
         boolean keepAlive = HttpUtil.isKeepAlive(request) && !server.draining;
-        if (server.options.statsEndpoint() && request.uri().equals(STATS_PATH) && !hasBody
-                && (request.method().equals(HttpMethod.GET) || request.method().equals(HttpMethod.HEAD))
-                && RequestRules.checkHttp1(version.majorVersion(), version.minorVersion(),
-                        request.headers().getAll(HttpHeaderNames.HOST)).isEmpty()) {
-            stats(ctx, request, asked, keepAlive);
-            return;
-        }
         FileExchange.FileResponse answer = exchange.answer(asked);
         send(ctx, request, asked, keepAlive && !answer.closeConnection(), answer);
     }
@@ -165,19 +157,13 @@ final class FileRequestHandler extends ChannelInboundHandlerAdapter {
         });
     }
 
-    private void stats(ChannelHandlerContext ctx, HttpRequest request, FileExchange.Request asked, boolean keepAlive) {
-        String json = server.statsJson(server.bodies.http1(), "");
-        respond(ctx, request, exchange.answerWith(asked, FileExchange.FileResponse.text(HttpResponseStatus.OK,
-                "application/json", json, HttpMethod.HEAD.equals(request.method()))), keepAlive);
-    }
-
     private void error(ChannelHandlerContext ctx, HttpRequest request, FileExchange.Request asked,
                        HttpResponseStatus status, String message, boolean keepAlive) {
         respond(ctx, request, exchange.answerWith(asked, FileExchange.FileResponse.error(status, message,
                 HttpMethod.HEAD.equals(request.method()), !keepAlive)), keepAlive);
     }
 
-    /** Writes a response whose body, if any, is bytes in memory (an error text, the stats): one full response. */
+    /** Writes a response whose body, if any, is bytes in memory (an error text): one full response. */
     private void respond(ChannelHandlerContext ctx, HttpRequest request, FileExchange.FileResponse answer,
                          boolean keepAlive) {
         ByteBuf content = Unpooled.EMPTY_BUFFER;

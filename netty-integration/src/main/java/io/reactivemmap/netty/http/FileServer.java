@@ -21,6 +21,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -54,7 +55,7 @@ import java.util.concurrent.TimeUnit;
  * {@code server.drain(Duration.ofSeconds(30)).join(); server.close();}.
  *
  * <p>How bytes reach the socket depends on the {@link BodyMode} and the protocol (the rules are in
- * {@code BodySenders}; {@code /_stats} and the start-up line report the choice per protocol). In the default
+ * {@code BodySenders}; the admin port's {@code /_stats} and the start-up line report the choice per protocol). In the default
  * {@link BodyMode#AUTO}, plain HTTP/1.1 sends a body up to 64 KiB with a corked {@code sendfile} from the descriptor
  * the server opened (a multipart body is copied with one {@code pread}) and a larger one by {@code sendfile}. Under
  * TLS (HTTP/1.1 in any mode) and on HTTP/2 streams (in {@code AUTO} and {@code SENDFILE}), bodies up to 256 KiB are
@@ -69,6 +70,12 @@ import java.util.concurrent.TimeUnit;
  * {@link FileServerOptions#requestHeadTimeout()} of connecting (or of its previous response) is disconnected. Each
  * request is logged on the {@code io.reactivemmap.netty.http.access} {@link System.Logger} at {@code INFO}, or given
  * to the {@link AccessLog} passed to {@link #start(FileServerOptions, AccessLog)}.
+ *
+ * <h2>Admin port</h2>
+ * With {@link FileServerOptions#adminPort()} set, a second, small HTTP/1.1 server on its own port (loopback by
+ * default) answers {@code /health}, {@code /metrics} (Prometheus text, the meters listed in {@code docs/metrics.md}) and
+ * {@code /_stats}; see {@link FileServerOptions.Builder#adminPort(int)}. Without it the server counts nothing and
+ * needs no Micrometer.
  *
  * <h2>Mapping budget</h2>
  * Mapped windows count against {@link FileServerOptions#mappingBudget()} (the process-wide budget by default) through
@@ -119,19 +126,27 @@ public final class FileServer implements AutoCloseable {
     private volatile @Nullable ScheduledFuture<?> drainTimeout;
     /** Bound once: the listening socket's address is gone once a drain closed it. */
     private final int port;
+    private final @Nullable AdminServer admin;
 
-    private FileServer(ServerState state, EventLoopGroup group, Channel serverChannel, String transport) {
+    private FileServer(ServerState state, EventLoopGroup group, Channel serverChannel, String transport,
+                       @Nullable AdminServer admin) {
         this.state = state;
         this.group = group;
         this.serverChannel = serverChannel;
         this.transport = transport;
         this.port = ((InetSocketAddress) serverChannel.localAddress()).getPort();
+        this.admin = admin;
+        // The admin port's /health says "draining" when this says so; the drain's signal.
+        if (admin != null) {
+            admin.draining = this::isDraining;
+        }
     }
 
     /**
      * Binds and starts serving.
      *
-     * @throws IOException if the root is not a directory, the address cannot be bound, or TLS cannot be set up
+     * @throws IOException if the root is not a directory, the address or the admin port cannot be bound, TLS cannot
+     *                     be set up, or the admin port is on without Micrometer's Prometheus registry
      */
     public static FileServer start(FileServerOptions options) throws IOException {
         return start(options, AccessLog.SYSTEM_LOGGER);
@@ -139,10 +154,11 @@ public final class FileServer implements AutoCloseable {
 
     /**
      * Binds and starts serving, and gives each answered request's {@link AccessLogRecord} (HTTP/1.1 and HTTP/2
-     * alike, the stats endpoint and refusals included) to {@code accessLog} instead of the
+     * alike, refusals included; not the admin port's) to {@code accessLog} instead of the
      * {@code io.reactivemmap.netty.http.access} logger ({@link AccessLog#NONE} for no access log).
      *
-     * @throws IOException if the root is not a directory, the address cannot be bound, or TLS cannot be set up
+     * @throws IOException if the root is not a directory, the address or the admin port cannot be bound, TLS cannot
+     *                     be set up, or the admin port is on without Micrometer's Prometheus registry
      */
     public static FileServer start(FileServerOptions options, AccessLog accessLog) throws IOException {
         Objects.requireNonNull(options, "options");
@@ -156,7 +172,9 @@ public final class FileServer implements AutoCloseable {
                 throw new IOException("could not set up TLS: " + e.getMessage(), e);
             }
         }
-        ServerState state = new ServerState(options, root, accessLog); // the body senders too: BodySenders.of
+        MicrometerServerMetrics meters = options.adminPort() != FileServerOptions.ADMIN_OFF ? meters(options) : null;
+        ServerState state = new ServerState(options, root, BodySenders.of(options), accessLog,
+                meters != null ? meters : ServerMetrics.NONE);
         Http2Server http2 = options.http2() ? new Http2Server(state) : null;
         // Not Transports.preferred(): the options decide here, not the process-wide choice and its system property.
         Transports.Kind kind = options.preferNativeTransport() && Transports.Kind.EPOLL.isAvailable()
@@ -179,12 +197,29 @@ public final class FileServer implements AutoCloseable {
             Channel channel = bootstrap.bind(options.host(), options.port()).sync().channel();
             String transport = kind == Transports.Kind.EPOLL ? "epoll" : "nio" + (!options.preferNativeTransport() ? ""
                     : " (epoll unavailable: " + Transports.Kind.EPOLL.unavailabilityCause() + ")");
-            FileServer server = new FileServer(state, group, channel, transport);
+            AdminServer admin = null;
+            if (meters != null) {
+                try {
+                    admin = AdminServer.start(group, kind.serverChannelClass(), options.adminHost(), options.adminPort(),
+                            state, meters::scrape);
+                } catch (IOException e) {
+                    channel.close().awaitUninterruptibly(10, TimeUnit.SECONDS);
+                    stop(group);
+                    throw new AdminFailed(e);
+                }
+            }
+            FileServer server = new FileServer(state, group, channel, transport, admin);
+            if (admin != null) {
+                LOG.log(Level.INFO, () -> "admin port (/health, /metrics, /_stats) on http://" + options.adminHost() + ":"
+                        + server.adminPort());
+            }
             LOG.log(Level.INFO, () -> "serving " + root.path() + " on " + (sslContext != null ? "https" : "http") + "://"
                     + options.host() + ":" + server.port() + " (" + server.transport + "; bodies: " + state.bodies.http1().describe()
                     + (http2 != null ? (sslContext != null ? "; h2 by ALPN" : "; h2c with prior knowledge")
                             + ", bodies: " + state.bodies.http2().describe() : "") + ")");
             return server;
+        } catch (AdminFailed e) { // cleaned up already; not a failure to bind the file port
+            throw e.getCause();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             stop(group);
@@ -199,6 +234,33 @@ public final class FileServer implements AutoCloseable {
         }
     }
 
+    /** The admin port could not be bound: carries its {@link IOException} past the file port's own handling. */
+    private static final class AdminFailed extends RuntimeException {
+        AdminFailed(IOException cause) {
+            super(cause);
+        }
+
+        @Override
+        public synchronized IOException getCause() {
+            return (IOException) super.getCause();
+        }
+    }
+
+    /**
+     * The meters of a server with an admin port; fails with a clear message when Micrometer's Prometheus registry is
+     * not on the class path (an optional dependency: a server without an admin port never loads it).
+     */
+    private static MicrometerServerMetrics meters(FileServerOptions options) throws IOException {
+        try {
+            Class.forName(MicrometerServerMetrics.REQUIRED_CLASS, false, FileServer.class.getClassLoader());
+        } catch (ClassNotFoundException | LinkageError e) {
+            throw new IOException("the admin port (" + options.adminHost() + ":" + options.adminPort() + ") serves /metrics "
+                    + "through Micrometer: add io.micrometer:micrometer-registry-prometheus to the class path, or turn "
+                    + "the admin port off", e);
+        }
+        return new MicrometerServerMetrics(options.mappingBudget());
+    }
+
     /** Stops {@code group} after a failed start and waits (briefly) for its threads, so that nothing keeps the JVM. */
     private static void stop(EventLoopGroup group) {
         if (!group.shutdownGracefully(0, 0, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS)) {
@@ -209,8 +271,10 @@ public final class FileServer implements AutoCloseable {
     private static void initConnection(SocketChannel ch, ServerState state, @Nullable SslContext ssl, @Nullable Http2Server http2) {
         FileServerOptions options = state.options;
         int open = state.openConnections.incrementAndGet();
+        state.metrics.connectionOpened();
         ch.closeFuture().addListener(f -> {
             state.openConnections.decrementAndGet();
+            state.metrics.connectionClosed();
             state.connectionClosed.run();
         });
         state.connections.add(ch);
@@ -224,10 +288,12 @@ public final class FileServer implements AutoCloseable {
         ConnectionBudget.attach(ch, options);
         ChannelPipeline p = ch.pipeline();
         ConnectionGuard guard = new ConnectionGuard(options.idleTimeout(), options.minRate(), options.minRatePeriod(),
-                options.requestHeadTimeout());
+                options.requestHeadTimeout(), state.metrics);
         p.addLast("guard", guard);
         if (ssl != null) {
-            p.addLast("tls", ssl.newHandler(ch.alloc()));
+            SslHandler tls = ssl.newHandler(ch.alloc());
+            tls.handshakeFuture().addListener(f -> state.metrics.tlsHandshake(f.isSuccess()));
+            p.addLast("tls", tls);
             p.addLast("windows", new TlsWindowGuard());
         }
         boolean overloaded = open > options.maxConnections();
@@ -292,6 +358,14 @@ public final class FileServer implements AutoCloseable {
     /** The bound port (the real one when the options said 0). */
     public int port() {
         return port;
+    }
+
+    /**
+     * The bound admin port (the real one when the options said 0), or {@link FileServerOptions#ADMIN_OFF} when the
+     * server has none.
+     */
+    public int adminPort() {
+        return admin != null ? admin.port() : FileServerOptions.ADMIN_OFF;
     }
 
     /** Connections open right now (including any being refused for exceeding the cap). */
@@ -410,20 +484,28 @@ public final class FileServer implements AutoCloseable {
         return state.draining;
     }
 
+    /** The admin server, or null without an admin port: for tests of its draining signal. */
+    @Nullable AdminServer admin() {
+        return admin;
+    }
+
     /** The event loops, for tests that need to keep them busy. */
     EventLoopGroup eventLoops() {
         return group;
     }
 
     /**
-     * Stops listening, closes every connection (their windows are released) and stops the event loops; waits up to
-     * 10 s for each step. Idempotent. During a {@link #drain} it does not wait for the drain: responses in progress
-     * are cut, and the drain completes.
+     * Stops listening (on the admin port too), closes every connection (their windows are released) and stops the
+     * event loops; waits up to 10 s for each step. Idempotent. During a {@link #drain} it does not wait for the drain:
+     * responses in progress are cut, and the drain completes.
      */
     @Override
     public void close() {
         synchronized (this) {
             state.closing = true;
+        }
+        if (admin != null) {
+            admin.close();
         }
         serverChannel.close().awaitUninterruptibly(10, TimeUnit.SECONDS);
         if (state.draining) {

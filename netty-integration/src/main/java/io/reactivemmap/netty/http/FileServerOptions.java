@@ -30,6 +30,8 @@ public final class FileServerOptions {
     public static final int DEFAULT_MAX_WINDOWS_PER_CONNECTION = 16;
     /** The default {@link #budgetWaitTimeout()}: long enough for a busy server's windows to turn over. */
     public static final Duration DEFAULT_BUDGET_WAIT_TIMEOUT = Duration.ofSeconds(5);
+    /** The {@link #adminPort()} that means no admin port (the default). */
+    public static final int ADMIN_OFF = -1;
 
     private final Path root;
     private final String host;
@@ -45,7 +47,8 @@ public final class FileServerOptions {
     private final RangeLimits rangeLimits;
     private final boolean followSymlinksOutside;
     private final boolean serveHidden;
-    private final boolean statsEndpoint;
+    private final String adminHost;
+    private final int adminPort;
     private final int ioThreads;
     private final boolean preferNativeTransport;
     private final Duration requestHeadTimeout;
@@ -71,6 +74,10 @@ public final class FileServerOptions {
         }
         if (b.port < 0 || b.port > 65535) {
             throw new IllegalArgumentException("port must be 0-65535 (got " + b.port + ")");
+        }
+        Objects.requireNonNull(b.adminHost, "adminHost");
+        if (b.adminPort < ADMIN_OFF || b.adminPort > 65535) {
+            throw new IllegalArgumentException("adminPort must be 0-65535, or -1 for no admin port (got " + b.adminPort + ")");
         }
         if (b.windowSize < 4096 || b.windowSize > MapOptions.MAX_WINDOW_SIZE) {
             throw new IllegalArgumentException("windowSize must be 4096-" + MapOptions.MAX_WINDOW_SIZE + " bytes (got " + b.windowSize + ")");
@@ -125,7 +132,8 @@ public final class FileServerOptions {
         this.rangeLimits = b.rangeLimits;
         this.followSymlinksOutside = b.followSymlinksOutside;
         this.serveHidden = b.serveHidden;
-        this.statsEndpoint = b.statsEndpoint;
+        this.adminHost = b.adminHost;
+        this.adminPort = b.adminPort;
         this.ioThreads = b.ioThreads;
         this.preferNativeTransport = b.preferNativeTransport;
         this.requestHeadTimeout = b.requestHeadTimeout;
@@ -143,7 +151,7 @@ public final class FileServerOptions {
      * windows, 8 MiB in flight per body, 10,000 connections, 60 s idle timeout, at least 1 KiB/s over every 30 s while
      * sending, 10 s to send a request head, HTTP/2 on with 100 streams per connection, at most 32 MiB in 16 windows
      * mapped per connection, 5 s to wait for the global mapping budget; no symbolic links out of the root, no hidden
-     * files, no {@code /_stats}, no {@code Cache-Control}, one event-loop thread per processor, epoll when available.
+     * files, no admin port, no {@code Cache-Control}, one event-loop thread per processor, epoll when available.
      */
     public static Builder builder(Path root) {
         return new Builder(root);
@@ -234,9 +242,14 @@ public final class FileServerOptions {
         return serveHidden;
     }
 
-    /** Whether {@code GET /_stats} answers; see {@link Builder#statsEndpoint(boolean)}. */
-    public boolean statsEndpoint() {
-        return statsEndpoint;
+    /** The address the admin port binds; see {@link Builder#adminHost(String)}. */
+    public String adminHost() {
+        return adminHost;
+    }
+
+    /** The admin port, 0 for a free one, {@link #ADMIN_OFF} for none; see {@link Builder#adminPort(int)}. */
+    public int adminPort() {
+        return adminPort;
     }
 
     /** Event-loop threads, 0 for one per processor; see {@link Builder#ioThreads(int)}. */
@@ -351,9 +364,14 @@ public final class FileServerOptions {
         return toBuilder().serveHidden(on).build();
     }
 
-    /** These options with {@link Builder#statsEndpoint(boolean)}. */
-    public FileServerOptions withStatsEndpoint(boolean on) {
-        return toBuilder().statsEndpoint(on).build();
+    /** These options with {@link Builder#adminPort(int)}. */
+    public FileServerOptions withAdminPort(int adminPort) {
+        return toBuilder().adminPort(adminPort).build();
+    }
+
+    /** These options with {@link Builder#adminHost(String)}. */
+    public FileServerOptions withAdminHost(String adminHost) {
+        return toBuilder().adminHost(adminHost).build();
     }
 
     /** These options with {@link Builder#ioThreads(int)}. */
@@ -415,7 +433,8 @@ public final class FileServerOptions {
                 && maxConnections == that.maxConnections && idleTimeout.equals(that.idleTimeout)
                 && minRate == that.minRate && minRatePeriod.equals(that.minRatePeriod)
                 && rangeLimits.equals(that.rangeLimits) && followSymlinksOutside == that.followSymlinksOutside
-                && serveHidden == that.serveHidden && statsEndpoint == that.statsEndpoint && ioThreads == that.ioThreads
+                && serveHidden == that.serveHidden && adminHost.equals(that.adminHost) && adminPort == that.adminPort
+                && ioThreads == that.ioThreads
                 && preferNativeTransport == that.preferNativeTransport
                 && requestHeadTimeout.equals(that.requestHeadTimeout) && http2 == that.http2
                 && maxConcurrentStreams == that.maxConcurrentStreams
@@ -428,7 +447,7 @@ public final class FileServerOptions {
     @Override
     public int hashCode() {
         return Objects.hash(root, host, port, tls, windowSize, maxBytesInFlight, bodyMode, maxConnections, idleTimeout,
-                minRate, minRatePeriod, rangeLimits, followSymlinksOutside, serveHidden, statsEndpoint, ioThreads,
+                minRate, minRatePeriod, rangeLimits, followSymlinksOutside, serveHidden, adminHost, adminPort, ioThreads,
                 preferNativeTransport, requestHeadTimeout, http2, maxConcurrentStreams, maxBytesInFlightPerConnection,
                 maxWindowsPerConnection, budgetWaitTimeout, mappingBudget, cacheRules);
     }
@@ -441,7 +460,7 @@ public final class FileServerOptions {
                 + ", maxConnections=" + maxConnections + ", idleTimeout=" + idleTimeout + ", minRate=" + minRate
                 + ", minRatePeriod=" + minRatePeriod + ", rangeLimits=" + rangeLimits
                 + ", followSymlinksOutside=" + followSymlinksOutside + ", serveHidden=" + serveHidden
-                + ", statsEndpoint=" + statsEndpoint + ", ioThreads=" + ioThreads
+                + ", adminHost=" + adminHost + ", adminPort=" + adminPort + ", ioThreads=" + ioThreads
                 + ", preferNativeTransport=" + preferNativeTransport + ", requestHeadTimeout=" + requestHeadTimeout
                 + ", http2=" + http2 + ", maxConcurrentStreams=" + maxConcurrentStreams
                 + ", maxBytesInFlightPerConnection=" + maxBytesInFlightPerConnection
@@ -469,7 +488,8 @@ public final class FileServerOptions {
         private RangeLimits rangeLimits = RangeLimits.DEFAULT;
         private boolean followSymlinksOutside;
         private boolean serveHidden;
-        private boolean statsEndpoint;
+        private String adminHost = "127.0.0.1";
+        private int adminPort = ADMIN_OFF;
         private int ioThreads;
         private boolean preferNativeTransport = true;
         private Duration requestHeadTimeout = DEFAULT_REQUEST_HEAD_TIMEOUT;
@@ -500,7 +520,8 @@ public final class FileServerOptions {
             rangeLimits = o.rangeLimits;
             followSymlinksOutside = o.followSymlinksOutside;
             serveHidden = o.serveHidden;
-            statsEndpoint = o.statsEndpoint;
+            adminHost = o.adminHost;
+            adminPort = o.adminPort;
             ioThreads = o.ioThreads;
             preferNativeTransport = o.preferNativeTransport;
             requestHeadTimeout = o.requestHeadTimeout;
@@ -620,10 +641,25 @@ public final class FileServerOptions {
         }
 
         /**
-         * Whether {@code GET /_stats} answers with live windows, mapped bytes and connections (JSON); off by default.
+         * The port of the admin server, 0-65535 (0 picks a free one: {@link FileServer#adminPort()} tells which), or
+         * {@link #ADMIN_OFF} (the default) for none. The admin server is a small HTTP/1.1 server of its own, on the
+         * file server's event loops, that answers {@code GET} and {@code HEAD} of {@code /health} ({@code 200 serving},
+         * or {@code 503 draining}), {@code /metrics} (the meters of {@code docs/metrics.md} in the Prometheus text
+         * format) and {@code /_stats} (live windows, mapped bytes, connections and requests as JSON). {@code /metrics}
+         * needs {@code io.micrometer:micrometer-registry-prometheus} on the class path (an optional dependency of this
+         * module): without it {@link FileServer#start} fails with a message that says so.
          */
-        public Builder statsEndpoint(boolean statsEndpoint) {
-            this.statsEndpoint = statsEndpoint;
+        public Builder adminPort(int adminPort) {
+            this.adminPort = adminPort;
+            return this;
+        }
+
+        /**
+         * The address the admin port binds ({@code 127.0.0.1} by default: its metrics and stats are for the operator,
+         * not for the file server's clients).
+         */
+        public Builder adminHost(String adminHost) {
+            this.adminHost = adminHost;
             return this;
         }
 

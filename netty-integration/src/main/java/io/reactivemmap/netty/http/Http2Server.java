@@ -138,7 +138,7 @@ final class Http2Server {
                 // FileServer.drain() waits for them (see goAway)
                 .gracefulShutdownTimeoutMillis(0)
                 .build();
-        StreamCount streams = new StreamCount(guard);
+        StreamCount streams = new StreamCount(guard, server.metrics);
         if (p.get(SslHandler.class) != null) {
             p.addLast("h2-records", new Http2TlsRecords()); // DATA frames into whole TLS records without a copy
         }
@@ -258,21 +258,26 @@ final class Http2Server {
 
     /**
      * Tells the {@link ConnectionGuard} when the connection has streams open (a response in progress: the slow-reader
-     * rate applies) and when the last one closed (idleness counts from then). On the event loop.
+     * rate applies) and when the last one closed (idleness counts from then), and the metrics of every stream. On the
+     * event loop.
      */
     private static final class StreamCount {
         private final ConnectionGuard guard;
+        private final ServerMetrics metrics;
         private int open;
 
-        StreamCount(ConnectionGuard guard) {
+        StreamCount(ConnectionGuard guard, ServerMetrics metrics) {
             this.guard = guard;
+            this.metrics = metrics;
         }
 
         void opened(Http2StreamChannel ch) {
+            metrics.streamOpened();
             if (open++ == 0) {
                 guard.responseStarted();
             }
             ch.closeFuture().addListener(f -> {
+                metrics.streamClosed();
                 if (--open == 0) {
                     guard.responseEnded();
                 }

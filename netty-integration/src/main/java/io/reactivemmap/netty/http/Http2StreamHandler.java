@@ -126,12 +126,6 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter {
                     + " connections");
             return;
         }
-        boolean getOrHead = method.equals("GET") || method.equals("HEAD");
-        if (server.options.statsEndpoint() && path.equals(FileRequestHandler.STATS_PATH) && getOrHead && !hasBody) {
-            respond(ctx, exchange.answerWith(request, FileExchange.FileResponse.text(HttpResponseStatus.OK,
-                    "application/json", server.statsJson(server.bodies.http2(), ",\"protocol\":\"h2\""), method.equals("HEAD"))));
-            return;
-        }
         HttpHeaders requestHeaders = new DefaultHttpHeaders();
         try {
             for (Map.Entry<CharSequence, CharSequence> e : headers) {

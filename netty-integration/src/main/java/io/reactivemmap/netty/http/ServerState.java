@@ -11,7 +11,7 @@ import java.util.concurrent.atomic.LongAdder;
 /**
  * What every connection of one {@link FileServer} shares, HTTP/1.1 ({@link FileRequestHandler}) and HTTP/2
  * ({@link Http2Server}, {@link Http2StreamHandler}) alike: the options, the root, how requests are answered and bodies
- * sent, and the counters {@code /_stats} reports.
+ * sent, the counters the admin port's {@code /_stats} reports, and the {@link ServerMetrics} told of what happens.
  */
 final class ServerState {
     final FileServerOptions options;
@@ -20,6 +20,8 @@ final class ServerState {
     final FileExchange exchange;
     /** How bodies are sent, per protocol: the only place either is chosen. */
     final BodySenders bodies;
+    /** Told of requests, bytes, connections, streams, timeouts and handshakes; {@link ServerMetrics#NONE} by default. */
+    final ServerMetrics metrics;
     final AtomicInteger openConnections = new AtomicInteger();
     final LongAdder requests = new LongAdder();
     /** Every open connection (a closed channel leaves the group by itself). */
@@ -45,11 +47,37 @@ final class ServerState {
     }
 
     ServerState(FileServerOptions options, RootDirectory root, BodySenders bodies, AccessLog accessLog) {
+        this(options, root, bodies, accessLog, ServerMetrics.NONE);
+    }
+
+    /** With {@code metrics} told of every request's end (through the access log's records) and of the rest. */
+    ServerState(FileServerOptions options, RootDirectory root, BodySenders bodies, AccessLog accessLog,
+                ServerMetrics metrics) {
         this.options = options;
         this.root = root;
         this.bodies = bodies;
-        this.exchange = FileExchange.of(root, options.rangeLimits(), java.util.List.of(), accessLog,
-                options.cacheRules());
+        this.metrics = metrics;
+        this.exchange = FileExchange.of(root, options.rangeLimits(), java.util.List.of(),
+                metrics == ServerMetrics.NONE ? accessLog : new CountingAccessLog(accessLog, metrics), options.cacheRules());
+    }
+
+    /**
+     * Counts each record (its status and protocol) before it hands it to the access log: every answered request of
+     * either protocol ends in exactly one record, so the requests meter and the access log never disagree.
+     */
+    private record CountingAccessLog(AccessLog log, ServerMetrics metrics) implements AccessLog {
+        @Override
+        public void log(AccessLogRecord record) {
+            metrics.requestDone(record.status(), record.protocol());
+            if (log.isEnabled()) {
+                log.log(record);
+            }
+        }
+
+        @Override
+        public boolean isEnabled() {
+            return true; // the meters want every record, even when the log itself is off
+        }
     }
 
     /**

@@ -33,7 +33,8 @@ class FileServerOptionsTest {
         assertEquals(RangeLimits.DEFAULT, o.rangeLimits());
         assertFalse(o.followSymlinksOutside());
         assertFalse(o.serveHidden());
-        assertFalse(o.statsEndpoint());
+        assertEquals(FileServerOptions.ADMIN_OFF, o.adminPort());
+        assertEquals("127.0.0.1", o.adminHost());
         assertEquals(0, o.ioThreads());
         assertTrue(o.preferNativeTransport());
         assertEquals(Duration.ofSeconds(10), o.requestHeadTimeout());
@@ -58,6 +59,8 @@ class FileServerOptionsTest {
         e = assertThrows(IllegalArgumentException.class,
                 () -> FileServerOptions.builder(ROOT).tls(TlsOptions.selfSigned()).bodyMode(BodyMode.SENDFILE).build());
         assertTrue(e.getMessage().contains("SENDFILE cannot be used with TLS"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> FileServerOptions.builder(ROOT).adminPort(-2).build());
+        assertEquals("adminPort must be 0-65535, or -1 for no admin port (got -2)", e.getMessage());
         // the withX methods validate the same way
         e = assertThrows(IllegalArgumentException.class, () -> FileServerOptions.defaults(ROOT).withWindowSize(1));
         assertTrue(e.getMessage().startsWith("windowSize must be 4096-"), e.getMessage());
@@ -68,7 +71,7 @@ class FileServerOptionsTest {
         FileServerOptions o = FileServerOptions.builder(ROOT).root(Path.of("/elsewhere")).host("0.0.0.0").port(0)
                 .tls(TlsOptions.selfSigned()).windowSize(64 << 10).maxBytesInFlight(128 << 10).bodyMode(BodyMode.MAPPED)
                 .maxConnections(7).idleTimeout(Duration.ofSeconds(3)).minRate(10).minRatePeriod(Duration.ZERO)
-                .rangeLimits(new RangeLimits(3, 10)).followSymlinksOutside(true).serveHidden(true).statsEndpoint(true)
+                .rangeLimits(new RangeLimits(3, 10)).followSymlinksOutside(true).serveHidden(true).adminPort(9090).adminHost("::1")
                 .ioThreads(2).preferNativeTransport(false).requestHeadTimeout(Duration.ofSeconds(1)).http2(false)
                 .maxConcurrentStreams(5).maxBytesInFlightPerConnection(1).maxWindowsPerConnection(2)
                 .budgetWaitTimeout(Duration.ofMillis(100)).mappingBudget(MappingBudget.of(4, 1 << 20)).build();
