@@ -440,7 +440,8 @@ public final class FileServerCli {
                 Map.entry("--budget-wait-timeout", "a positive duration" + DURATIONS),
                 Map.entry("--cache-control", "a Cache-Control value, such as 'no-cache' or 'public, max-age=3600'"),
                 Map.entry("--cache-rule", "GLOB=VALUE, such as 'assets/**=public, max-age=31536000, immutable'"),
-                Map.entry("--expires", "true or false"));
+                Map.entry("--expires", "true or false"),
+                Map.entry("--precompressed", "true or false"));
 
         @Option(names = "--root", paramLabel = "DIR", defaultValue = ".", description = "The directory served.")
         String root = ".";
@@ -553,6 +554,12 @@ public final class FileServerCli {
                 description = "Also send Expires (Date + max-age) when the Cache-Control value has max-age.")
         boolean expires;
 
+        @Option(names = "--precompressed", defaultValue = "false", converter = Switch.class, showDefaultValue = ALWAYS,
+                description = "Serve NAME.br or NAME.gz beside NAME to clients whose Accept-Encoding takes it "
+                        + "(nginx's gzip_static and brotli_static), zero-copy, with Vary: Accept-Encoding. Nothing is "
+                        + "compressed on the fly.")
+        boolean precompressed;
+
         /** Checks every value against its option's range and builds the options (whose own checks come last). */
         FileServerOptions toOptions(Values v) {
             return FileServerOptions.builder(v.root("--root", root))
@@ -582,6 +589,7 @@ public final class FileServerCli {
                             Integer.MAX_VALUE))
                     .budgetWaitTimeout(v.duration("--budget-wait-timeout", budgetWaitTimeout, false))
                     .cacheRules(cacheRules(v))
+                    .precompressed(precompressed)
                     .build();
         }
 

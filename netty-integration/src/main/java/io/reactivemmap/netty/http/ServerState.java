@@ -42,7 +42,7 @@ final class ServerState {
         this.root = root;
         this.bodies = bodies;
         this.exchange = FileExchange.of(root, options.rangeLimits(), java.util.List.of(), accessLog,
-                options.cacheRules());
+                options.cacheRules()).withPrecompressed(options.precompressed());
     }
 
     /**
