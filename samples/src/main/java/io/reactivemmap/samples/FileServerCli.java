@@ -462,7 +462,8 @@ public final class FileServerCli {
                 Map.entry("--cache-control", "a Cache-Control value, such as 'no-cache' or 'public, max-age=3600'"),
                 Map.entry("--cache-rule", "GLOB=VALUE, such as 'assets/**=public, max-age=31536000, immutable'"),
                 Map.entry("--expires", "true or false"),
-                Map.entry("--drain-timeout", "a duration of at least 0 (0 cuts responses in flight at once)" + DURATIONS));
+                Map.entry("--drain-timeout", "a duration of at least 0 (0 cuts responses in flight at once)" + DURATIONS),
+                Map.entry("--precompressed", "true or false"));
 
         @Option(names = "--root", paramLabel = "DIR", defaultValue = ".", description = "The directory served.")
         String root = ".";
@@ -596,6 +597,12 @@ public final class FileServerCli {
                         + "refused meanwhile) before it closes them; a second one closes at once.")
         String drainTimeout = "";
 
+        @Option(names = "--precompressed", defaultValue = "false", converter = Switch.class, showDefaultValue = ALWAYS,
+                description = "Serve NAME.br or NAME.gz beside NAME to clients whose Accept-Encoding takes it "
+                        + "(nginx's gzip_static and brotli_static), zero-copy, with Vary: Accept-Encoding. Nothing is "
+                        + "compressed on the fly.")
+        boolean precompressed;
+
         /** Checks every value against its option's range and builds the options (whose own checks come last). */
         FileServerOptions toOptions(Values v) {
             return FileServerOptions.builder(v.root("--root", root))
@@ -627,6 +634,7 @@ public final class FileServerCli {
                             Integer.MAX_VALUE))
                     .budgetWaitTimeout(v.duration("--budget-wait-timeout", budgetWaitTimeout, false))
                     .cacheRules(cacheRules(v))
+                    .precompressed(precompressed)
                     .build();
         }
 

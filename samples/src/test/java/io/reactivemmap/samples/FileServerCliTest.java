@@ -135,6 +135,10 @@ class FileServerCliTest {
                         "FileServerMain: invalid --tls-cert '': expected a PEM certificate chain file"),
                 bad(List.of("--root", root, "--tls-cert", "chain.pem", "--tls-key", "key\0.pem"), Map.of(),
                         "FileServerMain: invalid --tls-key 'key\0.pem': expected a PEM private key file"),
+                bad(List.of("--root", root, "--precompressed=maybe"), Map.of(),
+                        "FileServerMain: invalid --precompressed 'maybe': expected true or false"),
+                bad(List.of("--root", root), Map.of("REACTIVE_MMAP_PRECOMPRESSED", "gzip"),
+                        "FileServerMain: invalid REACTIVE_MMAP_PRECOMPRESSED (the environment variable of --precompressed) 'gzip': expected true or false"),
                 bad(List.of("--root", root, "--tls", "--body-mode", "sendfile"), Map.of(),
                         "FileServerMain: bodyMode SENDFILE cannot be used with TLS (the TLS engine needs the bytes as buffers); use AUTO or MAPPED"));
     }
@@ -170,7 +174,7 @@ class FileServerCliTest {
                 "--max-ranges", "3", "--range-coalesce-gap", "1k", "--serve-hidden", "--follow-symlinks-outside",
                 "--admin-port", "9090", "--admin-host", "::1", "--io-threads", "2", "--no-native-transport", "--no-http2", "--max-concurrent-streams", "7",
                 "--max-bytes-in-flight-per-connection", "3m", "--max-windows-per-connection", "4",
-                "--budget-wait-timeout", "1h");
+                "--budget-wait-timeout", "1h", "--precompressed");
         FileServerOptions expected = FileServerOptions.builder(dir).host("0.0.0.0").port(0)
                 .tls(io.reactivemmap.netty.http.TlsOptions.selfSigned()).bodyMode(BodyMode.MAPPED).windowSize(64 << 10)
                 .maxBytesInFlight(1L << 30).maxConnections(5).idleTimeout(Duration.ofMillis(500))
@@ -178,7 +182,7 @@ class FileServerCliTest {
                 .rangeLimits(new RangeLimits(3, 1024)).serveHidden(true).followSymlinksOutside(true).adminPort(9090).adminHost("::1")
                 .ioThreads(2).preferNativeTransport(false).http2(false).maxConcurrentStreams(7)
                 .maxBytesInFlightPerConnection(3L << 20).maxWindowsPerConnection(4).budgetWaitTimeout(Duration.ofHours(1))
-                .build();
+                .precompressed(true).build();
         assertEquals(expected, o);
     }
 
@@ -304,6 +308,7 @@ class FileServerCliTest {
         m.put("--cache-rule", null);
         m.put("--expires", "false");
         m.put("--drain-timeout", "30s");
+        m.put("--precompressed", "false");
         return m;
     }
 

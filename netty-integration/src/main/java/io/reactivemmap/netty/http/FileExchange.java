@@ -35,7 +35,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *   <li>the path rules ({@link RequestPath}, {@link RootDirectory}): {@code 400} for a bad path, {@code 404} for
  *   anything not servable (outside the prefix, absent, hidden, a link out of the root, a directory without
  *   {@code index.html});</li>
- *   <li>the response plan ({@link ResponsePlan}): 200, 206, 304, 412, 416, and the error bodies' format.</li>
+ *   <li>the response plan ({@link ResponsePlan}): 200, 206, 304, 412, 416, and the error bodies' format;</li>
+ *   <li>precompressed siblings ({@code name.br}, {@code name.gz}) chosen by {@code Accept-Encoding}, when
+ *   {@linkplain #withPrecompressed(boolean) asked for}.</li>
  * </ul>
  *
  * <h2>Access log</h2>
@@ -63,14 +65,17 @@ public final class FileExchange {
     private final List<String> prefix;
     private final AccessLog accessLog;
     private final CacheRules cacheRules;
+    /** Whether {@code name.br} and {@code name.gz} beside a file are served to clients that take them ({@link Precompressed}). */
+    private final boolean precompressed;
 
     private FileExchange(RootDirectory root, RangeLimits rangeLimits, List<String> prefix, AccessLog accessLog,
-                         CacheRules cacheRules) {
+                         CacheRules cacheRules, boolean precompressed) {
         this.root = root;
         this.rangeLimits = rangeLimits;
         this.prefix = prefix;
         this.accessLog = accessLog;
         this.cacheRules = cacheRules;
+        this.precompressed = precompressed;
     }
 
     /**
@@ -105,7 +110,27 @@ public final class FileExchange {
                                   CacheRules cacheRules) {
         return new FileExchange(Objects.requireNonNull(root, "root"), Objects.requireNonNull(rangeLimits, "rangeLimits"),
                 List.copyOf(prefix), Objects.requireNonNull(accessLog, "accessLog"),
-                Objects.requireNonNull(cacheRules, "cacheRules"));
+                Objects.requireNonNull(cacheRules, "cacheRules"), false);
+    }
+
+    /**
+     * This exchange, serving precompressed siblings when {@code on} (off by default), as nginx's {@code gzip_static}
+     * and {@code brotli_static}: for a file {@code name}, {@code name.br} or {@code name.gz} beside it (checked like
+     * any served file) is sent to a client whose {@code Accept-Encoding} takes that coding, zero-copy like any file,
+     * with {@code Content-Encoding}, the type of {@code name}, validators of its own and ranges over its bytes; every
+     * response of a file that has a sibling carries {@code Vary: Accept-Encoding}. Nothing is compressed on the fly.
+     * The rules in full are on the package-private {@code Precompressed}; the guides' "Precompressed files" tells them
+     * too.
+     *
+     * @return a new exchange like this one but for that, or this one if it serves them already as asked
+     */
+    public FileExchange withPrecompressed(boolean on) {
+        return on == precompressed ? this : new FileExchange(root, rangeLimits, prefix, accessLog, cacheRules, on);
+    }
+
+    /** Whether precompressed siblings are served; see {@link #withPrecompressed(boolean)}. */
+    public boolean precompressed() {
+        return precompressed;
     }
 
     /** The directory served. */
@@ -249,12 +274,19 @@ public final class FileExchange {
         }
         ResponsePlan plan;
         try {
+            java.nio.file.Path relative = relativePath(file, below);
+            // Cache rules match the name asked for (a.js), whichever coding of it is sent (a.js.br).
+            Precompressed.Variant variant = precompressed
+                    ? Precompressed.choose(root, file, below, request.headers().getAll(HttpHeaderNames.ACCEPT_ENCODING))
+                    : Precompressed.identity(file);
+            file = variant.file();
             Instant now = Instant.now();
-            plan = ResponsePlan.plan(method, request.headers(), file.representation(), rangeLimits, now);
+            plan = ResponsePlan.plan(method, request.headers(), variant.representation(), rangeLimits, now);
             int status = plan.status().code();
+            variant.decorate(plan.headers(), status);
             if (cacheRules != CacheRules.NONE && (status == 200 || status == 206 || status == 304)) {
                 // A 304 carries what its 200 would (RFC 9110 §15.4.5); errors, 412 and 416 carry nothing.
-                cacheRules.apply(plan.headers(), relativePath(file, below), now);
+                cacheRules.apply(plan.headers(), relative, now);
             }
         } catch (RuntimeException e) {
             FileResponse.closeQuietly(file);

@@ -59,6 +59,7 @@ public final class FileServerOptions {
     private final Duration budgetWaitTimeout;
     private final MappingBudget mappingBudget;
     private final CacheRules cacheRules;
+    private final boolean precompressed;
 
     /** Validates {@code b} (see {@link Builder#build()}) and copies it. */
     private FileServerOptions(Builder b) {
@@ -144,6 +145,7 @@ public final class FileServerOptions {
         this.budgetWaitTimeout = b.budgetWaitTimeout;
         this.mappingBudget = b.mappingBudget;
         this.cacheRules = b.cacheRules;
+        this.precompressed = b.precompressed;
     }
 
     /**
@@ -151,7 +153,8 @@ public final class FileServerOptions {
      * windows, 8 MiB in flight per body, 10,000 connections, 60 s idle timeout, at least 1 KiB/s over every 30 s while
      * sending, 10 s to send a request head, HTTP/2 on with 100 streams per connection, at most 32 MiB in 16 windows
      * mapped per connection, 5 s to wait for the global mapping budget; no symbolic links out of the root, no hidden
-     * files, no admin port, no {@code Cache-Control}, one event-loop thread per processor, epoll when available.
+     * files, no admin port, no {@code Cache-Control}, no precompressed siblings, one event-loop thread per
+     * processor, epoll when available.
      */
     public static Builder builder(Path root) {
         return new Builder(root);
@@ -235,6 +238,11 @@ public final class FileServerOptions {
     /** The {@code Cache-Control} and {@code Expires} of file responses; see {@link Builder#cacheRules(CacheRules)}. */
     public CacheRules cacheRules() {
         return cacheRules;
+    }
+
+    /** Whether {@code name.br} and {@code name.gz} are served for {@code name}; see {@link Builder#precompressed(boolean)}. */
+    public boolean precompressed() {
+        return precompressed;
     }
 
     /** Whether names starting with a dot are served; see {@link Builder#serveHidden(boolean)}. */
@@ -354,6 +362,11 @@ public final class FileServerOptions {
         return toBuilder().followSymlinksOutside(on).build();
     }
 
+    /** These options with {@link Builder#precompressed(boolean)}. */
+    public FileServerOptions withPrecompressed(boolean on) {
+        return toBuilder().precompressed(on).build();
+    }
+
     /** These options with {@link Builder#cacheRules(CacheRules)}. */
     public FileServerOptions withCacheRules(CacheRules cacheRules) {
         return toBuilder().cacheRules(cacheRules).build();
@@ -441,7 +454,8 @@ public final class FileServerOptions {
                 && maxBytesInFlightPerConnection == that.maxBytesInFlightPerConnection
                 && maxWindowsPerConnection == that.maxWindowsPerConnection
                 && budgetWaitTimeout.equals(that.budgetWaitTimeout) && mappingBudget.equals(that.mappingBudget)
-                && cacheRules.equals(that.cacheRules);
+                && cacheRules.equals(that.cacheRules)
+                && precompressed == that.precompressed;
     }
 
     @Override
@@ -449,7 +463,7 @@ public final class FileServerOptions {
         return Objects.hash(root, host, port, tls, windowSize, maxBytesInFlight, bodyMode, maxConnections, idleTimeout,
                 minRate, minRatePeriod, rangeLimits, followSymlinksOutside, serveHidden, adminHost, adminPort, ioThreads,
                 preferNativeTransport, requestHeadTimeout, http2, maxConcurrentStreams, maxBytesInFlightPerConnection,
-                maxWindowsPerConnection, budgetWaitTimeout, mappingBudget, cacheRules);
+                maxWindowsPerConnection, budgetWaitTimeout, mappingBudget, cacheRules, precompressed);
     }
 
     /** Every option; of TLS only whether it is on (no file names, nothing of the key). */
@@ -465,7 +479,8 @@ public final class FileServerOptions {
                 + ", http2=" + http2 + ", maxConcurrentStreams=" + maxConcurrentStreams
                 + ", maxBytesInFlightPerConnection=" + maxBytesInFlightPerConnection
                 + ", maxWindowsPerConnection=" + maxWindowsPerConnection + ", budgetWaitTimeout=" + budgetWaitTimeout
-                + ", mappingBudget=" + mappingBudget + ", cacheRules=" + cacheRules + "]";
+                + ", mappingBudget=" + mappingBudget + ", cacheRules=" + cacheRules
+                + ", precompressed=" + precompressed + "]";
     }
 
     /**
@@ -500,6 +515,7 @@ public final class FileServerOptions {
         private Duration budgetWaitTimeout = DEFAULT_BUDGET_WAIT_TIMEOUT;
         private MappingBudget mappingBudget = MappingBudget.global();
         private CacheRules cacheRules = CacheRules.NONE;
+        private boolean precompressed;
 
         private Builder(Path root) {
             this.root = root;
@@ -532,6 +548,7 @@ public final class FileServerOptions {
             budgetWaitTimeout = o.budgetWaitTimeout;
             mappingBudget = o.mappingBudget;
             cacheRules = o.cacheRules;
+            precompressed = o.precompressed;
         }
 
         /** The directory served. */
@@ -631,6 +648,18 @@ public final class FileServerOptions {
          */
         public Builder cacheRules(CacheRules cacheRules) {
             this.cacheRules = cacheRules;
+            return this;
+        }
+
+        /**
+         * Whether precompressed siblings are served (no by default), as nginx's {@code gzip_static} and
+         * {@code brotli_static}: {@code name.br} or {@code name.gz} beside {@code name}, checked like any served
+         * file, goes to a client whose {@code Accept-Encoding} takes it, zero-copy, with {@code Content-Encoding},
+         * the type of {@code name} and validators of its own; a file with a sibling answers with
+         * {@code Vary: Accept-Encoding}. Nothing is compressed on the fly. See the guide's "Precompressed files".
+         */
+        public Builder precompressed(boolean precompressed) {
+            this.precompressed = precompressed;
             return this;
         }
 

@@ -7,16 +7,25 @@ import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.Map;
 import java.util.Objects;
 
 /**
  * What the server knows about a file before sending it: size, validators and type.
  *
+ * <h2>Validators replicas agree on</h2>
+ * The entity tag is made of the modification time (nanoseconds since the epoch, where the file system keeps them)
+ * and the size only, as nginx makes its {@code "<mtime hex>-<size hex>"}: two copies of a tree whose modification
+ * times were kept ({@code cp -p}, {@code rsync -t}, {@code Files.copy} with {@code COPY_ATTRIBUTES}, one tarball
+ * unpacked on every host) give the same {@code ETag} and {@code Last-Modified} on every replica behind a load
+ * balancer, so a client that resumes a download from another replica with {@code If-Range} gets its {@code 206}. Nothing
+ * of the file's identity (device, inode) is in it: those differ between hosts. The price is that a file replaced by
+ * another of the same size and the very same modification time keeps its tag; {@code rsync} makes the same
+ * assumption when it skips such a file.
+ *
  * @param size bytes
  * @param lastModified modification time truncated to whole seconds (what {@code Last-Modified} can carry)
- * @param etag strong tag derived from the file's identity (device and inode), size and modification time in
- *             nanoseconds: it changes when the file is replaced (new inode) or rewritten in place (size or mtime)
+ * @param etag strong tag {@code "<mtime in nanoseconds, hex>-<size, hex>"}: it changes when the file is rewritten or
+ *             replaced with another size or modification time
  * @param contentType the {@code Content-Type} value
  */
 public record Representation(long size, Instant lastModified, EntityTag etag, String contentType) {
@@ -32,37 +41,22 @@ public record Representation(long size, Instant lastModified, EntityTag etag, St
     /** Reads the attributes of the regular file {@code file} (symbolic links are not followed). */
     public static Representation of(Path file) throws IOException {
         BasicFileAttributes attrs = Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-        return of(file, attrs, identity(file, attrs));
+        return of(file, attrs);
     }
 
-    static Representation of(Path file, BasicFileAttributes attrs, String identity) {
-        return of(file, attrs.size(), attrs.lastModifiedTime().toInstant(), identity);
+    static Representation of(Path file, BasicFileAttributes attrs) {
+        return of(file, attrs.size(), attrs.lastModifiedTime().toInstant());
     }
 
-    static Representation of(Path file, long size, Instant mtime, String identity) {
-        long mtimeNanos = mtime.getEpochSecond() * 1_000_000_000L + mtime.getNano();
-        EntityTag etag = EntityTag.strong(identity + "-" + Long.toHexString(size) + "-" + Long.toHexString(mtimeNanos));
+    static Representation of(Path file, long size, Instant mtime) {
         Path name = file.getFileName();
-        return new Representation(size, mtime.truncatedTo(ChronoUnit.SECONDS), etag,
+        return new Representation(size, mtime.truncatedTo(ChronoUnit.SECONDS), etag(size, mtime),
                 ContentTypes.forFileName(name == null ? "" : name.toString()));
     }
 
-    /**
-     * The file's identity as hex: {@code dev.ino} from the {@code unix} attribute view where the platform has it,
-     * otherwise a hash of {@link BasicFileAttributes#fileKey()} (or of the path when there is no key either).
-     */
-    static String identity(Path file, BasicFileAttributes attrs) {
-        try {
-            Map<String, Object> unix = Files.readAttributes(file, "unix:dev,ino", LinkOption.NOFOLLOW_LINKS);
-            Object dev = unix.get("dev");
-            Object ino = unix.get("ino");
-            if (dev instanceof Long d && ino instanceof Long i) {
-                return Long.toHexString(d) + "." + Long.toHexString(i);
-            }
-        } catch (UnsupportedOperationException | IllegalArgumentException | IOException notUnix) {
-            // no unix view on this platform (or file system): fall back to the portable file key below
-        }
-        Object key = attrs.fileKey();
-        return Integer.toHexString(key != null ? key.hashCode() : file.toAbsolutePath().hashCode());
+    /** {@code "<mtime in nanoseconds since the epoch, hex>-<size, hex>"}. */
+    static EntityTag etag(long size, Instant mtime) {
+        long mtimeNanos = mtime.getEpochSecond() * 1_000_000_000L + mtime.getNano();
+        return EntityTag.strong(Long.toHexString(mtimeNanos) + "-" + Long.toHexString(size));
     }
 }

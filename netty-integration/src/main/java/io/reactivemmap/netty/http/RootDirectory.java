@@ -160,8 +160,7 @@ public final class RootDirectory {
             }
             Path path = Path.of(absolutePath);
             Instant mtime = Instant.ofEpochSecond(stat.mtimeSeconds(), stat.mtimeNanos());
-            String identity = Long.toHexString(stat.dev()) + "." + Long.toHexString(stat.ino());
-            Opened opened = new Opened(path, fd, Representation.of(path, stat.size(), mtime, identity));
+            Opened opened = new Opened(path, fd, Representation.of(path, stat.size(), mtime));
             fd = -1; // the Opened owns it now
             return new FastResult(opened, false);
         } finally {
@@ -232,7 +231,7 @@ public final class RootDirectory {
             return path;
         }
 
-        /** Size, modification time and identity as they were when the file was opened. */
+        /** Size and modification time as they were when the file was opened. */
         public Representation representation() {
             return representation;
         }
@@ -437,7 +436,7 @@ public final class RootDirectory {
                     || channel.size() != now.size()) {
                 throw new NoSuchFileException(path.toString(), null, "changed between the check and the open");
             }
-            Representation rep = Representation.of(path, now, Representation.identity(path, now));
+            Representation rep = Representation.of(path, now);
             return new Opened(path, channel, rep);
         } catch (IOException | RuntimeException e) {
             channel.close();

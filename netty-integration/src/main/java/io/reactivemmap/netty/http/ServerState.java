@@ -58,7 +58,8 @@ final class ServerState {
         this.bodies = bodies;
         this.metrics = metrics;
         this.exchange = FileExchange.of(root, options.rangeLimits(), java.util.List.of(),
-                metrics == ServerMetrics.NONE ? accessLog : new CountingAccessLog(accessLog, metrics), options.cacheRules());
+                metrics == ServerMetrics.NONE ? accessLog : new CountingAccessLog(accessLog, metrics), options.cacheRules())
+                .withPrecompressed(options.precompressed());
     }
 
     /**

@@ -117,7 +117,7 @@ public final class FileRoute implements BiFunction<HttpServerRequest, HttpServer
     private FileRoute(FileRouteOptions options, RootDirectory root, AccessLog accessLog) {
         this.options = options;
         this.exchange = FileExchange.of(root, options.rangeLimits(), FileRouteOptions.prefixSegments(options.prefix()),
-                accessLog, options.cacheRules());
+                accessLog, options.cacheRules()).withPrecompressed(options.precompressed());
         this.mapOptions = options.mapOptions();
     }
 

@@ -29,10 +29,13 @@ import java.util.Objects;
  * @param serveHidden whether names starting with a dot are served
  * @param cacheRules the {@code Cache-Control} (and {@code Expires}) of file responses; {@link CacheRules#NONE} (the
  *                   default) for none
+ * @param precompressed whether {@code name.br} and {@code name.gz} beside {@code name} are served to clients whose
+ *                      {@code Accept-Encoding} takes them (off by default), as nginx's {@code gzip_static} and
+ *                      {@code brotli_static}; see {@link io.reactivemmap.netty.http.FileExchange#withPrecompressed}
  */
 public record FileRouteOptions(Path root, String prefix, int windowSize, long maxBytesInFlight, BodyMode bodyMode,
                                RangeLimits rangeLimits, boolean followSymlinksOutside, boolean serveHidden,
-                               CacheRules cacheRules) {
+                               CacheRules cacheRules, boolean precompressed) {
     /** Checks every component. */
     public FileRouteOptions {
         Objects.requireNonNull(cacheRules, "cacheRules");
@@ -57,49 +60,63 @@ public record FileRouteOptions(Path root, String prefix, int windowSize, long ma
      */
     public static FileRouteOptions defaults(Path root) {
         return new FileRouteOptions(root, "", 4 << 20, 8L << 20, BodyMode.AUTO, RangeLimits.DEFAULT, false, false,
-                CacheRules.NONE);
+                CacheRules.NONE, false);
     }
 
     /** These options without {@code Cache-Control} rules ({@link CacheRules#NONE}), as before there were any. */
     public FileRouteOptions(Path root, String prefix, int windowSize, long maxBytesInFlight, BodyMode bodyMode,
                             RangeLimits rangeLimits, boolean followSymlinksOutside, boolean serveHidden) {
         this(root, prefix, windowSize, maxBytesInFlight, bodyMode, rangeLimits, followSymlinksOutside, serveHidden,
-                CacheRules.NONE);
+                CacheRules.NONE, false);
+    }
+
+    /** These options without precompressed siblings, as before there were any. */
+    public FileRouteOptions(Path root, String prefix, int windowSize, long maxBytesInFlight, BodyMode bodyMode,
+                            RangeLimits rangeLimits, boolean followSymlinksOutside, boolean serveHidden,
+                            CacheRules cacheRules) {
+        this(root, prefix, windowSize, maxBytesInFlight, bodyMode, rangeLimits, followSymlinksOutside, serveHidden,
+                cacheRules, false);
+    }
+
+    /** These options serving precompressed siblings when {@code on}; see {@link #precompressed()}. */
+    public FileRouteOptions withPrecompressed(boolean on) {
+        return new FileRouteOptions(root, prefix, windowSize, maxBytesInFlight, bodyMode, rangeLimits,
+                followSymlinksOutside, serveHidden, cacheRules, on);
     }
 
     /** These options with {@code cacheRules} for the {@code Cache-Control} and {@code Expires} of file responses. */
     public FileRouteOptions withCacheRules(CacheRules cacheRules) {
         return new FileRouteOptions(root, prefix, windowSize, maxBytesInFlight, bodyMode, rangeLimits,
-                followSymlinksOutside, serveHidden, cacheRules);
+                followSymlinksOutside, serveHidden, cacheRules, precompressed);
     }
 
     /** @param prefix {@code ""} or a path starting with {@code /}, such as {@code "/files"} (a trailing {@code /} is ignored) */
     public FileRouteOptions withPrefix(String prefix) {
-        return new FileRouteOptions(root, prefix, windowSize, maxBytesInFlight, bodyMode, rangeLimits, followSymlinksOutside, serveHidden, cacheRules);
+        return new FileRouteOptions(root, prefix, windowSize, maxBytesInFlight, bodyMode, rangeLimits, followSymlinksOutside, serveHidden, cacheRules, precompressed);
     }
 
     public FileRouteOptions withWindowSize(int windowSize) {
-        return new FileRouteOptions(root, prefix, windowSize, maxBytesInFlight, bodyMode, rangeLimits, followSymlinksOutside, serveHidden, cacheRules);
+        return new FileRouteOptions(root, prefix, windowSize, maxBytesInFlight, bodyMode, rangeLimits, followSymlinksOutside, serveHidden, cacheRules, precompressed);
     }
 
     public FileRouteOptions withMaxBytesInFlight(long maxBytesInFlight) {
-        return new FileRouteOptions(root, prefix, windowSize, maxBytesInFlight, bodyMode, rangeLimits, followSymlinksOutside, serveHidden, cacheRules);
+        return new FileRouteOptions(root, prefix, windowSize, maxBytesInFlight, bodyMode, rangeLimits, followSymlinksOutside, serveHidden, cacheRules, precompressed);
     }
 
     public FileRouteOptions withBodyMode(BodyMode bodyMode) {
-        return new FileRouteOptions(root, prefix, windowSize, maxBytesInFlight, bodyMode, rangeLimits, followSymlinksOutside, serveHidden, cacheRules);
+        return new FileRouteOptions(root, prefix, windowSize, maxBytesInFlight, bodyMode, rangeLimits, followSymlinksOutside, serveHidden, cacheRules, precompressed);
     }
 
     public FileRouteOptions withRangeLimits(RangeLimits rangeLimits) {
-        return new FileRouteOptions(root, prefix, windowSize, maxBytesInFlight, bodyMode, rangeLimits, followSymlinksOutside, serveHidden, cacheRules);
+        return new FileRouteOptions(root, prefix, windowSize, maxBytesInFlight, bodyMode, rangeLimits, followSymlinksOutside, serveHidden, cacheRules, precompressed);
     }
 
     public FileRouteOptions withFollowSymlinksOutside(boolean on) {
-        return new FileRouteOptions(root, prefix, windowSize, maxBytesInFlight, bodyMode, rangeLimits, on, serveHidden, cacheRules);
+        return new FileRouteOptions(root, prefix, windowSize, maxBytesInFlight, bodyMode, rangeLimits, on, serveHidden, cacheRules, precompressed);
     }
 
     public FileRouteOptions withServeHidden(boolean on) {
-        return new FileRouteOptions(root, prefix, windowSize, maxBytesInFlight, bodyMode, rangeLimits, followSymlinksOutside, on, cacheRules);
+        return new FileRouteOptions(root, prefix, windowSize, maxBytesInFlight, bodyMode, rangeLimits, followSymlinksOutside, on, cacheRules, precompressed);
     }
 
     /** The map options of a response body: a window of {@code windowSize}, {@code maxBytesInFlight} live at most. */

@@ -98,18 +98,36 @@ import java.util.Objects;
  * whole request target.
  */
 public final class MappedFileHandler implements HandlerFunction<ServerResponse> {
+    /** The request headers the exchange decides by: ranges, conditionals, and Accept-Encoding (precompressed siblings). */
     private static final List<String> CONDITIONAL_HEADERS = List.of("Range", "If-Range", "If-Match", "If-None-Match",
-            "If-Modified-Since", "If-Unmodified-Since");
+            "If-Modified-Since", "If-Unmodified-Since", "Accept-Encoding");
     /** Headers whose values are comma-separated lists (RFC 9110 §5.3): several field lines are one list. */
-    private static final List<String> LIST_HEADERS = List.of("If-Match", "If-None-Match");
+    private static final List<String> LIST_HEADERS = List.of("If-Match", "If-None-Match", "Accept-Encoding");
 
     private final FileExchange exchange;
     private final MapOptions mapOptions;
 
     private MappedFileHandler(RootDirectory root, MapOptions mapOptions, RangeLimits rangeLimits, AccessLog accessLog,
                               CacheRules cacheRules) {
-        this.exchange = FileExchange.of(root, rangeLimits, List.of(), accessLog, cacheRules);
+        this(FileExchange.of(root, rangeLimits, List.of(), accessLog, cacheRules), mapOptions);
+    }
+
+    private MappedFileHandler(FileExchange exchange, MapOptions mapOptions) {
+        this.exchange = exchange;
         this.mapOptions = mapOptions;
+    }
+
+    /**
+     * This handler, serving precompressed siblings when {@code on} (off by default), as nginx's {@code gzip_static}
+     * and {@code brotli_static}: {@code name.br} or {@code name.gz} beside {@code name}, checked like any served file,
+     * goes to a client whose {@code Accept-Encoding} takes it, as mapped windows like any file, with
+     * {@code Content-Encoding}, the type of {@code name} and validators of its own; a file with a sibling answers with
+     * {@code Vary: Accept-Encoding}. See {@link FileExchange#withPrecompressed(boolean)}.
+     *
+     * @return a new handler with the same root and options but for that
+     */
+    public MappedFileHandler withPrecompressed(boolean on) {
+        return new MappedFileHandler(exchange.withPrecompressed(on), mapOptions);
     }
 
     /**

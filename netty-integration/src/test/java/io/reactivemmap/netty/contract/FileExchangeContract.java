@@ -90,9 +90,14 @@ public abstract class FileExchangeContract {
 
     /**
      * What the test may ask of a front end beyond the defaults, and where its access log goes; {@code cacheRules} are
-     * the front end's {@code Cache-Control} rules ({@link CacheRules#NONE} but in the caching test).
+     * the front end's {@code Cache-Control} rules ({@link CacheRules#NONE} but in the caching test);
+     * {@code precompressed} whether it serves {@code name.br} and {@code name.gz} (off but in the precompressed tests).
      */
-    public record Config(boolean serveHidden, AccessLog accessLog, CacheRules cacheRules) {
+    public record Config(boolean serveHidden, AccessLog accessLog, CacheRules cacheRules, boolean precompressed) {
+        /** Without precompressed siblings. */
+        public Config(boolean serveHidden, AccessLog accessLog, CacheRules cacheRules) {
+            this(serveHidden, accessLog, cacheRules, false);
+        }
     }
 
     /** A response as the client saw it. {@code reset}: the stream or connection ended it before a whole response. */
@@ -559,6 +564,236 @@ public abstract class FileExchangeContract {
         assertNotNull(expires, () -> "Expires: " + r.headers());
         assertEquals(HttpDates.parse(date).plusSeconds(maxAge), HttpDates.parse(expires), () -> "Expires = Date + "
                 + maxAge + ": " + r.headers());
+    }
+
+    // ---- precompressed siblings ----
+
+    /** {@code app.js}'s identity bytes. */
+    private static final String APP_JS = "console.log('the identity of app.js');\n".repeat(100);
+    /** {@code app.js.br}: patterned bytes over several windows, so that its ranges cross windows. */
+    private static final int BR_SIZE = 150_000;
+    /** {@code app.js.gz}: patterned bytes from another offset and of another size than the brotli sibling. */
+    private static final int GZ_SIZE = 90_000;
+    private static final long GZ_OFFSET = 7_777;
+    private static final Instant BR_MODIFIED = Instant.parse("2024-06-01T08:00:00Z");
+    private static final Instant GZ_MODIFIED = Instant.parse("2024-06-02T09:00:00Z");
+
+    /**
+     * Beside the usual tree: {@code app.js} with {@code app.js.br} and {@code app.js.gz}, {@code style.css} with only
+     * {@code style.css.gz}, {@code docs/index.html.gz}; then a front end serving them.
+     */
+    private Front precompressedFront() throws Exception {
+        Files.writeString(root.resolve("app.js"), APP_JS);
+        Files.setLastModifiedTime(root.resolve("app.js"), FileTime.from(MODIFIED));
+        Files.setLastModifiedTime(TestFiles.pattern(root, "app.js.br", BR_SIZE), FileTime.from(BR_MODIFIED));
+        Files.write(root.resolve("app.js.gz"), expected(GZ_OFFSET, GZ_SIZE));
+        Files.setLastModifiedTime(root.resolve("app.js.gz"), FileTime.from(GZ_MODIFIED));
+        Files.writeString(root.resolve("style.css"), "body { color: red }");
+        Files.writeString(root.resolve("style.css.gz"), "gzip of style.css");
+        Files.writeString(root.resolve("docs/index.html.gz"), "gzip of the docs index");
+        return start(root, new Config(false, AccessLog.NONE, CacheRules.NONE, true));
+    }
+
+    private static Reply on(Front front, String method, String target, String... headerLines) throws Exception {
+        try (Session s = front.session()) {
+            return s.exchange(method, target, new byte[0], headerLines);
+        }
+    }
+
+    private static boolean variesByEncoding(Reply r) {
+        String vary = r.header("vary");
+        return vary != null && vary.toLowerCase(Locale.ROOT).contains("accept-encoding");
+    }
+
+    private static void assertVaries(Reply r) {
+        assertTrue(variesByEncoding(r), () -> "Vary: Accept-Encoding on " + r.status() + " " + r.headers());
+    }
+
+    private static void assertDoesNotVary(Reply r) {
+        assertFalse(variesByEncoding(r), () -> "no Vary: Accept-Encoding on " + r.status() + " " + r.headers());
+    }
+
+    @Test
+    void precompressedBrIsServedWithTheNamesTypeItsOwnValidatorsAndVary() throws Exception {
+        try (Front pre = precompressedFront()) {
+            Reply identity = on(pre, "GET", t("/app.js"));
+            assertEquals(200, identity.status());
+            assertEquals(APP_JS, identity.text(), "no Accept-Encoding: the identity");
+            assertNull(identity.header("content-encoding"));
+            assertVaries(identity);
+
+            Reply br = on(pre, "GET", t("/app.js"), "Accept-Encoding: gzip, deflate, br, zstd");
+            assertEquals(200, br.status());
+            assertEquals("br", br.header("content-encoding"));
+            assertEquals("text/javascript; charset=utf-8", br.header("content-type"), "the type of app.js");
+            assertEquals(String.valueOf(BR_SIZE), br.header("content-length"));
+            assertArrayEquals(expected(0, BR_SIZE), br.body(), "app.js.br's bytes, as they are");
+            assertEquals(BR_MODIFIED, HttpDates.parse(br.header("last-modified")), "the sibling's own time");
+            assertTrue(br.header("etag").startsWith("\"") && br.header("etag").endsWith("-br\""), br.header("etag"));
+            assertFalse(br.header("etag").equals(identity.header("etag")), "another representation, another tag");
+            assertVaries(br);
+
+            Reply head = on(pre, "HEAD", t("/app.js"), "Accept-Encoding: br");
+            assertEquals(200, head.status());
+            assertEquals(0, head.body().length);
+            for (String name : List.of("content-encoding", "content-type", "content-length", "etag", "last-modified")) {
+                assertEquals(br.header(name), head.header(name), name);
+            }
+            assertVaries(head);
+        }
+    }
+
+    @Test
+    void precompressedGzipIsServedWhenTheClientPrefersItOrNoBrotliSiblingExists() throws Exception {
+        try (Front pre = precompressedFront()) {
+            for (String accept : List.of("gzip", "br;q=0.5, gzip", "X-GZIP", "br;q=0, *")) {
+                Reply gz = on(pre, "GET", t("/app.js"), "Accept-Encoding: " + accept);
+                assertEquals(200, gz.status(), accept);
+                assertEquals("gzip", gz.header("content-encoding"), accept);
+                assertEquals("text/javascript; charset=utf-8", gz.header("content-type"), accept);
+                assertArrayEquals(expected(GZ_OFFSET, GZ_SIZE), gz.body(), accept);
+                assertEquals(GZ_MODIFIED, HttpDates.parse(gz.header("last-modified")), accept);
+                assertTrue(gz.header("etag").endsWith("-gzip\""), gz.header("etag"));
+                assertVaries(gz);
+            }
+            Reply css = on(pre, "GET", t("/style.css"), "Accept-Encoding: br, gzip");
+            assertEquals("gzip", css.header("content-encoding"), "br is preferred, but only gzip is there");
+            assertEquals("gzip of style.css", css.text());
+            assertEquals("text/css; charset=utf-8", css.header("content-type"));
+            assertVaries(css);
+            Reply index = on(pre, "GET", t("/docs/"), "Accept-Encoding: gzip");
+            assertEquals("gzip", index.header("content-encoding"), "a directory's index has siblings too");
+            assertEquals("gzip of the docs index", index.text());
+            assertEquals("text/html; charset=utf-8", index.header("content-type"));
+        }
+    }
+
+    @Test
+    void precompressedNoneAcceptableServesTheIdentityWithVary() throws Exception {
+        try (Front pre = precompressedFront()) {
+            for (String accept : List.of("deflate", "br;q=0, gzip;q=0", "gzip;q=0.5, br;q=0.5, identity",
+                    "identity;q=0", "*;q=0", "br;q=2, gzip;q=0.1234, zstd", "")) {
+                Reply r = on(pre, "GET", t("/app.js"), "Accept-Encoding: " + accept);
+                assertEquals(200, r.status(), accept);
+                assertNull(r.header("content-encoding"), accept);
+                assertEquals(APP_JS, r.text(), "identity for '" + accept + "' (a refused identity is served anyway)");
+                assertVaries(r);
+            }
+        }
+    }
+
+    @Test
+    void precompressedAbsentSiblingsMeanNoVaryAndASiblingRequestedByNameIsServedAsItIs() throws Exception {
+        try (Front pre = precompressedFront()) {
+            Reply plain = on(pre, "GET", t("/data.bin"), "Accept-Encoding: br, gzip");
+            assertEquals(200, plain.status());
+            assertNull(plain.header("content-encoding"));
+            assertDoesNotVary(plain);
+            assertDoesNotVary(on(pre, "GET", t("/data.bin"), "Accept-Encoding: br", "Range: bytes=0-9"));
+            assertDoesNotVary(on(pre, "GET", t("/data.bin"), "Accept-Encoding: br", "If-None-Match: " + plain.header("etag")));
+
+            Reply gz = on(pre, "GET", t("/app.js.gz"), "Accept-Encoding: gzip");
+            assertEquals(200, gz.status());
+            assertNull(gz.header("content-encoding"), "a .gz asked for by name is a gzip file, not an encoding");
+            assertEquals("application/gzip", gz.header("content-type"));
+            assertArrayEquals(expected(GZ_OFFSET, GZ_SIZE), gz.body());
+            assertDoesNotVary(gz);
+            Reply encoded = on(pre, "GET", t("/app.js"), "Accept-Encoding: gzip");
+            assertFalse(gz.header("etag").equals(encoded.header("etag")), "the file and the encoding differ in tag");
+        }
+    }
+
+    @Test
+    void precompressedRangesCountTheEncodedBytes() throws Exception {
+        try (Front pre = precompressedFront()) {
+            Reply whole = on(pre, "GET", t("/app.js"), "Accept-Encoding: br");
+            String etag = whole.header("etag");
+            Reply part = on(pre, "GET", t("/app.js"), "Accept-Encoding: br", "Range: bytes=70000-139999");
+            assertEquals(206, part.status());
+            assertEquals("br", part.header("content-encoding"));
+            assertEquals("bytes 70000-139999/" + BR_SIZE, part.header("content-range"));
+            assertArrayEquals(expected(70_000, 70_000), part.body());
+            assertVaries(part);
+
+            Reply ifRange = on(pre, "GET", t("/app.js"), "Accept-Encoding: br", "Range: bytes=-10", "If-Range: " + etag);
+            assertEquals(206, ifRange.status(), "If-Range with the encoded tag");
+            assertArrayEquals(expected(BR_SIZE - 10, 10), ifRange.body());
+            Reply identityTag = on(pre, "GET", t("/app.js"), "Accept-Encoding: br", "Range: bytes=-10",
+                    "If-Range: " + on(pre, "GET", t("/app.js")).header("etag"));
+            assertEquals(200, identityTag.status(), "the identity's tag is not the encoded representation's");
+            assertEquals(BR_SIZE, identityTag.body().length);
+
+            Reply gzPart = on(pre, "GET", t("/app.js"), "Accept-Encoding: gzip", "Range: bytes=0-99");
+            assertEquals("bytes 0-99/" + GZ_SIZE, gzPart.header("content-range"));
+            assertArrayEquals(expected(GZ_OFFSET, 100), gzPart.body());
+
+            Reply beyond = on(pre, "GET", t("/app.js"), "Accept-Encoding: br", "Range: bytes=" + BR_SIZE + "-");
+            assertEquals(416, beyond.status());
+            assertEquals("bytes */" + BR_SIZE, beyond.header("content-range"));
+            assertVaries(beyond);
+        }
+    }
+
+    @Test
+    void precompressedConditionalsUseTheEncodedValidatorsAnd304CarriesVary() throws Exception {
+        try (Front pre = precompressedFront()) {
+            String brTag = on(pre, "GET", t("/app.js"), "Accept-Encoding: br").header("etag");
+            String identityTag = on(pre, "GET", t("/app.js")).header("etag");
+            Reply cached = on(pre, "GET", t("/app.js"), "Accept-Encoding: br", "If-None-Match: " + brTag);
+            assertEquals(304, cached.status());
+            assertEquals(brTag, cached.header("etag"));
+            assertEquals(0, cached.body().length);
+            assertVaries(cached);
+            Reply stale = on(pre, "GET", t("/app.js"), "Accept-Encoding: br", "If-None-Match: " + identityTag);
+            assertEquals(200, stale.status(), "the identity's tag does not match the brotli bytes");
+            assertEquals("br", stale.header("content-encoding"));
+            Reply identity304 = on(pre, "GET", t("/app.js"), "If-None-Match: " + identityTag);
+            assertEquals(304, identity304.status());
+            assertVaries(identity304);
+            Reply failed = on(pre, "GET", t("/app.js"), "Accept-Encoding: br", "If-Match: " + identityTag);
+            assertEquals(412, failed.status());
+            assertVaries(failed);
+            assertEquals(304, on(pre, "GET", t("/app.js"), "Accept-Encoding: br",
+                    "If-Modified-Since: " + HttpDates.format(BR_MODIFIED)).status(), "the sibling's Last-Modified");
+        }
+    }
+
+    @Test
+    void precompressedSiblingsThatFailTheRootsChecksAreNotUsed() throws Exception {
+        Files.writeString(root.resolve("page.html"), "<p>page</p>");
+        Files.writeString(root.resolve(".page.br"), "hidden brotli");
+        Files.createSymbolicLink(root.resolve("page.html.br"), Path.of(".page.br"));
+        Files.writeString(dir.resolve("outside/page.gz"), "gzip outside the root");
+        Files.createSymbolicLink(root.resolve("page.html.gz"), Path.of("../outside/page.gz"));
+        Files.writeString(root.resolve("other.html"), "<p>other</p>");
+        Files.createDirectories(root.resolve("other.html.gz"));
+        Files.writeString(root.resolve(".secret.html"), "<p>hidden</p>");
+        Files.writeString(root.resolve(".secret.html.gz"), "hidden gzip");
+        try (Front pre = precompressedFront()) {
+            Reply page = on(pre, "GET", t("/page.html"), "Accept-Encoding: br, gzip");
+            assertEquals(200, page.status());
+            assertNull(page.header("content-encoding"), "a link to a hidden file, a link out of the root: absent");
+            assertEquals("<p>page</p>", page.text());
+            assertDoesNotVary(page);
+            Reply other = on(pre, "GET", t("/other.html"), "Accept-Encoding: gzip");
+            assertEquals("<p>other</p>", other.text(), "a directory named like a sibling is not one");
+            assertDoesNotVary(other);
+            assertEquals(404, on(pre, "GET", t("/.secret.html"), "Accept-Encoding: gzip").status(),
+                    "a hidden name has no sibling to serve either");
+        }
+    }
+
+    @Test
+    void precompressedOffServesTheIdentityWithoutVary() throws Exception {
+        try (Front pre = precompressedFront()) {
+            assertEquals("br", on(pre, "GET", t("/app.js"), "Accept-Encoding: br").header("content-encoding"),
+                    "the same tree with the option on");
+        }
+        Reply r = get("/app.js", "Accept-Encoding: br, gzip");
+        assertEquals(200, r.status());
+        assertEquals(APP_JS, r.text());
+        assertNull(r.header("content-encoding"));
+        assertDoesNotVary(r);
     }
 
     // ---- sessions, aborts, truncation, descriptors ----

@@ -94,7 +94,7 @@ abstract class WebFluxFront extends FileExchangeContract {
     protected Front start(Path root, Config config) throws Exception {
         MappedFileHandler files = MappedFileHandler.of(RootDirectory.of(root, false, config.serveHidden()),
                 MapOptions.defaults().withWindowSize(WINDOW), RangeLimits.DEFAULT, config.accessLog(),
-                config.cacheRules());
+                config.cacheRules()).withPrecompressed(config.precompressed());
         RouterFunction<ServerResponse> routes = RouterFunctions.route(RequestPredicates.path("/files/**"), files);
         return switch (way()) {
             case REACTOR_NETTY -> {

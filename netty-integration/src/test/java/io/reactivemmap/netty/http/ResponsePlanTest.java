@@ -137,7 +137,7 @@ class ResponsePlanTest {
     }
 
     @Test
-    void etagChangesWhenTheFileIsReplacedOrRewritten(@TempDir Path dir) throws Exception {
+    void etagIsModificationTimeInNanosecondsAndSizeSoCopiesThatKeepTheTimeAgree(@TempDir Path dir) throws Exception {
         Path f = dir.resolve("a.txt");
         Files.writeString(f, "hello");
         Representation r1 = Representation.of(f);
@@ -153,7 +153,16 @@ class ResponsePlanTest {
         Files.writeString(g, "hello");
         Files.setLastModifiedTime(g, FileTime.from(Instant.parse("2020-01-01T00:00:00.123Z")));
         Files.move(g, f, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-        assertNotEquals(r2.etag(), Representation.of(f).etag(), "a new inode with the same size and mtime is a new tag");
+        assertEquals(r2.etag(), Representation.of(f).etag(), "another file of the same size and mtime: the same tag");
+        assertEquals("\"" + Long.toHexString(1_577_836_800_123_000_000L) + "-5\"", r2.etag().toString(),
+                "nanoseconds since the epoch, then the size, in hex: nothing of the inode");
+        Path copy = Files.copy(f, dir.resolve("replica.txt"), java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+        assertEquals(Representation.of(f).etag(), Representation.of(copy).etag(), "a copy that kept its mtime agrees");
+        Files.writeString(f, "hello!");
+        Files.setLastModifiedTime(f, FileTime.from(Instant.parse("2020-01-01T00:00:00.123Z")));
+        assertNotEquals(r2.etag(), Representation.of(f).etag(), "another size with the same mtime is a new tag");
+        Files.setLastModifiedTime(copy, FileTime.from(Instant.parse("2020-01-01T00:00:00.123000001Z")));
+        assertNotEquals(r2.etag(), Representation.of(copy).etag(), "one nanosecond later is a new tag");
     }
 
     @Test

@@ -123,16 +123,26 @@ class RootDirectoryTest {
     }
 
     @Test
-    void openFileOfAReplacedFileHasANewEntityTag() throws Exception {
+    void openFileOfAReplacedFileHasANewEntityTagUnlessItsSizeAndModificationTimeAreTheSame() throws Exception {
         RootDirectory r = RootDirectory.of(root, false, false);
+        java.nio.file.attribute.FileTime mtime = java.nio.file.attribute.FileTime.from(
+                java.time.Instant.parse("2024-01-02T03:04:05.678901234Z"));
+        Files.setLastModifiedTime(root.resolve("a.txt"), mtime);
         EntityTag before;
         try (RootDirectory.Opened first = r.openFile(RequestPath.parse("/a.txt"))) {
             before = first.representation().etag();
         }
-        Path replacement = Files.writeString(dir.resolve("replacement"), "a"); // same size, new inode
+        Path replacement = Files.writeString(dir.resolve("replacement"), "b"); // same size, new inode, another mtime
+        Files.setLastModifiedTime(replacement, java.nio.file.attribute.FileTime.from(
+                java.time.Instant.parse("2024-01-02T03:04:05.678901235Z")));
         Files.move(replacement, root.resolve("a.txt"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         try (RootDirectory.Opened second = r.openFile(RequestPath.parse("/a.txt"))) {
-            assertNotEquals(before, second.representation().etag());
+            assertNotEquals(before, second.representation().etag(), "a nanosecond of mtime apart");
+        }
+        Files.setLastModifiedTime(root.resolve("a.txt"), mtime);
+        try (RootDirectory.Opened third = r.openFile(RequestPath.parse("/a.txt"))) {
+            // the tag of a replica: size and mtime only, so that copies on other hosts (other inodes) agree
+            assertEquals(before, third.representation().etag(), "same size and mtime, another inode: the same tag");
         }
     }
 
