@@ -287,7 +287,7 @@ class SamplesPackagedIT {
     }
 
     /** The lines {@code p} prints, read by a virtual thread. */
-    private static BlockingQueue<String> lines(Process p) {
+    static BlockingQueue<String> lines(Process p) {
         BlockingQueue<String> lines = new LinkedBlockingQueue<>();
         Thread.ofVirtual().start(() -> {
             try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {

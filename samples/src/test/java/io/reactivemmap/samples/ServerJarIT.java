@@ -108,16 +108,7 @@ class ServerJarIT {
         List<String> args = new ArrayList<>(List.of("--root", dir.toString(), "--port", "0"));
         args.addAll(List.of(extra));
         Process p = jar(args);
-        BlockingQueue<String> out = new LinkedBlockingQueue<>();
-        Thread.ofVirtual().start(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-                for (String l; (l = r.readLine()) != null; ) {
-                    out.add(l);
-                }
-            } catch (IOException ignored) {
-                // the process ended
-            }
-        });
+        BlockingQueue<String> out = SamplesPackagedIT.lines(p);
         CompletableFuture<String> err = all(p.getErrorStream());
         Pattern serving = Pattern.compile("Serving .* at (http://[^ ]+/) +\\((\\w+);");
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
@@ -223,19 +214,25 @@ class ServerJarIT {
         return n;
     }
 
+    /** {@link #readSlowly} on a virtual thread: the bytes read, once the body ends or the server cuts it. */
+    private static CompletableFuture<Long> readSlowlyInBackground(InputStream in, long bytesPerSecond) {
+        CompletableFuture<Long> read = new CompletableFuture<>();
+        Thread.ofVirtual().start(() -> {
+            try {
+                read.complete(readSlowly(in, bytesPerSecond));
+            } catch (Throwable e) {
+                read.completeExceptionally(e);
+            }
+        });
+        return read;
+    }
+
     @Test
     void theFirstSigtermDrainsADownloadInProgressAndExits0() throws Exception {
         Server s = serve("--drain-timeout", "20s");
         try (Socket socket = new Socket(s.url().getHost(), s.url().getPort())) {
             InputStream in = get(socket, "/big.bin");
-            CompletableFuture<Long> read = new CompletableFuture<>();
-            Thread.ofVirtual().start(() -> {
-                try {
-                    read.complete(readSlowly(in, 256L << 20)); // about 4 s for 1 GiB
-                } catch (Throwable e) {
-                    read.completeExceptionally(e);
-                }
-            });
+            CompletableFuture<Long> read = readSlowlyInBackground(in, 256L << 20); // about 4 s for 1 GiB
             Thread.sleep(1_000);
             s.sigterm();
             s.awaitLine("SIGTERM: draining");
@@ -254,14 +251,7 @@ class ServerJarIT {
         Server s = serve("--drain-timeout", "60s");
         try (Socket socket = new Socket(s.url().getHost(), s.url().getPort())) {
             InputStream in = get(socket, "/big.bin");
-            CompletableFuture<Long> read = new CompletableFuture<>();
-            Thread.ofVirtual().start(() -> {
-                try {
-                    read.complete(readSlowly(in, 64L << 20)); // 16 s for 1 GiB: far from done when cut
-                } catch (Throwable e) {
-                    read.completeExceptionally(e);
-                }
-            });
+            CompletableFuture<Long> read = readSlowlyInBackground(in, 64L << 20); // 16 s for 1 GiB: far from done when cut
             Thread.sleep(500);
             s.sigterm();
             s.awaitLine("SIGTERM: draining");
