@@ -72,6 +72,12 @@ class ServerJarIT {
             assertTrue(process.toHandle().destroy(), "SIGTERM not sent");
         }
 
+        /** Sends SIGINT, what Ctrl-C in a terminal sends, with {@code kill -INT} (the JDK has no API for it). */
+        void sigint() throws IOException, InterruptedException {
+            Process kill = new ProcessBuilder("kill", "-INT", Long.toString(process.pid())).inheritIO().start();
+            assertTrue(kill.waitFor(5, TimeUnit.SECONDS) && kill.exitValue() == 0, "kill -INT failed");
+        }
+
         String awaitLine(String part) throws InterruptedException {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
             while (System.nanoTime() < deadline) {
@@ -262,6 +268,28 @@ class ServerJarIT {
             long got = read.get(10, TimeUnit.SECONDS);
             assertTrue(got < BIG, "the download was cut: " + got + " bytes");
             assertTrue(System.nanoTime() - t0 < 10_000_000_000L);
+        } finally {
+            s.process().destroyForcibly();
+        }
+    }
+
+    @Test
+    void ctrlCDrainsADownloadInProgressAndASecondCtrlCExits130() throws Exception {
+        Server s = serve("--drain-timeout", "60s");
+        try (Socket socket = new Socket(s.url().getHost(), s.url().getPort())) {
+            InputStream in = get(socket, "/big.bin");
+            CompletableFuture<Long> read = readSlowlyInBackground(in, 64L << 20); // 16 s for 1 GiB
+            Thread.sleep(500);
+            s.sigint();
+            s.awaitLine("SIGINT: draining");
+            Thread.sleep(1_000);
+            assertTrue(s.process().isAlive(), "the first Ctrl-C must drain, not stop: the download is still running");
+            assertFalse(read.isDone(), "the download in progress was cut by the first Ctrl-C");
+            s.sigint(); // again
+            assertTrue(s.process().waitFor(5, TimeUnit.SECONDS), "a second Ctrl-C must stop the server at once");
+            assertEquals(130, s.process().exitValue());
+            s.awaitLine("SIGINT again: stopped at once");
+            assertTrue(read.get(10, TimeUnit.SECONDS) < BIG, "the download was cut by the second Ctrl-C");
         } finally {
             s.process().destroyForcibly();
         }
