@@ -463,7 +463,8 @@ public final class FileServerCli {
                 Map.entry("--cache-rule", "GLOB=VALUE, such as 'assets/**=public, max-age=31536000, immutable'"),
                 Map.entry("--expires", "true or false"),
                 Map.entry("--drain-timeout", "a duration of at least 0 (0 cuts responses in flight at once)" + DURATIONS),
-                Map.entry("--precompressed", "true or false"));
+                Map.entry("--precompressed", "true or false"),
+                Map.entry("--directory-listings", "true or false"));
 
         @Option(names = "--root", paramLabel = "DIR", defaultValue = ".", description = "The directory served.")
         String root = ".";
@@ -603,6 +604,13 @@ public final class FileServerCli {
                         + "compressed on the fly.")
         boolean precompressed;
 
+        @Option(names = "--directory-listings", defaultValue = "false", converter = Switch.class,
+                showDefaultValue = ALWAYS,
+                description = "List a directory that has no index.html (nginx's autoindex): only what a request would "
+                        + "be given (no hidden files unless served, no link the link rules refuse), as HTML with "
+                        + "sizes and dates; /dir is redirected to /dir/.")
+        boolean directoryListings;
+
         /** Checks every value against its option's range and builds the options (whose own checks come last). */
         FileServerOptions toOptions(Values v) {
             return FileServerOptions.builder(v.root("--root", root))
@@ -635,6 +643,7 @@ public final class FileServerCli {
                     .budgetWaitTimeout(v.duration("--budget-wait-timeout", budgetWaitTimeout, false))
                     .cacheRules(cacheRules(v))
                     .precompressed(precompressed)
+                    .directoryListings(directoryListings)
                     .build();
         }
 

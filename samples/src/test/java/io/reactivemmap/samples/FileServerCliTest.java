@@ -139,6 +139,10 @@ class FileServerCliTest {
                         "FileServerMain: invalid --precompressed 'maybe': expected true or false"),
                 bad(List.of("--root", root), Map.of("REACTIVE_MMAP_PRECOMPRESSED", "gzip"),
                         "FileServerMain: invalid REACTIVE_MMAP_PRECOMPRESSED (the environment variable of --precompressed) 'gzip': expected true or false"),
+                bad(List.of("--root", root, "--directory-listings=on"), Map.of(),
+                        "FileServerMain: invalid --directory-listings 'on': expected true or false"),
+                bad(List.of("--root", root), Map.of("REACTIVE_MMAP_DIRECTORY_LISTINGS", "yes"),
+                        "FileServerMain: invalid REACTIVE_MMAP_DIRECTORY_LISTINGS (the environment variable of --directory-listings) 'yes': expected true or false"),
                 bad(List.of("--root", root, "--tls", "--body-mode", "sendfile"), Map.of(),
                         "FileServerMain: bodyMode SENDFILE cannot be used with TLS (the TLS engine needs the bytes as buffers); use AUTO or MAPPED"));
     }
@@ -174,7 +178,7 @@ class FileServerCliTest {
                 "--max-ranges", "3", "--range-coalesce-gap", "1k", "--serve-hidden", "--follow-symlinks-outside",
                 "--admin-port", "9090", "--admin-host", "::1", "--io-threads", "2", "--no-native-transport", "--no-http2", "--max-concurrent-streams", "7",
                 "--max-bytes-in-flight-per-connection", "3m", "--max-windows-per-connection", "4",
-                "--budget-wait-timeout", "1h", "--precompressed");
+                "--budget-wait-timeout", "1h", "--precompressed", "--directory-listings");
         FileServerOptions expected = FileServerOptions.builder(dir).host("0.0.0.0").port(0)
                 .tls(io.reactivemmap.netty.http.TlsOptions.selfSigned()).bodyMode(BodyMode.MAPPED).windowSize(64 << 10)
                 .maxBytesInFlight(1L << 30).maxConnections(5).idleTimeout(Duration.ofMillis(500))
@@ -182,7 +186,7 @@ class FileServerCliTest {
                 .rangeLimits(new RangeLimits(3, 1024)).serveHidden(true).followSymlinksOutside(true).adminPort(9090).adminHost("::1")
                 .ioThreads(2).preferNativeTransport(false).http2(false).maxConcurrentStreams(7)
                 .maxBytesInFlightPerConnection(3L << 20).maxWindowsPerConnection(4).budgetWaitTimeout(Duration.ofHours(1))
-                .precompressed(true).build();
+                .precompressed(true).directoryListings(true).build();
         assertEquals(expected, o);
     }
 
@@ -217,6 +221,16 @@ class FileServerCliTest {
         assertEquals(Duration.ofSeconds(30), parse(Map.of(), "--root", dir.toString(), "--idle-timeout", "30s").idleTimeout());
         assertEquals(Duration.ofMinutes(5), parse(Map.of(), "--root", dir.toString(), "--idle-timeout", "5M").idleTimeout());
         assertEquals(Duration.ofHours(2), parse(Map.of(), "--root", dir.toString(), "--idle-timeout", "2h").idleTimeout());
+    }
+
+    @Test
+    void directoryListingsAreOffByDefaultAndComeFromTheFlagOrTheEnvironment() {
+        assertEquals(false, parse(Map.of(), "--root", dir.toString()).directoryListings());
+        assertEquals(true, parse(Map.of(), "--root", dir.toString(), "--directory-listings").directoryListings());
+        assertEquals(true, parse(Map.of("REACTIVE_MMAP_DIRECTORY_LISTINGS", "true"), "--root", dir.toString())
+                .directoryListings());
+        assertEquals(false, parse(Map.of("REACTIVE_MMAP_DIRECTORY_LISTINGS", "true"), "--root", dir.toString(),
+                "--directory-listings=false").directoryListings(), "the command line wins");
     }
 
     @Test
@@ -309,6 +323,7 @@ class FileServerCliTest {
         m.put("--expires", "false");
         m.put("--drain-timeout", "30s");
         m.put("--precompressed", "false");
+        m.put("--directory-listings", "false");
         return m;
     }
 

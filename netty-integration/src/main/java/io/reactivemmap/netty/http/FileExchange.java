@@ -34,10 +34,12 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *   {@code 400} for a {@code GET} or {@code HEAD} that carries a body;</li>
  *   <li>the path rules ({@link RequestPath}, {@link RootDirectory}): {@code 400} for a bad path, {@code 404} for
  *   anything not servable (outside the prefix, absent, hidden, a link out of the root, a directory without
- *   {@code index.html});</li>
+ *   {@code index.html} unless listings are on);</li>
  *   <li>the response plan ({@link ResponsePlan}): 200, 206, 304, 412, 416, and the error bodies' format;</li>
  *   <li>precompressed siblings ({@code name.br}, {@code name.gz}) chosen by {@code Accept-Encoding}, when
- *   {@linkplain #withPrecompressed(boolean) asked for}.</li>
+ *   {@linkplain #withPrecompressed(boolean) asked for};</li>
+ *   <li>the HTML listing of a directory without {@code index.html}, when
+ *   {@linkplain #withDirectoryListings(boolean) asked for}.</li>
  * </ul>
  *
  * <h2>Access log</h2>
@@ -67,15 +69,18 @@ public final class FileExchange {
     private final CacheRules cacheRules;
     /** Whether {@code name.br} and {@code name.gz} beside a file are served to clients that take them ({@link Precompressed}). */
     private final boolean precompressed;
+    /** Whether a directory without {@code index.html} is answered with its listing ({@link DirectoryListing}). */
+    private final boolean directoryListings;
 
     private FileExchange(RootDirectory root, RangeLimits rangeLimits, List<String> prefix, AccessLog accessLog,
-                         CacheRules cacheRules, boolean precompressed) {
+                         CacheRules cacheRules, boolean precompressed, boolean directoryListings) {
         this.root = root;
         this.rangeLimits = rangeLimits;
         this.prefix = prefix;
         this.accessLog = accessLog;
         this.cacheRules = cacheRules;
         this.precompressed = precompressed;
+        this.directoryListings = directoryListings;
     }
 
     /**
@@ -110,7 +115,7 @@ public final class FileExchange {
                                   CacheRules cacheRules) {
         return new FileExchange(Objects.requireNonNull(root, "root"), Objects.requireNonNull(rangeLimits, "rangeLimits"),
                 List.copyOf(prefix), Objects.requireNonNull(accessLog, "accessLog"),
-                Objects.requireNonNull(cacheRules, "cacheRules"), false);
+                Objects.requireNonNull(cacheRules, "cacheRules"), false, false);
     }
 
     /**
@@ -125,12 +130,42 @@ public final class FileExchange {
      * @return a new exchange like this one but for that, or this one if it serves them already as asked
      */
     public FileExchange withPrecompressed(boolean on) {
-        return on == precompressed ? this : new FileExchange(root, rangeLimits, prefix, accessLog, cacheRules, on);
+        return on == precompressed ? this
+                : new FileExchange(root, rangeLimits, prefix, accessLog, cacheRules, on, directoryListings);
     }
 
     /** Whether precompressed siblings are served; see {@link #withPrecompressed(boolean)}. */
     public boolean precompressed() {
         return precompressed;
+    }
+
+    /**
+     * This exchange, answering a directory that has no {@code index.html} with an HTML listing when {@code on} (off by
+     * default: such a directory is a {@code 404}), as nginx's {@code autoindex}. The index still wins. The listing
+     * shows only what a request would be given: no hidden names unless they are served, no link the link policy
+     * refuses or that leads out of the root, no FIFO, socket or device. Directories come first, then files, each by
+     * name in code point order; each with its size in bytes and modification time (UTC); a {@code ../} link but at
+     * the root; names escaped in the text and percent-encoded in the links, so that following a link asks for exactly
+     * that entry. At most 10,000 entries, then a line saying the listing was truncated.
+     *
+     * <p>A listing is served at its directory's path with a trailing slash, so that its relative links resolve:
+     * {@code /dir} answers {@code 301} with {@code Location: ./dir/} (the query kept). The page, built on the heap,
+     * goes out as {@code text/html; charset=utf-8} with {@code X-Content-Type-Options: nosniff}, a
+     * {@code Content-Security-Policy} that allows no script, {@code Cache-Control: no-cache} (whatever the cache
+     * rules say: they are for files, and a listing changes with its directory) and a weak {@code ETag} of its bytes
+     * ({@code If-None-Match} gives {@code 304}); without {@code Accept-Ranges} ({@code Range} is ignored) or
+     * {@code Last-Modified}. A directory that cannot be read is a {@code 404}, as an unreadable file is.
+     *
+     * @return a new exchange like this one but for that, or this one if it lists directories already as asked
+     */
+    public FileExchange withDirectoryListings(boolean on) {
+        return on == directoryListings ? this
+                : new FileExchange(root, rangeLimits, prefix, accessLog, cacheRules, precompressed, on);
+    }
+
+    /** Whether directories without an index are listed; see {@link #withDirectoryListings(boolean)}. */
+    public boolean directoryListings() {
+        return directoryListings;
     }
 
     /** The directory served. */
@@ -270,7 +305,8 @@ public final class FileExchange {
             file = null;
         }
         if (file == null) {
-            return FileResponse.error(HttpResponseStatus.NOT_FOUND, "not found", head, false);
+            FileResponse listing = directoryListings ? listing(request, head, path, below) : null;
+            return listing != null ? listing : FileResponse.error(HttpResponseStatus.NOT_FOUND, "not found", head, false);
         }
         ResponsePlan plan;
         try {
@@ -299,6 +335,71 @@ public final class FileExchange {
             return new FileResponse(plan.status(), plan.headers(), List.of(), null, false);
         }
         return new FileResponse(plan.status(), plan.headers(), plan.body(), file, false);
+    }
+
+    /**
+     * The listing of the directory {@code below} names, or the redirect to its path with a slash; {@code null} if it
+     * names no servable directory (or one that cannot be read): the caller answers 404.
+     */
+    private @Nullable FileResponse listing(Request request, boolean head, RequestPath path, RequestPath below) {
+        RootDirectory.Found directory = root.findDirectory(below);
+        if (directory == null) {
+            return null;
+        }
+        String target = request.target();
+        int q = target.indexOf('?');
+        if (!path.trailingSlash() && !path.segments().isEmpty() && !endsWithDotSegment(q < 0 ? target : target.substring(0, q))) {
+            // Relative to the request's own URL, so that it is right under any prefix, route pattern or proxy; "./"
+            // keeps a name with a colon from reading as a scheme (hrefSegment encodes the colon anyway).
+            String location = "./" + DirectoryListing.hrefSegment(path.segments().getLast()) + "/"
+                    + (q < 0 ? "" : target.substring(q));
+            // The body does not echo the location: nothing of the request goes back in it.
+            FileResponse moved = FileResponse.error(HttpResponseStatus.MOVED_PERMANENTLY,
+                    "a directory's listing is at its path with a slash", head, false);
+            moved.headers().set(HttpHeaderNames.LOCATION, location);
+            return moved;
+        }
+        DirectoryListing.Listing entries;
+        try {
+            entries = DirectoryListing.read(root, directory.realPath(), DirectoryListing.MAX_ENTRIES);
+        } catch (IOException | SecurityException e) {
+            LOG.log(Level.DEBUG, () -> "cannot list " + AccessLogRecord.printable(request.target()) + ": " + e);
+            return null;
+        }
+        StringBuilder title = new StringBuilder("/");
+        for (String segment : path.segments()) {
+            title.append(segment).append('/');
+        }
+        byte[] page = DirectoryListing.html(title.toString(), !below.segments().isEmpty(), entries,
+                DirectoryListing.MAX_ENTRIES);
+        EntityTag etag = DirectoryListing.etag(page);
+        HttpHeaders h = new DefaultHttpHeaders();
+        h.set(HttpHeaderNames.ETAG, etag.toString());
+        h.set(HttpHeaderNames.CACHE_CONTROL, "no-cache");
+        return switch (DirectoryListing.evaluate(request.headers(), etag)) {
+            case NOT_MODIFIED -> new FileResponse(HttpResponseStatus.NOT_MODIFIED, h, List.of(), null, false);
+            case PRECONDITION_FAILED -> {
+                h.set(HttpHeaderNames.CONTENT_LENGTH, 0);
+                yield new FileResponse(HttpResponseStatus.PRECONDITION_FAILED, h, List.of(), null, false);
+            }
+            case PROCEED -> {
+                h.set(HttpHeaderNames.CONTENT_TYPE, "text/html; charset=utf-8");
+                h.set(HttpHeaderNames.CONTENT_LENGTH, page.length);
+                h.set("X-Content-Type-Options", "nosniff");
+                h.set("Content-Security-Policy", DirectoryListing.CONTENT_SECURITY_POLICY);
+                yield new FileResponse(HttpResponseStatus.OK, h, head ? List.of() : List.of(new BodyPart.Bytes(page)),
+                        null, false);
+            }
+        };
+    }
+
+    /**
+     * Whether the raw path's last segment is {@code .} (or {@code %2e}): a URL such as {@code /dir/.} resolves relative
+     * links against {@code /dir/} already, so its listing needs no redirect.
+     */
+    private static boolean endsWithDotSegment(String rawPath) {
+        String last = rawPath.substring(rawPath.lastIndexOf('/') + 1);
+        return last.equals(".") || last.equalsIgnoreCase("%2e");
     }
 
     /**

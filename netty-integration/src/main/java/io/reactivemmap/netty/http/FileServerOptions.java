@@ -60,6 +60,7 @@ public final class FileServerOptions {
     private final MappingBudget mappingBudget;
     private final CacheRules cacheRules;
     private final boolean precompressed;
+    private final boolean directoryListings;
 
     /** Validates {@code b} (see {@link Builder#build()}) and copies it. */
     private FileServerOptions(Builder b) {
@@ -146,6 +147,7 @@ public final class FileServerOptions {
         this.mappingBudget = b.mappingBudget;
         this.cacheRules = b.cacheRules;
         this.precompressed = b.precompressed;
+        this.directoryListings = b.directoryListings;
     }
 
     /**
@@ -153,8 +155,8 @@ public final class FileServerOptions {
      * windows, 8 MiB in flight per body, 10,000 connections, 60 s idle timeout, at least 1 KiB/s over every 30 s while
      * sending, 10 s to send a request head, HTTP/2 on with 100 streams per connection, at most 32 MiB in 16 windows
      * mapped per connection, 5 s to wait for the global mapping budget; no symbolic links out of the root, no hidden
-     * files, no admin port, no {@code Cache-Control}, no precompressed siblings, one event-loop thread per
-     * processor, epoll when available.
+     * files, no admin port, no {@code Cache-Control}, no precompressed siblings, no directory listings, one
+     * event-loop thread per processor, epoll when available.
      */
     public static Builder builder(Path root) {
         return new Builder(root);
@@ -362,6 +364,16 @@ public final class FileServerOptions {
         return toBuilder().followSymlinksOutside(on).build();
     }
 
+    /** Whether directories without an index are listed; see {@link Builder#directoryListings(boolean)}. */
+    public boolean directoryListings() {
+        return directoryListings;
+    }
+
+    /** These options with {@link Builder#directoryListings(boolean)}. */
+    public FileServerOptions withDirectoryListings(boolean on) {
+        return toBuilder().directoryListings(on).build();
+    }
+
     /** These options with {@link Builder#precompressed(boolean)}. */
     public FileServerOptions withPrecompressed(boolean on) {
         return toBuilder().precompressed(on).build();
@@ -455,7 +467,7 @@ public final class FileServerOptions {
                 && maxWindowsPerConnection == that.maxWindowsPerConnection
                 && budgetWaitTimeout.equals(that.budgetWaitTimeout) && mappingBudget.equals(that.mappingBudget)
                 && cacheRules.equals(that.cacheRules)
-                && precompressed == that.precompressed;
+                && precompressed == that.precompressed && directoryListings == that.directoryListings;
     }
 
     @Override
@@ -463,7 +475,8 @@ public final class FileServerOptions {
         return Objects.hash(root, host, port, tls, windowSize, maxBytesInFlight, bodyMode, maxConnections, idleTimeout,
                 minRate, minRatePeriod, rangeLimits, followSymlinksOutside, serveHidden, adminHost, adminPort, ioThreads,
                 preferNativeTransport, requestHeadTimeout, http2, maxConcurrentStreams, maxBytesInFlightPerConnection,
-                maxWindowsPerConnection, budgetWaitTimeout, mappingBudget, cacheRules, precompressed);
+                maxWindowsPerConnection, budgetWaitTimeout, mappingBudget, cacheRules, precompressed,
+                directoryListings);
     }
 
     /** Every option; of TLS only whether it is on (no file names, nothing of the key). */
@@ -480,7 +493,7 @@ public final class FileServerOptions {
                 + ", maxBytesInFlightPerConnection=" + maxBytesInFlightPerConnection
                 + ", maxWindowsPerConnection=" + maxWindowsPerConnection + ", budgetWaitTimeout=" + budgetWaitTimeout
                 + ", mappingBudget=" + mappingBudget + ", cacheRules=" + cacheRules
-                + ", precompressed=" + precompressed + "]";
+                + ", precompressed=" + precompressed + ", directoryListings=" + directoryListings + "]";
     }
 
     /**
@@ -516,6 +529,7 @@ public final class FileServerOptions {
         private MappingBudget mappingBudget = MappingBudget.global();
         private CacheRules cacheRules = CacheRules.NONE;
         private boolean precompressed;
+        private boolean directoryListings;
 
         private Builder(Path root) {
             this.root = root;
@@ -549,6 +563,7 @@ public final class FileServerOptions {
             mappingBudget = o.mappingBudget;
             cacheRules = o.cacheRules;
             precompressed = o.precompressed;
+            directoryListings = o.directoryListings;
         }
 
         /** The directory served. */
@@ -660,6 +675,18 @@ public final class FileServerOptions {
          */
         public Builder precompressed(boolean precompressed) {
             this.precompressed = precompressed;
+            return this;
+        }
+
+        /**
+         * Whether a directory without {@code index.html} is answered with an HTML listing (no by default: a
+         * {@code 404}), as nginx's {@code autoindex}. Only what a request would be given is listed (no hidden names
+         * unless they are served, no link the link policy refuses, no FIFO, socket or device), directories first,
+         * names escaped and their links percent-encoded; {@code /dir} is redirected to {@code ./dir/}. See
+         * {@link FileExchange#withDirectoryListings(boolean)} and the guide's "Directory listings".
+         */
+        public Builder directoryListings(boolean directoryListings) {
+            this.directoryListings = directoryListings;
             return this;
         }
 

@@ -27,7 +27,8 @@ import java.util.Objects;
  * prefix: {@code /srv/static1} is not under {@code /srv/static}. A symbolic link is followed only when its target
  * lies under the root too, unless {@code followSymlinksOutside} is set. Hidden names (any element starting with a
  * dot, in the request or on the real path below the root) are not served unless {@code serveHidden}. A directory
- * serves its {@code index.html}; there are no listings. Anything that is not a regular file (FIFO, socket, device)
+ * serves its {@code index.html}; without one, it is listed only when the exchange serves listings, and then only
+ * with the entries a request would be given ({@link #findDirectory}, {@link #findEntry}). Anything that is not a regular file (FIFO, socket, device)
  * is treated as absent: opening a FIFO would block the event loop until a writer appears.
  *
  * <p>Every refusal is a "not found" to the client: telling apart "outside the root", "hidden" and "absent" would
@@ -78,14 +79,8 @@ public final class RootDirectory {
         if (!serveHidden && request.hasHiddenSegment()) {
             return null;
         }
-        Path candidate = root;
-        for (String segment : request.segments()) {
-            // Each segment is a single name (RequestPath rejected separators, '..' and control characters), so
-            // resolve() appends exactly one element; the check below makes sure of it anyway.
-            candidate = candidate.resolve(segment);
-        }
-        if (!candidate.normalize().equals(candidate) || !candidate.startsWith(root)
-                || candidate.getNameCount() != root.getNameCount() + request.segments().size()) {
+        Path candidate = candidate(request);
+        if (candidate == null) {
             return null;
         }
         Found found = check(candidate);
@@ -99,6 +94,48 @@ public final class RootDirectory {
             }
         }
         return found;
+    }
+
+    /** The lexical path {@code request} names under the root, or {@code null} if it would not be one name per segment. */
+    private @Nullable Path candidate(RequestPath request) {
+        Path candidate = root;
+        for (String segment : request.segments()) {
+            // Each segment is a single name (RequestPath rejected separators, '..' and control characters), so
+            // resolve() appends exactly one element; the check below makes sure of it anyway.
+            candidate = candidate.resolve(segment);
+        }
+        if (!candidate.normalize().equals(candidate) || !candidate.startsWith(root)
+                || candidate.getNameCount() != root.getNameCount() + request.segments().size()) {
+            return null;
+        }
+        return candidate;
+    }
+
+    /**
+     * The directory {@code request} names, checked as {@link #find} checks a path (hidden names, containment, the
+     * link policy), for a listing: its real path, or {@code null} if the request names no servable directory. Whether
+     * the directory has an index is not looked at here: {@link #find} has answered that first.
+     */
+    @Nullable Found findDirectory(RequestPath request) {
+        if (!serveHidden && request.hasHiddenSegment()) {
+            return null;
+        }
+        Path candidate = candidate(request);
+        Found found = candidate == null ? null : check(candidate);
+        return found != null && found.attributes().isDirectory() ? found : null;
+    }
+
+    /**
+     * The entry {@code name} of the listed {@code directory} (a real path {@link #findDirectory} returned), checked as
+     * a request for it would be: a hidden name, a link the policy refuses or one that leads out of the root, anything
+     * but a regular file or a directory gives {@code null}. The attributes are those of what a request would get (a
+     * link's target).
+     */
+    @Nullable Found findEntry(Path directory, String name) {
+        if (!serveHidden && name.startsWith(".")) {
+            return null;
+        }
+        return check(directory.resolve(name));
     }
 
     /**

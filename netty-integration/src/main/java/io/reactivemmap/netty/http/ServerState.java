@@ -59,7 +59,7 @@ final class ServerState {
         this.metrics = metrics;
         this.exchange = FileExchange.of(root, options.rangeLimits(), java.util.List.of(),
                 metrics == ServerMetrics.NONE ? accessLog : new CountingAccessLog(accessLog, metrics), options.cacheRules())
-                .withPrecompressed(options.precompressed());
+                .withPrecompressed(options.precompressed()).withDirectoryListings(options.directoryListings());
     }
 
     /**

@@ -117,7 +117,8 @@ public final class FileRoute implements BiFunction<HttpServerRequest, HttpServer
     private FileRoute(FileRouteOptions options, RootDirectory root, AccessLog accessLog) {
         this.options = options;
         this.exchange = FileExchange.of(root, options.rangeLimits(), FileRouteOptions.prefixSegments(options.prefix()),
-                accessLog, options.cacheRules()).withPrecompressed(options.precompressed());
+                accessLog, options.cacheRules()).withPrecompressed(options.precompressed())
+                .withDirectoryListings(options.directoryListings());
         this.mapOptions = options.mapOptions();
     }
 

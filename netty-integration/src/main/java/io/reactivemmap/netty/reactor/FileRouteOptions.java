@@ -32,10 +32,13 @@ import java.util.Objects;
  * @param precompressed whether {@code name.br} and {@code name.gz} beside {@code name} are served to clients whose
  *                      {@code Accept-Encoding} takes them (off by default), as nginx's {@code gzip_static} and
  *                      {@code brotli_static}; see {@link io.reactivemmap.netty.http.FileExchange#withPrecompressed}
+ * @param directoryListings whether a directory without {@code index.html} is answered with an HTML listing of what a
+ *                          request would be given (off by default: a {@code 404}), as nginx's {@code autoindex}; see
+ *                          {@link io.reactivemmap.netty.http.FileExchange#withDirectoryListings}
  */
 public record FileRouteOptions(Path root, String prefix, int windowSize, long maxBytesInFlight, BodyMode bodyMode,
                                RangeLimits rangeLimits, boolean followSymlinksOutside, boolean serveHidden,
-                               CacheRules cacheRules, boolean precompressed) {
+                               CacheRules cacheRules, boolean precompressed, boolean directoryListings) {
     /** Checks every component. */
     public FileRouteOptions {
         Objects.requireNonNull(cacheRules, "cacheRules");
@@ -60,14 +63,14 @@ public record FileRouteOptions(Path root, String prefix, int windowSize, long ma
      */
     public static FileRouteOptions defaults(Path root) {
         return new FileRouteOptions(root, "", 4 << 20, 8L << 20, BodyMode.AUTO, RangeLimits.DEFAULT, false, false,
-                CacheRules.NONE, false);
+                CacheRules.NONE, false, false);
     }
 
     /** These options without {@code Cache-Control} rules ({@link CacheRules#NONE}), as before there were any. */
     public FileRouteOptions(Path root, String prefix, int windowSize, long maxBytesInFlight, BodyMode bodyMode,
                             RangeLimits rangeLimits, boolean followSymlinksOutside, boolean serveHidden) {
         this(root, prefix, windowSize, maxBytesInFlight, bodyMode, rangeLimits, followSymlinksOutside, serveHidden,
-                CacheRules.NONE, false);
+                CacheRules.NONE, false, false);
     }
 
     /** These options without precompressed siblings, as before there were any. */
@@ -75,48 +78,62 @@ public record FileRouteOptions(Path root, String prefix, int windowSize, long ma
                             RangeLimits rangeLimits, boolean followSymlinksOutside, boolean serveHidden,
                             CacheRules cacheRules) {
         this(root, prefix, windowSize, maxBytesInFlight, bodyMode, rangeLimits, followSymlinksOutside, serveHidden,
-                cacheRules, false);
+                cacheRules, false, false);
+    }
+
+    /** These options without directory listings, as before there were any. */
+    public FileRouteOptions(Path root, String prefix, int windowSize, long maxBytesInFlight, BodyMode bodyMode,
+                            RangeLimits rangeLimits, boolean followSymlinksOutside, boolean serveHidden,
+                            CacheRules cacheRules, boolean precompressed) {
+        this(root, prefix, windowSize, maxBytesInFlight, bodyMode, rangeLimits, followSymlinksOutside, serveHidden,
+                cacheRules, precompressed, false);
+    }
+
+    /** These options listing directories without an index when {@code on}; see {@link #directoryListings()}. */
+    public FileRouteOptions withDirectoryListings(boolean on) {
+        return new FileRouteOptions(root, prefix, windowSize, maxBytesInFlight, bodyMode, rangeLimits,
+                followSymlinksOutside, serveHidden, cacheRules, precompressed, on);
     }
 
     /** These options serving precompressed siblings when {@code on}; see {@link #precompressed()}. */
     public FileRouteOptions withPrecompressed(boolean on) {
         return new FileRouteOptions(root, prefix, windowSize, maxBytesInFlight, bodyMode, rangeLimits,
-                followSymlinksOutside, serveHidden, cacheRules, on);
+                followSymlinksOutside, serveHidden, cacheRules, on, directoryListings);
     }
 
     /** These options with {@code cacheRules} for the {@code Cache-Control} and {@code Expires} of file responses. */
     public FileRouteOptions withCacheRules(CacheRules cacheRules) {
         return new FileRouteOptions(root, prefix, windowSize, maxBytesInFlight, bodyMode, rangeLimits,
-                followSymlinksOutside, serveHidden, cacheRules, precompressed);
+                followSymlinksOutside, serveHidden, cacheRules, precompressed, directoryListings);
     }
 
     /** @param prefix {@code ""} or a path starting with {@code /}, such as {@code "/files"} (a trailing {@code /} is ignored) */
     public FileRouteOptions withPrefix(String prefix) {
-        return new FileRouteOptions(root, prefix, windowSize, maxBytesInFlight, bodyMode, rangeLimits, followSymlinksOutside, serveHidden, cacheRules, precompressed);
+        return new FileRouteOptions(root, prefix, windowSize, maxBytesInFlight, bodyMode, rangeLimits, followSymlinksOutside, serveHidden, cacheRules, precompressed, directoryListings);
     }
 
     public FileRouteOptions withWindowSize(int windowSize) {
-        return new FileRouteOptions(root, prefix, windowSize, maxBytesInFlight, bodyMode, rangeLimits, followSymlinksOutside, serveHidden, cacheRules, precompressed);
+        return new FileRouteOptions(root, prefix, windowSize, maxBytesInFlight, bodyMode, rangeLimits, followSymlinksOutside, serveHidden, cacheRules, precompressed, directoryListings);
     }
 
     public FileRouteOptions withMaxBytesInFlight(long maxBytesInFlight) {
-        return new FileRouteOptions(root, prefix, windowSize, maxBytesInFlight, bodyMode, rangeLimits, followSymlinksOutside, serveHidden, cacheRules, precompressed);
+        return new FileRouteOptions(root, prefix, windowSize, maxBytesInFlight, bodyMode, rangeLimits, followSymlinksOutside, serveHidden, cacheRules, precompressed, directoryListings);
     }
 
     public FileRouteOptions withBodyMode(BodyMode bodyMode) {
-        return new FileRouteOptions(root, prefix, windowSize, maxBytesInFlight, bodyMode, rangeLimits, followSymlinksOutside, serveHidden, cacheRules, precompressed);
+        return new FileRouteOptions(root, prefix, windowSize, maxBytesInFlight, bodyMode, rangeLimits, followSymlinksOutside, serveHidden, cacheRules, precompressed, directoryListings);
     }
 
     public FileRouteOptions withRangeLimits(RangeLimits rangeLimits) {
-        return new FileRouteOptions(root, prefix, windowSize, maxBytesInFlight, bodyMode, rangeLimits, followSymlinksOutside, serveHidden, cacheRules, precompressed);
+        return new FileRouteOptions(root, prefix, windowSize, maxBytesInFlight, bodyMode, rangeLimits, followSymlinksOutside, serveHidden, cacheRules, precompressed, directoryListings);
     }
 
     public FileRouteOptions withFollowSymlinksOutside(boolean on) {
-        return new FileRouteOptions(root, prefix, windowSize, maxBytesInFlight, bodyMode, rangeLimits, on, serveHidden, cacheRules, precompressed);
+        return new FileRouteOptions(root, prefix, windowSize, maxBytesInFlight, bodyMode, rangeLimits, on, serveHidden, cacheRules, precompressed, directoryListings);
     }
 
     public FileRouteOptions withServeHidden(boolean on) {
-        return new FileRouteOptions(root, prefix, windowSize, maxBytesInFlight, bodyMode, rangeLimits, followSymlinksOutside, on, cacheRules, precompressed);
+        return new FileRouteOptions(root, prefix, windowSize, maxBytesInFlight, bodyMode, rangeLimits, followSymlinksOutside, on, cacheRules, precompressed, directoryListings);
     }
 
     /** The map options of a response body: a window of {@code windowSize}, {@code maxBytesInFlight} live at most. */

@@ -131,6 +131,21 @@ public final class MappedFileHandler implements HandlerFunction<ServerResponse> 
     }
 
     /**
+     * This handler, answering a directory without {@code index.html} with an HTML listing when {@code on} (off by
+     * default: a {@code 404}), as nginx's {@code autoindex}: only what a request would be given (no hidden names
+     * unless served, no link the policy refuses), directories first, names escaped and their links percent-encoded,
+     * {@code /dir} redirected to {@code ./dir/}. See {@link FileExchange#withDirectoryListings(boolean)}. The route's
+     * own path without its slash ({@code /files} under {@code /files/**}) cannot be told from {@code /files/} here, so
+     * it is listed without a redirect and its links resolve one level up: link to the route's root with the slash. A
+     * listing's title names the path below the pattern ({@code Index of /a/} for {@code /files/a/}).
+     *
+     * @return a new handler with the same root and options but for that
+     */
+    public MappedFileHandler withDirectoryListings(boolean on) {
+        return new MappedFileHandler(exchange.withDirectoryListings(on), mapOptions);
+    }
+
+    /**
      * Serves {@code root} with default map options and range limits, no hidden files and no symbolic links out of the
      * root.
      *
@@ -329,11 +344,14 @@ public final class MappedFileHandler implements HandlerFunction<ServerResponse> 
         long start = System.nanoTime();
         Version version = version(request);
         HttpHeaders spring = request.getHeaders();
-        FileExchange.Request asked = new FileExchange.Request(request.getMethod().name(), requestPath, version.major(),
+        String query = request.getURI().getRawQuery();
+        // The query goes along (the exchange names the file by the path only): a directory's redirect to its slash
+        // keeps it.
+        String target = query != null && requestPath.indexOf('?') < 0 ? requestPath + "?" + query : requestPath;
+        FileExchange.Request asked = new FileExchange.Request(request.getMethod().name(), target, version.major(),
                 version.minor(), spring.getOrEmpty(HttpHeaders.HOST), nettyHeaders(spring), false,
                 request.getRemoteAddress(), version.protocol(), start);
         FileExchange.FileResponse answer = exchange.answer(asked);
-        String query = request.getURI().getRawQuery();
         answer.logAs(request.getURI().getRawPath() + (query != null ? "?" + query : ""));
         HttpHeaders headers = new HttpHeaders();
         for (Map.Entry<String, String> h : answer.headers()) {

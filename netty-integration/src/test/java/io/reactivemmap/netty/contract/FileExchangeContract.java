@@ -91,12 +91,19 @@ public abstract class FileExchangeContract {
     /**
      * What the test may ask of a front end beyond the defaults, and where its access log goes; {@code cacheRules} are
      * the front end's {@code Cache-Control} rules ({@link CacheRules#NONE} but in the caching test);
-     * {@code precompressed} whether it serves {@code name.br} and {@code name.gz} (off but in the precompressed tests).
+     * {@code precompressed} whether it serves {@code name.br} and {@code name.gz} (off but in the precompressed tests);
+     * {@code directoryListings} whether it lists directories without an index (off but in the listing tests).
      */
-    public record Config(boolean serveHidden, AccessLog accessLog, CacheRules cacheRules, boolean precompressed) {
-        /** Without precompressed siblings. */
+    public record Config(boolean serveHidden, AccessLog accessLog, CacheRules cacheRules, boolean precompressed,
+                         boolean directoryListings) {
+        /** Without precompressed siblings or listings. */
         public Config(boolean serveHidden, AccessLog accessLog, CacheRules cacheRules) {
-            this(serveHidden, accessLog, cacheRules, false);
+            this(serveHidden, accessLog, cacheRules, false, false);
+        }
+
+        /** Without listings. */
+        public Config(boolean serveHidden, AccessLog accessLog, CacheRules cacheRules, boolean precompressed) {
+            this(serveHidden, accessLog, cacheRules, precompressed, false);
         }
     }
 
@@ -796,6 +803,309 @@ public abstract class FileExchangeContract {
         assertDoesNotVary(r);
     }
 
+    // ---- directory listings ----
+
+    /**
+     * The path a listing's title names for {@code path} under the mount point: the whole request path where the
+     * exchange sees it; the WebFlux handler asks with the path below its route's pattern, and its titles show that.
+     */
+    protected String titled(String path) {
+        return t(path);
+    }
+
+    /** A front end like the default one but listing directories without an index (hidden files served if asked). */
+    private Front listingFront(boolean serveHidden) throws Exception {
+        return start(root, new Config(serveHidden, AccessLog.NONE, CacheRules.NONE, false, true));
+    }
+
+    /** One listed entry as the page shows it: the href as written, the name as text, the size and date cells. */
+    private record Listed(String href, String name, String size, String modified) {
+    }
+
+    private static final java.util.regex.Pattern ROW = java.util.regex.Pattern.compile(
+            "<tr><td><a href=\"([^\"]*)\">([^<]*)</a></td><td class=\"size\">([^<]*)</td><td>([^<]*)</td></tr>");
+
+    /** The rows of a listing page, "../" included, in page order. */
+    private static List<Listed> rows(Reply listing) {
+        List<Listed> rows = new ArrayList<>();
+        java.util.regex.Matcher m = ROW.matcher(listing.text());
+        while (m.find()) {
+            rows.add(new Listed(unescape(m.group(1)), unescape(m.group(2)), m.group(3), m.group(4)));
+        }
+        return rows;
+    }
+
+    /** The five character references a listing uses, undone (an independent oracle of the server's escaping). */
+    private static String unescape(String html) {
+        return html.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&#39;", "'")
+                .replace("&amp;", "&");
+    }
+
+    private static List<String> names(List<Listed> rows) {
+        return rows.stream().map(Listed::name).toList();
+    }
+
+    /** {@code name} as a path segment, by the JDK's form encoder (spaces as %20): another oracle than the server's. */
+    private static String segment(String name) {
+        return java.net.URLEncoder.encode(name, StandardCharsets.UTF_8).replace("+", "%20");
+    }
+
+    private static void assertListingHeaders(Reply r) {
+        assertEquals(200, r.status(), () -> r.status() + " " + r.text());
+        assertEquals("text/html; charset=utf-8", r.header("content-type"));
+        assertEquals("nosniff", r.header("x-content-type-options"));
+        assertEquals("default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; "
+                + "frame-ancestors 'none'", r.header("content-security-policy"));
+        assertNull(r.header("accept-ranges"), "a listing is not served in ranges");
+        assertEquals("no-cache", r.header("cache-control"));
+        assertTrue(r.header("etag").startsWith("W/\""), r.header("etag"));
+        assertNull(r.header("last-modified"));
+    }
+
+    /**
+     * A directory of names that break naive listings: markup, quotes, ampersands, percent, fragment and query marks,
+     * a colon, UTF-8 (where the platform names files in UTF-8), plus what must not be listed: a backslash and a line
+     * feed (no request can name them), a link out of the root, a socket.
+     */
+    private Path hostileNames() throws Exception {
+        Path names = Files.createDirectories(root.resolve("names"));
+        List<String> files = new ArrayList<>(List.of("<img src=x onerror=alert(1)>.txt", "a&b \"q\".txt", "100%.bin",
+                "#frag?.txt", "it's.txt", "a:b.txt", "Zeta.txt", "plus+sign.txt", "back\\slash.txt", "new\nline.txt"));
+        if ("UTF-8".equalsIgnoreCase(System.getProperty("sun.jnu.encoding"))) {
+            files.addAll(List.of("h\u00e9llo w\u00f6rld \u2603.txt", "\uFF21.txt", "\uD83D\uDE00.txt"));
+        }
+        for (String name : files) {
+            Files.writeString(names.resolve(name), "file " + name);
+        }
+        Files.createDirectories(names.resolve("sub dir"));
+        Files.writeString(names.resolve("sub dir/inner.txt"), "inner");
+        Files.createDirectories(names.resolve("x<b>'&\""));
+        Files.createSymbolicLink(names.resolve("to-docs"), Path.of("../docs"));
+        Files.createSymbolicLink(names.resolve("to-outside"), Path.of("../../outside"));
+        Files.createSymbolicLink(names.resolve("to-secret"), Path.of("../../outside/secret.txt"));
+        Files.createSymbolicLink(names.resolve("dangling"), Path.of("nowhere"));
+        try (var socket = java.nio.channels.ServerSocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+            socket.bind(java.net.UnixDomainSocketAddress.of(names.resolve("sock")));
+        }
+        return names;
+    }
+
+    /**
+     * The property: every link of the listing at {@code dirPath} (a path with its slash) is answered as the entry it
+     * names (a file's bytes, a directory's index or listing), and every entry of {@code dir} the listing leaves out is
+     * refused as a GET of it is today (400 or 404).
+     */
+    private void assertListedIsServedAndUnlistedIsRefused(Front listing, String dirPath, Path dir) throws Exception {
+        Reply page = on(listing, "GET", t(dirPath));
+        assertListingHeaders(page);
+        java.net.URI base = java.net.URI.create("http://127.0.0.1" + t(dirPath));
+        java.util.Set<String> listed = new java.util.HashSet<>();
+        for (Listed row : rows(page)) {
+            String target = base.resolve(row.href()).getRawPath();
+            Reply r = on(listing, "GET", target);
+            assertEquals(200, r.status(), () -> row + " -> " + target + " " + r.text());
+            if (row.name().equals("../")) {
+                continue;
+            }
+            listed.add(row.name());
+            Path entry = dir.resolve(row.name().endsWith("/") ? row.name().substring(0, row.name().length() - 1)
+                    : row.name());
+            if (Files.isDirectory(entry)) {
+                assertTrue(row.name().endsWith("/"), row.name());
+                assertEquals("text/html; charset=utf-8", r.header("content-type"), target);
+            } else {
+                assertArrayEquals(Files.readAllBytes(entry), r.body(), target);
+            }
+        }
+        try (var entries = Files.list(dir)) {
+            for (Path entry : (Iterable<Path>) entries::iterator) {
+                String name = entry.getFileName().toString();
+                if (listed.contains(name) || listed.contains(name + "/")) {
+                    continue;
+                }
+                String target = t(dirPath) + segment(name);
+                Reply r = on(listing, "GET", target);
+                assertTrue(r.status() == 404 || r.status() == 400, () -> "not listed, yet " + target + " -> "
+                        + r.status() + " " + r.text());
+            }
+        }
+    }
+
+    @Test
+    void aListingShowsWhatAGetWouldServeDirectoriesFirstInCodePointOrder() throws Exception {
+        try (Front listing = listingFront(false)) {
+            Reply page = on(listing, "GET", t("/"));
+            assertListingHeaders(page);
+            assertEquals(Long.parseLong(page.header("content-length")), page.body().length);
+            assertTrue(page.text().startsWith("<!DOCTYPE html>"), page.text());
+            assertTrue(page.text().contains("<title>Index of " + titled("/") + "</title>"), page.text());
+            List<Listed> rows = rows(page);
+            assertEquals(List.of("docs/", "empty/", "a.txt", "data.bin", "empty.bin", "link-in"), names(rows),
+                    "no hidden name, no link to one, no link out of the root, no FIFO; directories first; no ../ at the root");
+            Listed data = rows.get(3);
+            assertEquals(String.valueOf(SIZE), data.size());
+            assertEquals("2024-05-01 10:00:00", data.modified(), "UTC, one fixed format");
+            assertEquals("-", rows.get(0).size(), "a directory has no size");
+            assertEquals("1", rows.get(5).size(), "a link inside the root shows its target");
+            assertFalse(page.text().contains("truncated"));
+
+            Reply empty = on(listing, "GET", t("/empty/"));
+            assertListingHeaders(empty);
+            assertEquals(List.of("../"), names(rows(empty)), "an empty directory lists only its parent");
+            assertEquals("<p>docs</p>", on(listing, "GET", t("/docs/")).text(), "the index wins");
+            assertEquals(200, on(listing, "GET", t("/docs")).status(), "an index is served without the slash, as before");
+
+            Path names = hostileNames();
+            List<String> expected = new ArrayList<>(List.of("../", "sub dir/", "to-docs/", "x<b>'&\"/", "#frag?.txt",
+                    "100%.bin", "<img src=x onerror=alert(1)>.txt", "Zeta.txt", "a&b \"q\".txt", "a:b.txt"));
+            boolean utf8 = Files.exists(names.resolve("\uFF21.txt"));
+            if (utf8) {
+                expected.add("h\u00e9llo w\u00f6rld \u2603.txt");
+            }
+            expected.addAll(List.of("it's.txt", "plus+sign.txt"));
+            if (utf8) {
+                expected.addAll(List.of("\uFF21.txt", "\uD83D\uDE00.txt"));
+            }
+            assertEquals(expected, names(rows(on(listing, "GET", t("/names/")))),
+                    "code point order (U+FF21 before U+1F600, which UTF-16 order would swap); nothing unnameable");
+        }
+    }
+
+    @Test
+    void namesAreEscapedInTheTextAndPercentEncodedInTheLinks() throws Exception {
+        Path names = hostileNames();
+        try (Front listing = listingFront(false)) {
+            String html = on(listing, "GET", t("/names/")).text();
+            assertFalse(html.contains("<img"), html);
+            assertTrue(html.contains(">&lt;img src=x onerror=alert(1)&gt;.txt</a>"), html);
+            assertTrue(html.contains("href=\"%3Cimg%20src%3Dx%20onerror%3Dalert%281%29%3E.txt\""), html);
+            assertTrue(html.contains(">a&amp;b &quot;q&quot;.txt</a>"), html);
+            assertTrue(html.contains("href=\"a%26b%20%22q%22.txt\""), html);
+            assertTrue(html.contains("href=\"100%25.bin\""), html);
+            assertTrue(html.contains("href=\"%23frag%3F.txt\""), html);
+            assertTrue(html.contains("href=\"a%3Ab.txt\""), "a colon cannot read as a scheme: " + html);
+            assertTrue(html.contains("href=\"it%27s.txt\">it&#39;s.txt</a>"), html);
+            assertTrue(html.contains("href=\"sub%20dir/\">sub dir/</a>"), html);
+            if (Files.exists(names.resolve("\uFF21.txt"))) {
+                assertTrue(html.contains("href=\"h%C3%A9llo%20w%C3%B6rld%20%E2%98%83.txt\">h\u00e9llo w\u00f6rld \u2603.txt</a>"),
+                        html);
+            }
+            Reply odd = on(listing, "GET", t("/names/x%3Cb%3E'%26%22/"));
+            assertListingHeaders(odd);
+            assertTrue(odd.text().contains("<title>Index of " + titled("/names/x&lt;b&gt;&#39;&amp;&quot;/") + "</title>"),
+                    odd.text());
+            assertTrue(odd.text().contains("<a href=\"../\">../</a>"), odd.text());
+        }
+    }
+
+    @Test
+    void everyListedLinkIsServedAndEveryEntryLeftOutIsRefused() throws Exception {
+        Path names = hostileNames();
+        try (Front listing = listingFront(false)) {
+            assertListedIsServedAndUnlistedIsRefused(listing, "/", root);
+            assertListedIsServedAndUnlistedIsRefused(listing, "/names/", names);
+            assertListedIsServedAndUnlistedIsRefused(listing, "/names/sub%20dir/", names.resolve("sub dir"));
+        }
+        try (Front hidden = listingFront(true)) {
+            List<String> shown = names(rows(on(hidden, "GET", t("/"))));
+            assertTrue(shown.containsAll(List.of(".git/", ".env", "visible-link-to-hidden")), shown.toString());
+            assertFalse(shown.contains("fifo") || shown.contains("link-out") || shown.contains("dir-link-out/"),
+                    shown.toString());
+            assertListedIsServedAndUnlistedIsRefused(hidden, "/", root);
+        }
+    }
+
+    @Test
+    void aDirectoryAskedForWithoutItsSlashIsRedirectedToItKeepingTheQuery() throws Exception {
+        try (Front listing = listingFront(false)) {
+            Reply moved = on(listing, "GET", t("/empty"));
+            assertEquals(301, moved.status(), moved.text());
+            assertEquals("./empty/", moved.header("location"));
+            Reply query = on(listing, "GET", t("/names-missing"));
+            assertEquals(404, query.status(), "no such directory: no redirect");
+            Files.createDirectories(root.resolve("a dir"));
+            Reply withQuery = on(listing, "GET", t("/a%20dir?sort=name&x=%2F"));
+            assertEquals(301, withQuery.status());
+            assertEquals("./a%20dir/?sort=name&x=%2F", withQuery.header("location"));
+            Reply head = on(listing, "HEAD", t("/empty"));
+            assertEquals(301, head.status());
+            assertEquals("./empty/", head.header("location"));
+            assertEquals(0, head.body().length);
+            String followed = java.net.URI.create("http://127.0.0.1" + t("/a%20dir?sort=name&x=%2F"))
+                    .resolve(withQuery.header("location")).getRawPath();
+            assertEquals(t("/a%20dir/"), followed);
+            assertListingHeaders(on(listing, "GET", followed));
+            assertListingHeaders(on(listing, "GET", t("/empty/.")));
+            assertEquals(404, on(listing, "GET", t("/.git")).status(), "a hidden directory is not redirected to");
+            assertEquals(404, on(listing, "GET", t("/dir-link-out")).status(), "nor one out of the root");
+            assertEquals(404, on(listing, "GET", t("/a.txt/")).status());
+        }
+    }
+
+    @Test
+    void listingsOffLeaveADirectoryWithoutIndexA404WithoutARedirect() throws Exception {
+        try (Front listing = listingFront(false)) {
+            assertEquals(301, on(listing, "GET", t("/empty")).status(), "the same tree with listings on");
+        }
+        for (String path : List.of("/", "/empty/", "/empty")) {
+            Reply r = get(path);
+            assertEquals(404, r.status(), path);
+            assertNull(r.header("location"), path);
+            assertEquals("text/plain; charset=utf-8", r.header("content-type"), path);
+        }
+        assertEquals("<p>docs</p>", get("/docs/").text());
+    }
+
+    @Test
+    void aListingIgnoresRangesAnswersHeadAndRevalidatesByItsWeakTag() throws Exception {
+        try (Front listing = listingFront(false)) {
+            Reply whole = on(listing, "GET", t("/"));
+            Reply ranged = on(listing, "GET", t("/"), "Range: bytes=0-9");
+            assertListingHeaders(ranged);
+            assertNull(ranged.header("content-range"));
+            assertArrayEquals(whole.body(), ranged.body(), "a Range is ignored: the whole page");
+            Reply head = on(listing, "HEAD", t("/"));
+            assertListingHeaders(head);
+            assertEquals(0, head.body().length);
+            for (String name : List.of("content-length", "etag", "content-type", "content-security-policy")) {
+                assertEquals(whole.header(name), head.header(name), name);
+            }
+            String etag = whole.header("etag");
+            Reply cached = on(listing, "GET", t("/"), "If-None-Match: " + etag);
+            assertEquals(304, cached.status());
+            assertEquals(etag, cached.header("etag"));
+            assertEquals(0, cached.body().length);
+            assertEquals(304, on(listing, "GET", t("/"), "If-None-Match: \"x\", " + etag.substring(2)).status(),
+                    "weak comparison");
+            assertEquals(200, on(listing, "GET", t("/"), "If-None-Match: W/\"other\"").status());
+            assertEquals(412, on(listing, "GET", t("/"), "If-Match: " + etag).status(),
+                    "If-Match compares strongly, and a weak tag never matches");
+            Files.writeString(root.resolve("new.txt"), "new");
+            Reply changed = on(listing, "GET", t("/"), "If-None-Match: " + etag);
+            assertEquals(200, changed.status(), "a new entry, a new page, a new tag");
+            assertTrue(names(rows(changed)).contains("new.txt"));
+            assertFalse(etag.equals(changed.header("etag")));
+        }
+    }
+
+    @Test
+    void aDirectoryThatCannotBeReadIsA404LikeAnUnreadableFile() throws Exception {
+        Path locked = Files.createDirectories(root.resolve("locked"));
+        Files.writeString(locked.resolve("inside.txt"), "inside");
+        Path unreadable = Files.writeString(root.resolve("unreadable.txt"), "x");
+        Files.setPosixFilePermissions(locked, java.util.Set.of());
+        Files.setPosixFilePermissions(unreadable, java.util.Set.of());
+        try {
+            assumeTrue(!Files.isReadable(unreadable), "this process reads files without permission (root)");
+            try (Front listing = listingFront(false)) {
+                assertEquals(404, on(listing, "GET", t("/unreadable.txt")).status());
+                assertEquals(404, on(listing, "GET", t("/locked/")).status());
+            }
+        } finally {
+            Files.setPosixFilePermissions(locked, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        }
+    }
+
     // ---- sessions, aborts, truncation, descriptors ----
 
     @Test
@@ -953,7 +1263,7 @@ public abstract class FileExchangeContract {
         assertArrayEquals(expected(0, SIZE), Files.readAllBytes(out));
     }
 
-    /** Waits for this process to hold no descriptor on a regular file under {@code dir}, then fails naming any left. */
+    /** Waits for this process to hold no descriptor on a file or directory under {@code dir}, then fails naming any left. */
     static void awaitNoDescriptorsUnder(Path dir) throws Exception {
         Path real = dir.toRealPath();
         long deadline = System.nanoTime() + 5_000_000_000L;
@@ -973,7 +1283,8 @@ public abstract class FileExchangeContract {
             for (Path fd : (Iterable<Path>) fds::iterator) {
                 try {
                     Path target = Files.readSymbolicLink(fd);
-                    if (target.startsWith(real) && Files.isRegularFile(target)) {
+                    // directories too: a listing's directory stream must be closed like a file
+                    if (target.startsWith(real) && (Files.isRegularFile(target) || Files.isDirectory(target))) {
                         open.add(target);
                     }
                 } catch (IOException | UnsupportedOperationException gone) {

@@ -32,7 +32,8 @@ abstract class FileRouteFront extends FileExchangeContract {
     protected Front start(Path root, Config config) throws Exception {
         FileRoute files = FileRoute.of(FileRouteOptions.defaults(root).withPrefix(prefix()).withBodyMode(mode())
                 .withWindowSize(WINDOW).withMaxBytesInFlight(IN_FLIGHT).withServeHidden(config.serveHidden())
-                .withCacheRules(config.cacheRules()).withPrecompressed(config.precompressed()), config.accessLog());
+                .withCacheRules(config.cacheRules()).withPrecompressed(config.precompressed())
+                .withDirectoryListings(config.directoryListings()), config.accessLog());
         HttpServer http = HttpServer.create().host("127.0.0.1").port(0).route(files::mount);
         DisposableServer server = (h2c() ? http.protocol(HttpProtocol.H2C) : http).bindNow(Duration.ofSeconds(10));
         return onSocket(server.port(), () -> server.disposeNow(Duration.ofSeconds(10)));

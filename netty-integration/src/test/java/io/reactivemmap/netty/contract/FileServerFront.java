@@ -20,7 +20,8 @@ abstract class FileServerFront extends FileExchangeContract {
     protected Front start(Path root, Config config) throws Exception {
         FileServer server = FileServer.start(FileServerOptions.builder(root).port(0).ioThreads(2).windowSize(WINDOW)
                 .maxBytesInFlight(IN_FLIGHT).bodyMode(mode()).serveHidden(config.serveHidden()).cacheRules(config.cacheRules())
-                .precompressed(config.precompressed()).build(), config.accessLog());
+                .precompressed(config.precompressed())
+                .directoryListings(config.directoryListings()).build(), config.accessLog());
         return onSocket(server.port(), () -> {
             server.close();
             long deadline = System.nanoTime() + 10_000_000_000L;

@@ -90,11 +90,18 @@ abstract class WebFluxFront extends FileExchangeContract {
         }
     }
 
+    /** The handler asks the exchange with the path below {@code /files/**}: a listing's title names that path. */
+    @Override
+    protected String titled(String path) {
+        return path;
+    }
+
     @Override
     protected Front start(Path root, Config config) throws Exception {
         MappedFileHandler files = MappedFileHandler.of(RootDirectory.of(root, false, config.serveHidden()),
                 MapOptions.defaults().withWindowSize(WINDOW), RangeLimits.DEFAULT, config.accessLog(),
-                config.cacheRules()).withPrecompressed(config.precompressed());
+                config.cacheRules()).withPrecompressed(config.precompressed())
+                .withDirectoryListings(config.directoryListings());
         RouterFunction<ServerResponse> routes = RouterFunctions.route(RequestPredicates.path("/files/**"), files);
         return switch (way()) {
             case REACTOR_NETTY -> {
