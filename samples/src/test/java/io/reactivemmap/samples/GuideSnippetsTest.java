@@ -34,7 +34,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 class GuideSnippetsTest {
     /** The guides checked here, in docs/; each must have at least one block taken from a file. */
     private static final List<String> GUIDES = List.of("guide-netty.md", "guide-reactor-netty.md", "guide-reactor.md", "guide-kotlin.md", "guide-spring-webflux.md");
-    private static final Pattern SOURCE = Pattern.compile("`([\\w./-]+/src/[\\w./-]+\\.(?:java|kt))`");
+    private static final Pattern SOURCE = Pattern.compile("`([\\w./-]+/src/[\\w./-]+\\.(?:java|kt|properties))`");
     private static final Pattern FENCE = Pattern.compile("^```(\\w*)\\s*$");
     private static final Pattern REGION_START = Pattern.compile("^\\s*// \\[snippet ([\\w.-]+\\.md): ([\\w -]+)]\\s*$");
     private static final Pattern REGION_END = Pattern.compile("^\\s*// \\[end snippet]\\s*$");

@@ -225,6 +225,14 @@ class SamplesPackagedIT {
     }
 
     @Test
+    void springStaticFilesAppServesTheFileWithPropertiesOnly() throws Exception {
+        // No code in the application: the auto-configuration serves reactive-mmap.static.root at /files/**. Boot's own
+        // start-up line gives the port.
+        serveAndDownload(List.of("io.reactivemmap.samples.boot.SpringStaticFilesApp",
+                "--reactive-mmap.static.root=" + dir, "--server.port=0"), "files/");
+    }
+
+    @Test
     void reactorNettyServeMainServesTheFileWholeAndByRange() throws Exception {
         serveAndDownload(List.of("io.reactivemmap.samples.ReactorNettyServeMain", "--root", dir.toString(), "--port", "0"), "");
     }
@@ -304,6 +312,7 @@ class SamplesPackagedIT {
     /** Waits (up to 90 s) for a serving sample's "Serving ... at URL" line and returns the URL. */
     private static String awaitUrl(Process p, BlockingQueue<String> lines) throws InterruptedException {
         Pattern serving = Pattern.compile("Serving .* at (http://[^ ]+?/)(files/)?( |$)");
+        Pattern boot = Pattern.compile("Netty started on port (\\d+)");
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
         List<String> seen = new ArrayList<>();
         while (System.nanoTime() < deadline) {
@@ -313,6 +322,10 @@ class SamplesPackagedIT {
                 Matcher m = serving.matcher(l);
                 if (m.find()) {
                     return m.group(1);
+                }
+                Matcher b = boot.matcher(l);
+                if (b.find()) {
+                    return "http://127.0.0.1:" + b.group(1) + "/";
                 }
             }
             if (!p.isAlive() && lines.isEmpty()) {
