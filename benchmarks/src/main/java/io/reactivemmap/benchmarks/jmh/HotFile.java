@@ -37,8 +37,13 @@ public class HotFile {
     @Setup(Level.Trial)
     public void create() throws IOException {
         size = Sizes.parse("fileSize", fileSize);
-        dir = Files.createTempDirectory("reactive-mmap-jmh-");
-        file = DataFiles.random(dir, "hot.bin", size);
+        Path d = Files.createTempDirectory("reactive-mmap-jmh-");
+        dir = d;
+        file = d.resolve("hot.bin");
+        // JMH skips the tear-down when a benchmark's own set-up fails (a bad parameter, say) and ends the fork: delete
+        // the data then too.
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteQuietly(d), "delete " + d));
+        DataFiles.random(d, "hot.bin", size);
     }
 
     /** Reads the file into the page cache (idle page cache is evicted within minutes on some machines). */
@@ -52,6 +57,17 @@ public class HotFile {
     public void delete() throws IOException {
         Files.deleteIfExists(file);
         Files.deleteIfExists(dir);
+    }
+
+    private static void deleteQuietly(Path d) {
+        try (var files = Files.list(d)) {
+            for (Path f : files.toList()) {
+                Files.deleteIfExists(f);
+            }
+            Files.deleteIfExists(d);
+        } catch (IOException e) {
+            // already gone, or nothing more to do at exit
+        }
     }
 
     Path path() {
