@@ -10,16 +10,18 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * Runs the benchmark suites and writes their tables and charts. Usage (see {@code benchmarks/run.sh}):
+ * Runs the whole-process benchmark suites and writes their tables and charts. Usage (see {@code benchmarks/run.sh}):
  *
  * <pre>
- * Bench [--quick] [--data DIR] [--results DIR] [read] [bound] [budget] [mapcost] [arena] [checksum]
+ * Bench [--quick] [--data DIR] [--results DIR] [read] [bound] [budget] [checksum]
  * </pre>
  *
  * With no suite named, all run. {@code --quick} uses small files and few rounds: a smoke check, not a measurement.
+ * The micro-benchmarks (arena close, map cost by window size, the publisher's cost per window, the mapped write path)
+ * are JMH benchmarks in {@code io.reactivemmap.benchmarks.jmh}, run with {@code benchmarks/run.sh jmh}.
  */
 public final class Bench {
-    private static final List<String> SUITES = List.of("read", "bound", "budget", "mapcost", "arena", "checksum");
+    private static final List<String> SUITES = List.of("read", "bound", "budget", "checksum");
 
     private Bench() {
     }
@@ -44,7 +46,8 @@ public final class Bench {
                 default -> {
                     if (!SUITES.contains(a)) {
                         System.err.println("unknown suite or option '" + a + "'; suites are " + SUITES
-                                + ", options --quick, --data DIR, --results DIR");
+                                + ", options --quick, --data DIR, --results DIR" + (a.equals("arena") || a.equals("mapcost")
+                                ? " (the " + a + " suite is a JMH benchmark now: benchmarks/run.sh jmh)" : ""));
                         System.exit(2);
                     }
                     suites.add(a);
@@ -66,8 +69,6 @@ public final class Bench {
                 case "read" -> new ReadSuite(config).run();
                 case "bound" -> new BoundSuite(config).run();
                 case "budget" -> new BudgetSuite(config).run();
-                case "mapcost" -> new MapCostSuite(config).run();
-                case "arena" -> new ArenaSuite(config).run();
                 case "checksum" -> new ChecksumSuite(config).run();
                 default -> throw new IllegalStateException(suite);
             }

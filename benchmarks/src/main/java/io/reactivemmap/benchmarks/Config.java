@@ -10,16 +10,15 @@ import java.nio.file.Path;
  *                 whole hot file would make the suite slow): see {@link #shaFile()}
  */
 record Config(Path dataDir, Path resultsDir, boolean quick, long readFileSize, long slowPeerBytes, int warmupRounds,
-              int rounds, long sparseFileSize, double arenaSeconds, long shaBytes) {
+              int rounds, long sparseFileSize, long shaBytes) {
 
     static Config full(Path dataDir, Path resultsDir) {
-        return new Config(dataDir, resultsDir, false, 4 * DataFiles.GIB, DataFiles.GIB, 1, 5, 16 * DataFiles.GIB, 1.0,
-                DataFiles.GIB);
+        return new Config(dataDir, resultsDir, false, 4 * DataFiles.GIB, DataFiles.GIB, 1, 5, 16 * DataFiles.GIB, DataFiles.GIB);
     }
 
     static Config quick(Path dataDir, Path resultsDir) {
         return new Config(dataDir, resultsDir, true, 512L * DataFiles.MIB, 128L * DataFiles.MIB, 1, 2,
-                2 * DataFiles.GIB, 0.2, 256L * DataFiles.MIB);
+                2 * DataFiles.GIB, 256L * DataFiles.MIB);
     }
 
     /** The hot file every read-type suite uses; generated once into the data folder. */

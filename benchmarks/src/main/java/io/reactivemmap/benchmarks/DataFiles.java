@@ -13,16 +13,21 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.SplittableRandom;
 
-/** Generated benchmark files (in a git-ignored data folder, never committed) and page-cache warming. */
-final class DataFiles {
-    static final int MIB = 1 << 20;
-    static final long GIB = 1L << 30;
+/**
+ * Generated benchmark files (in a git-ignored data folder or a temporary one, never committed) and page-cache warming;
+ * shared by the harness's suites and the JMH benchmarks ({@code io.reactivemmap.benchmarks.jmh}).
+ */
+public final class DataFiles {
+    /** One MiB. */
+    public static final int MIB = 1 << 20;
+    /** One GiB. */
+    public static final long GIB = 1L << 30;
 
     private DataFiles() {
     }
 
     /** A file of {@code size} pseudo-random bytes, written once and reused while its size matches. */
-    static Path random(Path dir, String name, long size) throws IOException {
+    public static Path random(Path dir, String name, long size) throws IOException {
         Files.createDirectories(dir);
         Path file = dir.resolve(name);
         if (Files.isRegularFile(file) && Files.size(file) == size) {
@@ -74,7 +79,7 @@ final class DataFiles {
      * Reads {@code [0, length)} of the file into the page cache (this machine evicts idle page cache after about a
      * minute, so every measured run is preceded by this, or it would measure the disk).
      */
-    static void warm(Path file, long length) throws IOException {
+    public static void warm(Path file, long length) throws IOException {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ); Arena arena = Arena.ofConfined()) {
             ByteBuffer buffer = arena.allocate(4 * MIB, 4096).asByteBuffer();
             long pos = 0;
@@ -90,7 +95,7 @@ final class DataFiles {
     }
 
     /** Touches one byte per page of a segment (faults it in), returning something the JIT cannot discard. */
-    static long touch(MemorySegment segment, int pageSize) {
+    public static long touch(MemorySegment segment, int pageSize) {
         long s = 0;
         for (long i = 0; i < segment.byteSize(); i += pageSize) {
             s += segment.get(ValueLayout.JAVA_BYTE, i);
