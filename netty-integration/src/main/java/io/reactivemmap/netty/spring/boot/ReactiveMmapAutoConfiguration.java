@@ -1,6 +1,7 @@
 package io.reactivemmap.netty.spring.boot;
 
 import io.reactivemmap.MapOptions;
+import io.reactivemmap.internal.NativeAccess;
 import io.reactivemmap.micrometer.MappingMeters;
 import io.reactivemmap.netty.http.CacheRules;
 import io.reactivemmap.netty.http.RangeLimits;
@@ -105,9 +106,13 @@ public final class ReactiveMmapAutoConfiguration {
             }
         }
         MappedStaticFiles built = files.build();
-        LOG.log(Level.INFO, () -> built.isEmpty()
+        // Said once at start-up: without native access (a JVM started without --enable-native-access, or a jar
+        // without the Enable-Native-Access manifest attribute) files are still served, but with no madvise.
+        String advice = NativeAccess.available() ? "page-cache advice on"
+                : "page-cache advice off: " + NativeAccess.unavailableReason().orElse("unknown");
+        LOG.log(Level.INFO, () -> (built.isEmpty()
                 ? "reactive-mmap: no file: location and no reactive-mmap.static.root: nothing mapped"
-                : "reactive-mmap serves " + built);
+                : "reactive-mmap serves " + built) + "; " + advice);
         return built;
     }
 
