@@ -7,6 +7,10 @@
 #   netty           classic Netty 4.2 handler: DefaultFileRegion; TLS: ChunkedNioFile 8 KiB + SslHandler (JDK)
 #   reactor-netty   Reactor Netty HttpServer sendFile (TLS: its chunked fallback)
 #   spring-webflux  Spring WebFlux 7 RouterFunctions.resources (FileSystemResource) on Reactor Netty
+#   boot-starter    samples' SpringStaticFilesApp: Spring Boot 4 WebFlux with this project's auto-configuration
+#                   (reactive-mmap.static.root: MappedFileHandler, mapped windows; HTTP/1.1, plain and TLS)
+#   boot-default    the same application with reactive-mmap.static.enabled=false and the directory as a file: static
+#                   location: Boot's own static resource handling (ResourceWebHandler), what Boot users have today
 #   ours-windows    samples' FileServerMain --body-mode mapped    } skipped while FileServerMain is not built
 #   ours-sendfile   samples' FileServerMain --body-mode sendfile  } (plain HTTP/1.1 only: sendfile cannot pass TLS)
 #   ours-auto       samples' FileServerMain (default, AUTO)       } (plain: <=64 KiB copied, larger sendfile; under
@@ -67,7 +71,7 @@ done
 ((DURATION >= 1 && DURATION <= 600)) || die "DURATION must be 1-600 seconds, got $DURATION"
 ((REPEAT >= 1 && REPEAT <= 10)) || die "REPEAT must be 1-10, got $REPEAT"
 ((SMALL_FILES >= 1 && SMALL_FILES <= 4096)) || die "SMALL_FILES must be 1-4096, got $SMALL_FILES"
-KNOWN_SERVERS=" nginx-sendfile nginx-copy netty reactor-netty spring-webflux ours-windows ours-sendfile ours-auto "
+KNOWN_SERVERS=" nginx-sendfile nginx-copy netty reactor-netty spring-webflux boot-starter boot-default ours-windows ours-sendfile ours-auto "
 for s in $SERVERS; do [[ $KNOWN_SERVERS == *" $s "* ]] || die "unknown server '$s' in SERVERS (known:$KNOWN_SERVERS)"; done
 for c in $CASES; do
   [[ $c =~ ^(plain|tls|h2|h2c)-(1g|64k)-c[0-9]+$ ]] || die "unknown case '$c' in CASES (form: plain|tls|h2|h2c - 1g|64k - cN, e.g. tls-1g-c16)"
@@ -263,6 +267,28 @@ ours_server() { # body-mode port tls
 # ===============================================================================================================
 
 # Prints the command (as a function call) that starts server $1, or nothing if it cannot run in this mode.
+BOOT_CLASS=io.reactivemmap.samples.boot.SpringStaticFilesApp
+boot_server() { # starter|default port tls
+  local kind=$1 port=$2 tls=$3 args=()
+  [[ $tls == 1 ]] && args=(--server.ssl.certificate="file:$CERT" --server.ssl.certificate-private-key="file:$KEY")
+  if [[ $kind == starter ]]; then
+    args+=(--reactive-mmap.static.root="$ROOT_DIR" --reactive-mmap.static.path-pattern='/**')
+  else
+    args+=(--reactive-mmap.static.enabled=false --spring.web.resources.static-locations="file:$ROOT_DIR/"
+      --spring.webflux.static-path-pattern='/**' --spring.web.resources.cache.cachecontrol.max-age=3600
+      --spring.web.resources.cache.cachecontrol.cache-public=true)
+  fi
+  # Both send Cache-Control: public, max-age=3600 (static-files.properties; the Boot properties above). The
+  # per-request access log of the mapped handler is off, as Boot's handler writes none (and nginx's is off).
+  # shellcheck disable=SC2086
+  exec "$JAVA" --enable-native-access=ALL-UNNAMED $JAVA_OPTS -cp "$SAMPLES_CP" "$BOOT_CLASS" \
+    --server.address="$HOST" --server.port="$port" --logging.level.io.reactivemmap.netty.http.access=OFF \
+    --spring.main.banner-mode=off "${args[@]}"
+}
+boot_available() {
+  [[ -n $SAMPLES_CP && -f "$REPO/samples/target/classes/${BOOT_CLASS//.//}.class" ]]
+}
+
 server_command() { # server port tls [http2(0|1)]
   local server=$1 port=$2 tls=$3 http2=${4:-0}
   if [[ $http2 == 1 ]]; then
@@ -281,6 +307,8 @@ server_command() { # server port tls [http2(0|1)]
     netty) echo "java_peer NettyFileServer $port $tls" ;;
     reactor-netty) echo "java_peer ReactorNettyFileServer $port $tls" ;;
     spring-webflux) echo "java_peer SpringWebFluxFileServer $port $tls" ;;
+    boot-starter) boot_available && echo "boot_server starter $port $tls" ;;
+    boot-default) boot_available && echo "boot_server default $port $tls" ;;
     ours-windows) ours_available && echo "ours_server mapped $port $tls" ;;
     ours-sendfile) [[ $tls == 1 ]] || { ours_available && echo "ours_server sendfile $port $tls"; } ;;
     ours-auto) [[ $tls == 1 ]] || { ours_available && echo "ours_server auto $port $tls"; } ;;

@@ -26,7 +26,7 @@ import java.util.function.ToDoubleFunction;
 public final class HttpBenchReport {
     /** The servers in the order the tables and charts list them; unknown ids are appended in order of appearance. */
     static final List<String> SERVER_ORDER = List.of("nginx-sendfile", "nginx-copy", "netty", "reactor-netty",
-            "spring-webflux", "ours-windows", "ours-sendfile", "ours-auto");
+            "spring-webflux", "boot-default", "boot-starter", "ours-windows", "ours-sendfile", "ours-auto");
     static final List<String> CASE_ORDER = List.of("plain-1g-c1", "plain-1g-c16", "plain-64k-c16", "tls-1g-c1",
             "tls-1g-c16", "tls-64k-c16");
     static final String NGINX = "nginx-sendfile";
@@ -173,6 +173,8 @@ public final class HttpBenchReport {
             case "netty" -> tls ? "Netty 4.2 ChunkedNioFile 8 KiB + SslHandler (JDK)" : "Netty 4.2 DefaultFileRegion";
             case "reactor-netty" -> "Reactor Netty sendFile" + (tls ? " (chunked under TLS)" : "");
             case "spring-webflux" -> "Spring WebFlux 7 Resource";
+            case "boot-default" -> "Spring Boot 4, its static resource handling";
+            case "boot-starter" -> "Spring Boot 4 + reactive-mmap auto-configuration (mapped)";
             case "ours-windows" -> "reactive-mmap, windows" + (http2 ? " (every body mapped)" : "");
             case "ours-sendfile" -> "reactive-mmap, sendfile";
             case "ours-auto" -> "reactive-mmap, AUTO (" + (tls || http2 ? "≤256 KiB copied, larger mapped)"
