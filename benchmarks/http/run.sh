@@ -256,13 +256,10 @@ ours_server() { # body-mode port tls
   [[ $tls == 1 ]] && args=(--tls-cert "$CERT" --tls-key "$KEY")
   # The access log is off, as it is in the nginx config (access_log off): one log line per request is I/O
   # that nothing else in the comparison pays.
-  local logging="$RESULTS_DIR/ours-logging.properties"
-  printf '%s\n' 'handlers = java.util.logging.ConsoleHandler' '.level = INFO' \
-    'io.reactivemmap.netty.http.access.level = OFF' >"$logging"
   # shellcheck disable=SC2086
-  exec "$JAVA" --enable-native-access=ALL-UNNAMED -Djava.util.logging.config.file="$logging" $JAVA_OPTS \
+  exec "$JAVA" --enable-native-access=ALL-UNNAMED $JAVA_OPTS \
     -cp "$SAMPLES_CP" "$OURS_CLASS" \
-    --root "$ROOT_DIR" --host "$HOST" --port "$port" "${args[@]}" --body-mode "$mode"
+    --root "$ROOT_DIR" --host "$HOST" --port "$port" "${args[@]}" --body-mode "$mode" --access-log off
 }
 # ===============================================================================================================
 

@@ -58,7 +58,10 @@ public final class CapturingAccessLog implements AccessLog {
         }
     }
 
-    /** Asserts what every front end must log of a request: method, target, status, bytes and outcome. */
+    /**
+     * Asserts what every front end must log of a request: method, target, status, bytes and outcome, and that its
+     * line says them where the combined format puts them.
+     */
     public static void assertRecord(AccessLogRecord r, String method, String target, int status, long planned, long sent,
                                     AccessLogRecord.Outcome outcome) {
         assertEquals(method, r.method(), r::toString);
@@ -70,6 +73,7 @@ public final class CapturingAccessLog implements AccessLog {
         assertFalse(r.duration().isNegative(), r::toString);
         String line = r.line();
         assertFalse(line.contains("\r") || line.contains("\n"), () -> "one line: " + line);
-        assertTrue(line.startsWith(r.method() + " " + r.target() + " " + status + " "), line);
+        assertTrue(line.contains(" - - [") && line.contains("] \"" + r.method() + " " + r.target()), line);
+        assertTrue(line.contains("\" " + status + " " + (sent < 0 ? "-" : Long.toString(sent)) + " \""), line);
     }
 }

@@ -1,6 +1,8 @@
 package io.reactivemmap.samples;
 
 import io.reactivemmap.MapOptions;
+import io.reactivemmap.netty.http.AccessLog;
+import io.reactivemmap.netty.http.AccessLogWriter;
 import io.reactivemmap.netty.http.BodyMode;
 import io.reactivemmap.netty.http.CacheRules;
 import io.reactivemmap.netty.http.FileServerOptions;
@@ -52,7 +54,8 @@ import java.util.regex.Pattern;
  * its option allows, with overflow checked: {@code --window-size 3000m} is rejected, not wrapped.
  *
  * <p>Exit codes: {@value #EXIT_USAGE} for bad usage (an unknown option, a missing or bad value, options that conflict,
- * a root that is not a readable directory, a host name that does not resolve), {@value #EXIT_CANNOT_START} when the
+ * a root that is not a readable directory, an access log file that cannot be written, a host name that does not
+ * resolve), {@value #EXIT_CANNOT_START} when the
  * server cannot start (the port is in use, the address cannot be bound, TLS cannot be set up); either way exactly one
  * line on stderr, no stack trace.
  * {@code --help} and {@code --version} print to stdout and exit with 0.
@@ -87,8 +90,9 @@ public final class FileServerCli {
      * @param options valid options (the root is a readable directory)
      * @param drainTimeout how long the first SIGTERM or Ctrl-C lets responses in flight finish
      *                     ({@link io.reactivemmap.netty.http.FileServer#drain}), at least zero
+     * @param accessLog where {@code --access-log} sends the access log
      */
-    public record Serve(FileServerOptions options, Duration drainTimeout) implements Outcome {
+    public record Serve(FileServerOptions options, Duration drainTimeout, AccessLogTarget accessLog) implements Outcome {
         /** The default of {@code --drain-timeout}. */
         public static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(30);
 
@@ -96,12 +100,95 @@ public final class FileServerCli {
         public Serve {
             java.util.Objects.requireNonNull(options, "options");
             java.util.Objects.requireNonNull(drainTimeout, "drainTimeout");
+            java.util.Objects.requireNonNull(accessLog, "accessLog");
         }
 
-        /** With the default drain timeout, {@link #DEFAULT_DRAIN_TIMEOUT}. */
+        /** With the default access log, {@link AccessLogTarget#STDOUT}. */
+        public Serve(FileServerOptions options, Duration drainTimeout) {
+            this(options, drainTimeout, AccessLogTarget.STDOUT);
+        }
+
+        /** With the default drain timeout, {@link #DEFAULT_DRAIN_TIMEOUT}, and the default access log. */
         public Serve(FileServerOptions options) {
             this(options, DEFAULT_DRAIN_TIMEOUT);
         }
+    }
+
+    /**
+     * Where {@code --access-log} sends the access log ({@link io.reactivemmap.netty.http.AccessLogRecord#line()}, one
+     * line per request): {@code stdout} (the default), {@code stderr}, {@code logger}, {@code off}, or a file.
+     *
+     * @param sink which of these
+     * @param file the file to append to, absolute, for {@link Sink#FILE}; null otherwise
+     */
+    public record AccessLogTarget(Sink sink, @Nullable Path file) {
+        /** Standard output, the default: where a container's log collector looks. */
+        public static final AccessLogTarget STDOUT = new AccessLogTarget(Sink.STDOUT, null);
+
+        /** The kinds of place. */
+        public enum Sink {
+            /** Standard output, through an {@link AccessLogWriter}. */
+            STDOUT,
+            /** Standard error, through an {@link AccessLogWriter}. */
+            STDERR,
+            /** The {@code java.util.logging} logger {@value AccessLog#LOGGER_NAME} ({@link AccessLog#SYSTEM_LOGGER}). */
+            LOGGER,
+            /** No access log ({@link AccessLog#NONE}). */
+            OFF,
+            /** A file appended to, through an {@link AccessLogWriter}. */
+            FILE
+        }
+
+        /** Requires a file for {@link Sink#FILE} and none for the others. */
+        public AccessLogTarget {
+            java.util.Objects.requireNonNull(sink, "sink");
+            if ((sink == Sink.FILE) != (file != null)) {
+                throw new IllegalArgumentException(sink == Sink.FILE ? "a FILE target needs a file" : sink + " takes no file");
+            }
+        }
+
+        /**
+         * The access log this names, ready for {@code FileServer.start(options, accessLog)}: an
+         * {@link AccessLogWriter} (to close when the server is closed) for standard output, standard error and a file,
+         * {@link AccessLog#SYSTEM_LOGGER} or {@link AccessLog#NONE}.
+         *
+         * @throws IOException naming the file when it cannot be opened for appending
+         */
+        public AccessLog open() throws IOException {
+            return switch (sink) {
+                case STDOUT -> AccessLogWriter.toStdout();
+                case STDERR -> AccessLogWriter.toStderr();
+                case LOGGER -> AccessLog.SYSTEM_LOGGER;
+                case OFF -> AccessLog.NONE;
+                case FILE -> AccessLogWriter.toFile(java.util.Objects.requireNonNull(file));
+            };
+        }
+    }
+
+    /**
+     * The {@code java.util.logging.SimpleFormatter} format {@link FileServerMain} sets: one line per record, time,
+     * level, logger and message ({@code 2026-12-04T19:22:05.123+0000 WARNING io.reactivemmap.netty.http.FileExchange:
+     * ...}); a throwable's stack trace, which only a bug logs, follows on its own lines.
+     */
+    public static final String LOG_FORMAT = "%1$tFT%1$tT.%1$tL%1$tz %4$s %3$s: %5$s%6$s%n";
+
+    /**
+     * Puts {@link #LOG_FORMAT} into {@code systemProperties} as {@code java.util.logging.SimpleFormatter.format},
+     * unless the user set up logging of their own: {@code java.util.logging.config.file},
+     * {@code java.util.logging.config.class} or that format property itself.
+     *
+     * @param systemProperties {@link System#getProperties()} in {@link FileServerMain}, before anything logs
+     * @return whether the format was set
+     */
+    public static boolean oneLineLogs(Properties systemProperties) {
+        for (String own : List.of("java.util.logging.config.file", "java.util.logging.config.class",
+                "java.util.logging.SimpleFormatter.format")) {
+            if (systemProperties.getProperty(own) != null) {
+                return false;
+            }
+        }
+        systemProperties.setProperty("java.util.logging.SimpleFormatter.format", LOG_FORMAT);
+        return true;
     }
 
     /**
@@ -153,7 +240,8 @@ public final class FileServerCli {
         try {
             Values values = new Values(parsed, env);
             FileServerOptions options = o.toOptions(values);
-            return new Serve(options, values.duration("--drain-timeout", o.drainTimeout, true));
+            return new Serve(options, values.duration("--drain-timeout", o.drainTimeout, true),
+                    values.accessLog("--access-log", o.accessLog));
         } catch (BadValue e) {
             return usage(e.getMessage());
         } catch (IllegalArgumentException e) { // FileServerOptions.Builder#build: options that conflict
@@ -363,6 +451,37 @@ public final class FileServerCli {
             }
         }
 
+        /** {@code stdout}, {@code stderr}, {@code logger}, {@code off} (any case), or a file that can be appended to. */
+        AccessLogTarget accessLog(String option, String raw) {
+            switch (text(option, raw).toLowerCase(Locale.ROOT)) {
+                case "stdout" -> {
+                    return AccessLogTarget.STDOUT;
+                }
+                case "stderr" -> {
+                    return new AccessLogTarget(AccessLogTarget.Sink.STDERR, null);
+                }
+                case "logger" -> {
+                    return new AccessLogTarget(AccessLogTarget.Sink.LOGGER, null);
+                }
+                case "off" -> {
+                    return new AccessLogTarget(AccessLogTarget.Sink.OFF, null);
+                }
+                default -> {
+                    Path p;
+                    try {
+                        p = Path.of(raw).toAbsolutePath().normalize();
+                    } catch (InvalidPathException e) {
+                        throw bad(option, raw);
+                    }
+                    String problem = AccessLogWriter.problem(p);
+                    if (problem != null) {
+                        throw new BadValue(PROGRAM + ": invalid " + source(option) + " '" + raw + "': " + problem);
+                    }
+                    return new AccessLogTarget(AccessLogTarget.Sink.FILE, p);
+                }
+            }
+        }
+
         BodyMode bodyMode(String option, String raw) {
             for (BodyMode mode : BodyMode.values()) {
                 if (mode.name().equalsIgnoreCase(raw)) {
@@ -425,7 +544,8 @@ public final class FileServerCli {
                     "Sizes: bytes, or a whole number with k, m or g (any case, powers of 1024). Durations: a whole "
                             + "number with ms, s, m or h (500ms, 30s, 5m, 1h).",
                     "Exit codes: 2 for bad usage (unknown option, missing or bad value, conflicting options, a root "
-                            + "that is not a readable directory, a host name that does not resolve), 1 when the server "
+                            + "that is not a readable directory, an access log file that cannot be written, a host name "
+                            + "that does not resolve), 1 when the server "
                             + "cannot start (port in use, address not bindable, TLS set-up failed): either way one line "
                             + "on stderr. 0 when the drain that the first Ctrl-C or SIGTERM starts has ended, and after "
                             + "--help or --version; 130 or 143 after a second Ctrl-C or SIGTERM, which closes at once."})
@@ -464,7 +584,8 @@ public final class FileServerCli {
                 Map.entry("--expires", "true or false"),
                 Map.entry("--drain-timeout", "a duration of at least 0 (0 cuts responses in flight at once)" + DURATIONS),
                 Map.entry("--precompressed", "true or false"),
-                Map.entry("--directory-listings", "true or false"));
+                Map.entry("--directory-listings", "true or false"),
+                Map.entry("--access-log", "stdout, stderr, logger, off, or a file to append to"));
 
         @Option(names = "--root", paramLabel = "DIR", defaultValue = ".", description = "The directory served.")
         String root = ".";
@@ -610,6 +731,15 @@ public final class FileServerCli {
                         + "be given (no hidden files unless served, no link the link rules refuse), as HTML with "
                         + "sizes and dates; /dir is redirected to /dir/.")
         boolean directoryListings;
+
+        @Option(names = "--access-log", paramLabel = "WHERE", defaultValue = "stdout",
+                description = "Where the access log goes, one line per request (nginx's combined format, then protocol, "
+                        + "seconds, and aborted or failed for a response cut short): stdout, the default, so that a "
+                        + "container's log collector gets it, apart from warnings and errors, which go to stderr; "
+                        + "stderr; logger, the java.util.logging logger io.reactivemmap.netty.http.access, for your "
+                        + "logging configuration to route; off; or a FILE to append to (SIGUSR1 reopens it, for "
+                        + "logrotate; ./stdout for a file named stdout).")
+        String accessLog = "";
 
         /** Checks every value against its option's range and builds the options (whose own checks come last). */
         FileServerOptions toOptions(Values v) {

@@ -1,5 +1,7 @@
 package io.reactivemmap.samples;
 
+import io.reactivemmap.netty.http.AccessLog;
+import io.reactivemmap.netty.http.AccessLogWriter;
 import io.reactivemmap.netty.http.FileServer;
 import io.reactivemmap.netty.http.FileServerOptions;
 import sun.misc.Signal;
@@ -28,6 +30,12 @@ import java.util.concurrent.LinkedBlockingQueue;
  * your PEM certificate chain and key (see {@link io.reactivemmap.netty.http.TlsOptions} for the forms accepted).
  * Bad usage exits with 2, a server that cannot start (port in use, a TLS file missing or wrong) with 1, each after one
  * line on stderr.
+ *
+ * <p>The access log goes where {@code --access-log} says, standard output by default
+ * ({@link FileServerCli.AccessLogTarget}); a file is reopened on {@code SIGUSR1} (for {@code logrotate}). Everything
+ * else the server logs (warnings, errors) goes through {@code java.util.logging} to standard error, one line per
+ * record ({@link FileServerCli#LOG_FORMAT}) unless you give a logging configuration of your own
+ * ({@code -Djava.util.logging.config.file=...}, {@code ...config.class} or {@code ...SimpleFormatter.format}).
  */
 public final class FileServerMain {
     /** Put on the queue of {@link #main}'s events when the drain has ended. */
@@ -43,19 +51,28 @@ public final class FileServerMain {
             System.exit(exit.print(System.out, System.err));
             return;
         }
+        FileServerCli.oneLineLogs(System.getProperties()); // before anything logs: the formatter reads it when made
         FileServerCli.Serve serve = (FileServerCli.Serve) outcome;
         FileServerOptions options = serve.options();
         Duration drainTimeout = serve.drainTimeout();
+        AccessLog accessLog;
         FileServer server;
         try {
-            server = FileServer.start(options);
+            accessLog = serve.accessLog().open();
+            server = FileServer.start(options, accessLog);
         } catch (IOException e) {
-            // one line naming the address: no stack trace
+            // one line naming the address or the access log's file: no stack trace
             System.exit(FileServerCli.cannotStart(e).print(System.out, System.err));
             return;
         }
-        // Any other way out (System.exit from ExitWithParent when Maven is gone, a fatal error) still closes the server.
-        Runtime.getRuntime().addShutdownHook(new Thread(server::close, "file-server-shutdown"));
+        // Any other way out (System.exit from ExitWithParent when Maven is gone, a fatal error) still closes the server,
+        // then the access log (which writes the lines still queued).
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.close();
+            if (accessLog instanceof AccessLogWriter writer) {
+                writer.close();
+            }
+        }, "file-server-shutdown"));
         // Why sun.misc.Signal (jdk.unsupported, a supported-in-practice API, not the Unsafe cleaner) and not a shutdown
         // hook alone: the JVM's own SIGTERM/SIGINT handler starts the shutdown with status 143/130 whatever the hooks
         // do, and a second signal during the hooks cannot cut a drain short (the JVM's exit blocks until the hooks are
@@ -66,6 +83,14 @@ public final class FileServerMain {
         SignalHandler queue = events::add;
         Signal.handle(new Signal("TERM"), queue);
         Signal.handle(new Signal("INT"), queue);
+        if (accessLog instanceof AccessLogWriter writer && serve.accessLog().file() != null) {
+            try {
+                Signal.handle(new Signal("USR1"), signal -> writer.reopen()); // logrotate moved the file: a new one
+            } catch (IllegalArgumentException taken) { // a JVM that keeps SIGUSR1 for itself
+                System.getLogger(FileServerMain.class.getName()).log(System.Logger.Level.WARNING,
+                        "SIGUSR1 cannot reopen the access log here (" + taken.getMessage() + "): use logrotate's copytruncate");
+            }
+        }
         String scheme = options.tls() != null ? "https" : "http";
         System.out.println("Serving " + options.root().toRealPath() + " at " + scheme + "://" + options.host() + ":"
                 + server.port() + "/  (" + server.transport() + "; Ctrl-C to stop)");

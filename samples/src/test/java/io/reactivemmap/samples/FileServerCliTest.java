@@ -121,6 +121,22 @@ class FileServerCliTest {
                         "FileServerMain: invalid --cache-control 'no cache': not a Cache-Control value (a comma-separated list of directives such as \"public, max-age=3600\"): \"no cache\""),
                 bad(List.of("--root", root), Map.of("REACTIVE_MMAP_CACHE_RULE", "a/**=max-age=1\nb/**=max-age=,"),
                         "FileServerMain: invalid REACTIVE_MMAP_CACHE_RULE (the environment variable of --cache-rule) 'b/**=max-age=,': not a Cache-Control value (a comma-separated list of directives such as \"public, max-age=3600\"): \"max-age=,\""),
+                bad(List.of("--root", root, "--access-log", ""), Map.of(),
+                        "FileServerMain: invalid --access-log '': expected stdout, stderr, logger, off, or a file to append to"),
+                bad(List.of("--root", root, "--access-log"), Map.of(),
+                        "FileServerMain: --access-log needs a value: stdout, stderr, logger, off, or a file to append to"),
+                bad(List.of("--root", root, "--access-log", root), Map.of(),
+                        "FileServerMain: invalid --access-log '" + root + "': it is a directory (name a file in it, such as "
+                                + dir.resolve("access.log") + ")"),
+                bad(List.of("--root", root), Map.of("REACTIVE_MMAP_ACCESS_LOG", root),
+                        "FileServerMain: invalid REACTIVE_MMAP_ACCESS_LOG (the environment variable of --access-log) '" + root
+                                + "': it is a directory (name a file in it, such as " + dir.resolve("access.log") + ")"),
+                bad(List.of("--root", root, "--access-log", root + "/no/such/dir/access.log"), Map.of(),
+                        "FileServerMain: invalid --access-log '" + root + "/no/such/dir/access.log': its directory "
+                                + dir.resolve("no/such/dir") + " does not exist"),
+                bad(List.of("--root", root, "--access-log", file + "/access.log"), Map.of(),
+                        "FileServerMain: invalid --access-log '" + file + "/access.log': " + file
+                                + " is a file, not a directory"),
                 bad(List.of("--root", root, "--tls-cert", "chain.pem"), Map.of(),
                         "FileServerMain: --tls-cert needs --tls-key (the PEM private key): give both, or neither"),
                 bad(List.of("--root", root, "--tls-key", "key.pem"), Map.of(),
@@ -324,6 +340,7 @@ class FileServerCliTest {
         m.put("--drain-timeout", "30s");
         m.put("--precompressed", "false");
         m.put("--directory-listings", "false");
+        m.put("--access-log", "stdout");
         return m;
     }
 
@@ -439,6 +456,111 @@ class FileServerCliTest {
         assertEquals(1, exit.code());
         assertEquals("FileServerMain: TLS certificate chain " + chain + ": no certificate in the file (expected "
                 + "-----BEGIN CERTIFICATE----- blocks, the server's certificate first; found: PRIVATE KEY)", exit.err());
+    }
+
+    @Test
+    void theAccessLogGoesToStdoutByDefaultOrWhereTheCommandLineOrTheEnvironmentSays() {
+        assertEquals(FileServerCli.AccessLogTarget.STDOUT, serve(Map.of(), "--root", dir.toString()).accessLog());
+        assertEquals(FileServerCli.AccessLogTarget.STDOUT, new FileServerCli.Serve(FileServerOptions.defaults(dir)).accessLog());
+        for (FileServerCli.AccessLogTarget.Sink sink : List.of(FileServerCli.AccessLogTarget.Sink.STDOUT,
+                FileServerCli.AccessLogTarget.Sink.STDERR, FileServerCli.AccessLogTarget.Sink.LOGGER,
+                FileServerCli.AccessLogTarget.Sink.OFF)) {
+            String name = sink.name().toLowerCase(java.util.Locale.ROOT);
+            assertEquals(new FileServerCli.AccessLogTarget(sink, null),
+                    serve(Map.of(), "--root", dir.toString(), "--access-log", name).accessLog(), name);
+            assertEquals(sink, serve(Map.of(), "--root", dir.toString(), "--access-log", sink.name()).accessLog().sink(),
+                    "any case");
+        }
+        Path cwd = Path.of("").toAbsolutePath();
+        assertEquals(new FileServerCli.AccessLogTarget(FileServerCli.AccessLogTarget.Sink.FILE, dir.resolve("access.log")),
+                serve(Map.of("REACTIVE_MMAP_ACCESS_LOG", dir.resolve("sub/../access.log").toString()), "--root",
+                        dir.toString()).accessLog(), "from the environment, absolute and normalized");
+        assertEquals(new FileServerCli.AccessLogTarget(FileServerCli.AccessLogTarget.Sink.FILE, cwd.resolve("stdout")),
+                serve(Map.of(), "--root", dir.toString(), "--access-log", "./stdout").accessLog(), "a file named stdout");
+        assertEquals(new FileServerCli.AccessLogTarget(FileServerCli.AccessLogTarget.Sink.FILE, file),
+                serve(Map.of("REACTIVE_MMAP_ACCESS_LOG", "off"), "--root", dir.toString(), "--access-log", file.toString())
+                        .accessLog(), "an existing file is appended to; the command line wins");
+        assertEquals(FileServerCli.AccessLogTarget.Sink.OFF, serve(Map.of("REACTIVE_MMAP_ACCESS_LOG", "off"), "--root",
+                dir.toString()).accessLog().sink());
+        String help = FileServerCli.usage(Map.of()).replaceAll("\\s+", " ");
+        assertTrue(help.contains("stdout, the default, so that a container's log collector gets it"), help);
+    }
+
+    @Test
+    void eachAccessLogTargetOpensItsSink() throws IOException {
+        assertEquals(io.reactivemmap.netty.http.AccessLog.NONE,
+                new FileServerCli.AccessLogTarget(FileServerCli.AccessLogTarget.Sink.OFF, null).open());
+        assertEquals(io.reactivemmap.netty.http.AccessLog.SYSTEM_LOGGER,
+                new FileServerCli.AccessLogTarget(FileServerCli.AccessLogTarget.Sink.LOGGER, null).open());
+        Path log = dir.resolve("opened.log");
+        try (var writer = (io.reactivemmap.netty.http.AccessLogWriter) new FileServerCli.AccessLogTarget(
+                FileServerCli.AccessLogTarget.Sink.FILE, log).open()) {
+            assertEquals(log.toString(), writer.name());
+            writer.offer("a line");
+        }
+        assertEquals("a line\n", Files.readString(log));
+        try (var writer = (io.reactivemmap.netty.http.AccessLogWriter) FileServerCli.AccessLogTarget.STDOUT.open()) {
+            assertEquals("stdout", writer.name());
+        }
+        assertThrows(IllegalArgumentException.class,
+                () -> new FileServerCli.AccessLogTarget(FileServerCli.AccessLogTarget.Sink.FILE, null));
+        assertThrows(IllegalArgumentException.class,
+                () -> new FileServerCli.AccessLogTarget(FileServerCli.AccessLogTarget.Sink.OFF, log));
+    }
+
+    @Test
+    void anAccessLogFileThatCannotBeWrittenGivesOneLineAndExitCode2() throws IOException {
+        Path locked = Files.createDirectory(dir.resolve("locked-log"));
+        Path readOnly = Files.writeString(dir.resolve("read-only.log"), "");
+        try {
+            Files.setPosixFilePermissions(locked, java.nio.file.attribute.PosixFilePermissions.fromString("r-x------"));
+            Files.setPosixFilePermissions(readOnly, java.nio.file.attribute.PosixFilePermissions.fromString("r--------"));
+            assumeFalse(Files.isWritable(locked), "running as root: every file is writable");
+            assertEquals(new FileServerCli.Exit(2, "", "FileServerMain: invalid --access-log '" + locked.resolve("a.log")
+                            + "': it cannot be created: its directory " + locked + " cannot be written (permission denied)"),
+                    FileServerCli.parse(new String[] {"--root", dir.toString(), "--access-log", locked.resolve("a.log").toString()},
+                            Map.of()));
+            assertEquals(new FileServerCli.Exit(2, "", "FileServerMain: invalid --access-log '" + readOnly
+                            + "': the file cannot be written (permission denied)"),
+                    FileServerCli.parse(new String[] {"--root", dir.toString(), "--access-log", readOnly.toString()}, Map.of()));
+        } finally {
+            Files.setPosixFilePermissions(locked, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+            Files.setPosixFilePermissions(readOnly, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        }
+    }
+
+    @Test
+    void theServersOwnLogsGetAOneLineFormatUnlessTheUserConfiguredLogging() {
+        java.util.Properties none = new java.util.Properties();
+        assertTrue(FileServerCli.oneLineLogs(none));
+        assertEquals(FileServerCli.LOG_FORMAT, none.getProperty("java.util.logging.SimpleFormatter.format"));
+        for (String own : List.of("java.util.logging.config.file", "java.util.logging.config.class",
+                "java.util.logging.SimpleFormatter.format")) {
+            java.util.Properties p = new java.util.Properties();
+            p.setProperty(own, "theirs");
+            assertFalse(FileServerCli.oneLineLogs(p), own);
+            assertEquals(java.util.Map.of(own, "theirs"), p, "left as the user gave it: " + own);
+        }
+        // what the format makes of a warning: one line with time, level, logger and message
+        String key = "java.util.logging.SimpleFormatter.format";
+        String old = System.getProperty(key);
+        System.setProperty(key, FileServerCli.LOG_FORMAT);
+        try {
+            java.util.logging.LogRecord r = new java.util.logging.LogRecord(java.util.logging.Level.WARNING,
+                    "could not start the body of /srv/a.bin");
+            r.setLoggerName("io.reactivemmap.netty.http.FileRequestHandler");
+            String formatted = new java.util.logging.SimpleFormatter().format(r);
+            assertTrue(formatted.matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}[+-]\\d{4} WARNING "
+                    + "io\\.reactivemmap\\.netty\\.http\\.FileRequestHandler: could not start the body of /srv/a\\.bin"
+                    + System.lineSeparator()), formatted);
+            assertEquals(1, formatted.lines().count(), formatted);
+        } finally {
+            if (old == null) {
+                System.clearProperty(key);
+            } else {
+                System.setProperty(key, old);
+            }
+        }
     }
 
     @Test

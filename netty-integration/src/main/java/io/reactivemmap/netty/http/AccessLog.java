@@ -7,7 +7,12 @@ import java.lang.System.Logger.Level;
  * on the thread that saw it end (an event loop: do not block here). Pass one to {@link FileExchange#of(RootDirectory,
  * RangeLimits, java.util.List, AccessLog)}, {@code FileRoute.of(options, accessLog)} or
  * {@code MappedFileHandler.of(root, mapOptions, rangeLimits, accessLog)}; without one, every front end uses
- * {@link #SYSTEM_LOGGER}. An exception thrown by {@link #log} is caught and logged at {@code WARNING} on
+ * {@link #SYSTEM_LOGGER}.
+ *
+ * <p>The sinks given here write one format, {@link AccessLogRecord#line()} (nginx's {@code combined}, then protocol,
+ * duration and outcome; the fields are listed there): {@link #SYSTEM_LOGGER} on a logger, so that the operator's
+ * logging set-up routes it, and {@link AccessLogWriter} to standard output, standard error or a file, off the event
+ * loop. An exception thrown by {@link #log} is caught and logged at {@code WARNING} on
  * {@code io.reactivemmap.netty.http.FileExchange}; the response is not affected.
  *
  * <pre>{@code
@@ -21,7 +26,9 @@ public interface AccessLog {
 
     /**
      * The default: {@link AccessLogRecord#line()} at {@code INFO} on the {@link System.Logger} named
-     * {@value #LOGGER_NAME} (the line is only built when that level is enabled).
+     * {@value #LOGGER_NAME} (the line is only built when that level is enabled). It writes on the event loop, through
+     * whatever handlers the logging set-up gives that logger: for a busy server prefer {@link AccessLogWriter}, or a
+     * handler that does not block.
      */
     AccessLog SYSTEM_LOGGER = new AccessLog() {
         private final System.Logger logger = System.getLogger(LOGGER_NAME);

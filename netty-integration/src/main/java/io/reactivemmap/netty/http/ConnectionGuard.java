@@ -40,6 +40,9 @@ import java.util.concurrent.TimeUnit;
  * (a quarter of the shortest timeout: 2.5 s with the defaults), when a response ends and when the server closes the
  * connection, so that a long download shows its progress while it runs. The bytes of a connection the client drops are
  * counted up to its last check. Each close for a timeout is told to {@link ServerMetrics#timedOut}.
+ *
+ * <p>And the access log's body bytes of an HTTP/1.1 response that ended early: {@link FileRequestHandler} takes
+ * {@link #queued()} before the response and {@link #written()} when its body fails, less the response head.
  */
 final class ConnectionGuard extends ChannelDuplexHandler {
     private static final System.Logger LOG = System.getLogger(ConnectionGuard.class.getName());
@@ -65,6 +68,8 @@ final class ConnectionGuard extends ChannelDuplexHandler {
     private final ServerMetrics metrics;
     /** Of {@link #written()}, what {@link #reportSent} has told {@link #metrics} so far. */
     private long reported;
+    /** The channel's outbound buffer, kept for {@link #written()} after a close (the channel forgets it then). */
+    private @Nullable ChannelOutboundBuffer outbound;
 
     ConnectionGuard(Duration idleTimeout, long minRate, Duration period, Duration requestHeadTimeout) {
         this(idleTimeout, minRate, period, requestHeadTimeout, ServerMetrics.NONE);
@@ -84,10 +89,25 @@ final class ConnectionGuard extends ChannelDuplexHandler {
 
     private @Nullable ChannelHandlerContext context;
 
-    /** Bytes the transport has written to this connection's socket so far. Call on the event loop. */
+    /**
+     * Bytes the transport has written to this connection's socket so far. Call on the event loop. Also right after the
+     * connection closed, from the listener of the first write the close failed (how a response learns how much of its
+     * body went out when the client left): the closed channel's outbound buffer, detached but kept here, still holds
+     * the writes not yet failed, so they are not counted as sent. Later (once all were failed) it counts too much.
+     */
     long written() {
         ChannelHandlerContext ctx = context;
         return ctx == null ? 0 : transferred(ctx);
+    }
+
+    /**
+     * Bytes handed to the transport so far: what {@link #written()} comes to once they are all written. Taken when a
+     * response starts (the ones before it all written, their writes done), it is where that response's bytes begin,
+     * exactly, while {@link #written()} would still count the last write of the one before as pending. Call on the
+     * event loop.
+     */
+    long queued() {
+        return queued;
     }
 
     /** A request head is complete and its response starts: slow-reader periods count from now. Call on the event loop. */
@@ -143,6 +163,7 @@ final class ConnectionGuard extends ChannelDuplexHandler {
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         context = ctx;
+        outbound = ctx.channel().unsafe().outboundBuffer();
         lastActivity = System.nanoTime();
         timer = ctx.executor().scheduleAtFixedRate(() -> check(ctx), checkNanos, checkNanos, TimeUnit.NANOSECONDS);
     }
@@ -188,6 +209,9 @@ final class ConnectionGuard extends ChannelDuplexHandler {
     /** Bytes the transport has taken off this connection's outbound buffer (written to the socket) so far. */
     private long transferred(ChannelHandlerContext ctx) {
         ChannelOutboundBuffer buffer = ctx.channel().unsafe().outboundBuffer();
+        if (buffer == null) {
+            buffer = outbound; // closed: see written()
+        }
         long pending = buffer == null ? 0 : buffer.totalPendingWriteBytes();
         long regionsPending = 0;
         for (java.util.Iterator<FileRegion> i = regions.iterator(); i.hasNext(); ) {

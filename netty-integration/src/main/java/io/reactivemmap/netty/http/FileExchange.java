@@ -192,7 +192,8 @@ public final class FileExchange {
      *                     codec checks its pseudo-headers): the HTTP/1.x rules are then skipped
      * @param minorVersion the request line's minor version (ignored when {@code majorVersion} is -1)
      * @param hosts every {@code Host} field line of the request
-     * @param headers the request headers (only those that decide the answer are read: {@code Range}, {@code If-*})
+     * @param headers the request headers (only those that decide the answer are read: {@code Range}, {@code If-*},
+     *                {@code Accept-Encoding}; and those the access log names: {@code Referer}, {@code User-Agent})
      * @param hasBody whether the request carries a body (a front end whose server reads and drops bodies itself may
      *                pass {@code false})
      * @param remoteAddress the client's address for the access log, or {@code null} if not known
@@ -550,7 +551,8 @@ public final class FileExchange {
          * {@link FileExchange} has no record: nothing is logged.
          *
          * @param outcome how the response ended
-         * @param sentBytes the body bytes known to be sent, or -1 if not known (a body cut short)
+         * @param sentBytes the body bytes sent: {@link #bodyLength()} for a complete response; for one cut short, what the
+         *                  front end counted the socket took, or -1 if it cannot know
          * @return whether this call logged the record (false if the response was completed already, has no request, or
          *         its log is {@linkplain AccessLog#isEnabled() off})
          */
@@ -562,8 +564,12 @@ public final class FileExchange {
                 return false;
             }
             String target = loggedTarget != null ? loggedTarget : r.target();
-            AccessLogRecord record = new AccessLogRecord(r.remoteAddress(), r.method(), target, r.protocol(),
-                    status.code(), bodyLength(), sentBytes, Duration.ofNanos(System.nanoTime() - r.startNanos()), outcome);
+            long elapsed = System.nanoTime() - r.startNanos();
+            // the arrival on the wall clock: now, less what the monotonic clock says has passed since
+            Instant arrived = Instant.now().minusNanos(Math.max(0, elapsed));
+            AccessLogRecord record = new AccessLogRecord(r.remoteAddress(), arrived, r.method(), target, r.protocol(),
+                    status.code(), bodyLength(), sentBytes, r.headers().get(HttpHeaderNames.REFERER),
+                    r.headers().get(HttpHeaderNames.USER_AGENT), Duration.ofNanos(elapsed), outcome);
             try {
                 log.log(record);
             } catch (RuntimeException e) {

@@ -121,6 +121,7 @@ final class FileRequestHandler extends ChannelInboundHandlerAdapter {
         HttpResponse response = new DefaultHttpResponse(HttpVersion.HTTP_1_1, answer.status(), answer.headers());
         decorate(response, request, keepAlive);
         long bodyLength = answer.bodyLength();
+        long before = guard.queued(); // where this response's bytes begin: the ones before it are all written
         ChannelFuture body;
         try {
             body = server.bodies.http1().send(ctx, response, file, answer.body());
@@ -147,13 +148,15 @@ final class FileRequestHandler extends ChannelInboundHandlerAdapter {
                 // Content-Length is reached, never padding.
                 LOG.log(Level.DEBUG, () -> "body of " + file.path() + " failed", done.cause());
                 AccessLogRecord.Outcome outcome = shrank ? AccessLogRecord.Outcome.FAILED : failure(ctx, done);
+                long sent = bodySent(before, response, bodyLength); // before the close below: see ConnectionGuard#written
                 ctx.close();
-                finished(ctx, answer, outcome, -1, false);
+                finished(ctx, answer, outcome, sent, false);
                 return;
             }
+            // the body's writes all succeeded: its bytes went out, whatever becomes of the (empty) last content
             ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener((ChannelFutureListener) last ->
                     finished(ctx, answer, last.isSuccess() ? AccessLogRecord.Outcome.COMPLETE : failure(ctx, last),
-                            last.isSuccess() ? bodyLength : -1, keepAlive));
+                            bodyLength, keepAlive));
         });
     }
 
@@ -177,9 +180,34 @@ final class FileRequestHandler extends ChannelInboundHandlerAdapter {
         response.headers().set(answer.headers());
         decorate(response, request, keepAlive);
         long bytes = content.readableBytes();
+        long before = guard.queued();
         ctx.writeAndFlush(response).addListener((ChannelFutureListener) f ->
                 finished(ctx, answer, f.isSuccess() ? AccessLogRecord.Outcome.COMPLETE : failure(ctx, f),
-                        f.isSuccess() ? bytes : -1, keepAlive));
+                        f.isSuccess() ? bytes : bodySent(before, response, bytes), keepAlive));
+    }
+
+    /**
+     * The body bytes of {@code response} the socket took, for the access log of a response that ended early: what the
+     * {@link ConnectionGuard} counts the socket took since {@code before} ({@link ConnectionGuard#queued()} just
+     * before the response was written), less the response's head, within {@code [0, planned]}. Under TLS the count is of ciphertext, so it
+     * includes the records' overhead (the head is subtracted as plaintext). Call before closing the channel.
+     */
+    private long bodySent(long before, HttpResponse response, long planned) {
+        long socket = guard.written() - before;
+        return Math.max(0, Math.min(planned, socket - headLength(response)));
+    }
+
+    /** The bytes of {@code response}'s head as the HTTP/1.1 encoder writes it: status line, field lines, blank line. */
+    static long headLength(HttpResponse response) {
+        HttpResponseStatus status = response.status();
+        long n = response.protocolVersion().text().length() + 1 + status.codeAsText().length() + 1
+                + status.reasonPhrase().length() + 2;
+        for (java.util.Iterator<java.util.Map.Entry<CharSequence, CharSequence>> i = response.headers()
+                .iteratorCharSequence(); i.hasNext(); ) {
+            java.util.Map.Entry<CharSequence, CharSequence> h = i.next();
+            n += h.getKey().length() + 2 + h.getValue().length() + 2;
+        }
+        return n + 2;
     }
 
     /**

@@ -1,6 +1,7 @@
 package io.reactivemmap.netty.http;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.channel.ChannelPromise;
@@ -8,6 +9,7 @@ import io.netty.handler.codec.http2.Http2Connection;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.handler.codec.http2.Http2Stream;
+import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.util.ReferenceCountUtil;
 import io.reactivemmap.FileTruncatedException;
 import io.reactivemmap.netty.MappedByteBufs;
@@ -15,7 +17,9 @@ import org.jspecify.annotations.Nullable;
 
 import java.io.IOException;
 import java.lang.System.Logger.Level;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -49,6 +53,12 @@ import java.util.Set;
  * zeros first); over TLS the {@link TlsWindowGuard} checks again before and after encryption and closes the connection.
  * Both are the race of a truncation landing within one flush of the event loop, not the common case of a file
  * truncated while frames wait for the client.
+ *
+ * <h2>Bytes sent, per stream</h2>
+ * It also counts, for the access log of a stream whose body ended early, the payload bytes of that stream's DATA
+ * frames the socket took ({@link #countSent}): a frame's payload write succeeds once the socket took all of it (over
+ * TLS: its ciphertext). The connection's own count ({@link ConnectionGuard#written()}) mixes every stream's bytes;
+ * a stream's body writes complete only when a whole window went, whatever the flow controller let out of it.
  */
 final class Http2DataFrameCheck extends ChannelOutboundHandlerAdapter {
     private static final System.Logger LOG = System.getLogger(Http2DataFrameCheck.class.getName());
@@ -71,6 +81,46 @@ final class Http2DataFrameCheck extends ChannelOutboundHandlerAdapter {
     private @Nullable ByteBuf checkedRoot;
     /** Streams whose DATA was dropped: nothing more of theirs may go out (until they are closed). */
     private final Set<Integer> dropped = new HashSet<>();
+    /** The streams whose DATA bytes sent are counted ({@link #countSent}), until they {@link Sent#forget}. */
+    private final Map<Integer, Sent> counted = new HashMap<>();
+
+    /** A stream's DATA payload bytes the socket took, counted on the event loop of its connection. */
+    static final class Sent {
+        private final Http2DataFrameCheck check;
+        private final int streamId;
+        private long bytes;
+
+        private Sent(Http2DataFrameCheck check, int streamId) {
+            this.check = check;
+            this.streamId = streamId;
+        }
+
+        /** Stops counting (frames still in flight count no more) and returns the bytes; -1 for null (not counted). */
+        static long forget(@Nullable Sent sent) {
+            if (sent == null) {
+                return -1;
+            }
+            sent.check.counted.remove(sent.streamId, sent);
+            return sent.bytes;
+        }
+    }
+
+    /**
+     * Starts counting the DATA payload bytes the socket takes of the HTTP/2 stream {@code channel}; null when the
+     * channel is not a stream of a connection with this handler. Call on the event loop; {@link Sent#forget} ends it.
+     */
+    static @Nullable Sent countSent(Channel channel) {
+        if (!(channel instanceof Http2StreamChannel stream) || stream.parent() == null) {
+            return null;
+        }
+        Http2DataFrameCheck check = stream.parent().pipeline().get(Http2DataFrameCheck.class);
+        if (check == null) {
+            return null;
+        }
+        Sent sent = new Sent(check, stream.stream().id());
+        check.counted.put(sent.streamId, sent);
+        return sent;
+    }
 
     /** @param connection the codec's connection, to forget streams once they are closed */
     Http2DataFrameCheck(Http2Connection connection) {
@@ -92,8 +142,20 @@ final class Http2DataFrameCheck extends ChannelOutboundHandlerAdapter {
             if (buf.readableBytes() == frameLeft) {
                 frameLeft = 0; // the whole payload: the next write starts a frame
                 if (!dropped(ctx, header, headerPromise, buf, promise)) {
+                    Sent sent = counted.isEmpty() ? null : counted.get(header.getInt(header.readerIndex() + 5) & Integer.MAX_VALUE);
                     ctx.write(header, headerPromise);
-                    ctx.write(buf, promise);
+                    if (sent != null) {
+                        int n = buf.readableBytes();
+                        ChannelPromise p = promise.unvoid();
+                        p.addListener(f -> {
+                            if (f.isSuccess()) {
+                                sent.bytes += n;
+                            }
+                        });
+                        ctx.write(buf, p);
+                    } else {
+                        ctx.write(buf, promise);
+                    }
                 }
                 return;
             }

@@ -152,6 +152,7 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter {
         long bodyLength = answer.bodyLength();
         DataFrames frames = new DataFrames(bodyLength);
         ctx.pipeline().addBefore(ctx.name(), "data-frames", frames);
+        Http2DataFrameCheck.Sent sent = Http2DataFrameCheck.countSent(ctx.channel()); // for the access log
         ChannelFuture body;
         try {
             // the headers go out with the body's first window (see BodySender.refusedForBudget)
@@ -160,7 +161,7 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter {
             answer.close();
             LOG.log(Level.WARNING, () -> "could not start the body of " + file.path(), e);
             reset(ctx);
-            finished(ctx, answer, AccessLogRecord.Outcome.FAILED, -1);
+            finished(ctx, answer, AccessLogRecord.Outcome.FAILED, Http2DataFrameCheck.Sent.forget(sent));
             return;
         }
         body.addListener((ChannelFutureListener) done -> {
@@ -171,6 +172,7 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter {
                 LOG.log(Level.DEBUG, () -> "no mapping budget for " + file.path() + " on " + ctx.channel() + ", answering 503: "
                         + done.cause().getMessage());
                 ctx.pipeline().remove(DataFrames.class);
+                Http2DataFrameCheck.Sent.forget(sent);
                 error(ctx, request, HttpResponseStatus.SERVICE_UNAVAILABLE, "the server is busy, try again later");
                 return;
             }
@@ -179,25 +181,28 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter {
             // close fails although nothing was lost. Once that frame was passed on, its write is the body's outcome.
             ChannelFuture last = frames.lastFrame();
             if (done.isSuccess() || last == null) {
-                bodyDone(ctx, answer, bodyLength, file, done, shrank);
+                bodyDone(ctx, answer, sent, file, done, shrank);
             } else {
-                last.addListener((ChannelFutureListener) f -> bodyDone(ctx, answer, bodyLength, file, f, shrank));
+                last.addListener((ChannelFutureListener) f -> bodyDone(ctx, answer, sent, file, f, shrank));
             }
         });
     }
 
-    private void bodyDone(ChannelHandlerContext ctx, FileExchange.FileResponse answer, long bodyLength,
-                          RootDirectory.Opened file, ChannelFuture outcome, boolean shrank) {
+    /** @param sent this stream's DATA bytes the socket took, or null where they are not counted */
+    private void bodyDone(ChannelHandlerContext ctx, FileExchange.FileResponse answer,
+                          Http2DataFrameCheck.@Nullable Sent sent, RootDirectory.Opened file, ChannelFuture outcome,
+                          boolean shrank) {
+        long sentBytes = Http2DataFrameCheck.Sent.forget(sent); // the frames written before the body ended
         if (!outcome.isSuccess()) {
             // A body cut short cannot be repaired: the client must see the stream reset, never an END_STREAM before
             // content-length is reached.
             LOG.log(Level.DEBUG, () -> "body of " + file.path() + " on " + ctx.channel() + " failed", outcome.cause());
             AccessLogRecord.Outcome how = shrank ? AccessLogRecord.Outcome.FAILED : FileRequestHandler.failure(ctx, outcome);
             reset(ctx);
-            finished(ctx, answer, how, -1);
+            finished(ctx, answer, how, sentBytes);
             return;
         }
-        finished(ctx, answer, AccessLogRecord.Outcome.COMPLETE, bodyLength);
+        finished(ctx, answer, AccessLogRecord.Outcome.COMPLETE, answer.bodyLength());
     }
 
     private static Http2Headers responseHeaders(HttpResponseStatus status, HttpHeaders headers) {
@@ -228,9 +233,10 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter {
             f = ctx.writeAndFlush(new DefaultHttp2DataFrame(Unpooled.wrappedBuffer(
                     ((BodyPart.Bytes) answer.body().getFirst()).bytes()), true));
         }
+        // a body in memory is one DATA frame (an error text): all of it went out, or (for the access log) none
         f.addListener((ChannelFutureListener) done -> finished(ctx, answer,
                 done.isSuccess() ? AccessLogRecord.Outcome.COMPLETE : FileRequestHandler.failure(ctx, done),
-                done.isSuccess() ? sent : -1));
+                done.isSuccess() ? sent : 0));
     }
 
     private void finished(ChannelHandlerContext ctx, FileExchange.FileResponse answer, AccessLogRecord.Outcome outcome,

@@ -98,9 +98,12 @@ import java.util.Objects;
  * whole request target.
  */
 public final class MappedFileHandler implements HandlerFunction<ServerResponse> {
-    /** The request headers the exchange decides by: ranges, conditionals, and Accept-Encoding (precompressed siblings). */
+    /**
+     * The request headers the exchange decides by: ranges, conditionals, and Accept-Encoding (precompressed siblings);
+     * and those its access log names (Referer, User-Agent).
+     */
     private static final List<String> CONDITIONAL_HEADERS = List.of("Range", "If-Range", "If-Match", "If-None-Match",
-            "If-Modified-Since", "If-Unmodified-Since", "Accept-Encoding");
+            "If-Modified-Since", "If-Unmodified-Since", "Accept-Encoding", "Referer", "User-Agent");
     /** Headers whose values are comma-separated lists (RFC 9110 §5.3): several field lines are one list. */
     private static final List<String> LIST_HEADERS = List.of("If-Match", "If-None-Match", "Accept-Encoding");
 

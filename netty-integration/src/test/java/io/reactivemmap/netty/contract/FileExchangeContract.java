@@ -194,6 +194,15 @@ public abstract class FileExchangeContract {
     }
 
 
+    /**
+     * Whether the front end counts the body bytes of a response cut short ({@code AccessLogRecord.sentBytes}): the
+     * {@code FileServer} does, from its socket; Reactor Netty's and WebFlux's writes complete or fail as a whole, so
+     * {@code FileRoute} and {@code MappedFileHandler} log {@code -1} ({@code -} in the line) for them.
+     */
+    protected boolean countsSentBytes() {
+        return false;
+    }
+
     /** Whether {@code OPTIONS *} reaches the front end (a route mounted under a prefix never sees {@code *}). */
     protected boolean seesAsterisk() {
         return false;
@@ -1140,13 +1149,18 @@ public abstract class FileExchangeContract {
     @Test
     void aClientThatAbortsMidBodyLeavesNothingMappedOrOpen() throws Exception {
         Path big = TestFiles.pattern(root, "big.bin", BIG);
-        for (String range : List.of("", "Range: bytes=0-9,1000-" + (BIG - 1), "Range: bytes=4096-")) {
+        List<String> ranges = List.of("", "Range: bytes=0-9,1000-" + (BIG - 1), "Range: bytes=4096-");
+        for (int i = 0; i < ranges.size(); i++) {
+            String range = ranges.get(i);
             try (Session s = front.session()) {
-                Download d = download(s, "/big.bin", range.isEmpty() ? new String[0] : new String[] {range});
+                Download d = download(s, "/big.bin?abort=" + i, range.isEmpty() ? new String[0] : new String[] {range});
                 assertEquals(range.isEmpty() ? 200 : 206, d.head().status(), range);
                 assertEquals(1 << 20, d.read(1 << 20).length);
                 d.abort();
             }
+            AccessLogRecord aborted = log.awaitOne(t("/big.bin?abort=" + i), LOG_WAIT);
+            assertEquals(AccessLogRecord.Outcome.ABORTED, aborted.outcome(), aborted::toString);
+            assertSentOfAnAbort(aborted);
         }
         NoLeakedWindows.assertNothingMapped();
         TestFiles.awaitNoDescriptors(big);
@@ -1209,8 +1223,53 @@ public abstract class FileExchangeContract {
             d.abort();
         }
         String abortTarget = t("/big.bin?log=abort");
-        CapturingAccessLog.assertRecord(log.awaitOne(abortTarget, LOG_WAIT), "GET", abortTarget, 200, BIG, -1,
+        AccessLogRecord aborted = log.awaitOne(abortTarget, LOG_WAIT);
+        CapturingAccessLog.assertRecord(aborted, "GET", abortTarget, 200, BIG, aborted.sentBytes(),
                 AccessLogRecord.Outcome.ABORTED);
+        assertSentOfAnAbort(aborted);
+        assertTrue(aborted.line().endsWith(" aborted"), aborted.line());
+    }
+
+    /**
+     * A body the client left after reading 1 MiB of it: where the front end counts, more than nothing and less than
+     * planned, and at least what the client read but for one body's bytes in flight (the HTTP/1.1 count sees a buffer
+     * the socket is part-way through as not sent); where it cannot, {@code -1}, printed {@code -}.
+     */
+    private void assertSentOfAnAbort(AccessLogRecord aborted) {
+        if (countsSentBytes()) {
+            assertTrue(aborted.sentBytes() >= (1 << 20) - IN_FLIGHT && aborted.sentBytes() < aborted.plannedBytes(),
+                    () -> "0 < sent < planned, and about what the client read: " + aborted);
+        } else {
+            assertEquals(-1, aborted.sentBytes(), aborted::toString);
+            assertTrue(aborted.line().contains("\" " + aborted.status() + " - \""), aborted.line());
+        }
+    }
+
+    @Test
+    void theRecordNamesTheClientTheArrivalTheRefererAndTheUserAgent() throws Exception {
+        Instant before = Instant.now();
+        String agent = "Mozilla/5.0 \"quoted\" \\back\\slash " + "x".repeat(3000);
+        assertEquals(206, get("/data.bin?log=who", "Referer: https://example.com/page?a=1", "User-Agent: " + agent,
+                "Range: bytes=0-99").status());
+        assertEquals(404, get("/missing?log=nobody").status());
+        Instant after = Instant.now();
+        AccessLogRecord who = log.awaitOne(t("/data.bin?log=who"), LOG_WAIT);
+        assertEquals("https://example.com/page?a=1", who.referer());
+        assertTrue(who.userAgent().startsWith("Mozilla/5.0 \\x22quoted\\x22 \\x5Cback\\x5Cslash xxx")
+                && who.userAgent().endsWith("x..."), who.userAgent());
+        assertEquals(512 + 3 + 4 * 3, who.userAgent().length(), () -> "cut at 512, four escapes: " + who.userAgent());
+        assertFalse(who.time().isBefore(before.minusMillis(5)) || who.time().isAfter(after), () -> before + " <= "
+                + who.time() + " <= " + after);
+        String line = who.line();
+        assertTrue(line.contains(" 206 100 \"https://example.com/page?a=1\" \"Mozilla/5.0 \\x22quoted"), line);
+        assertEquals(6, line.chars().filter(c -> c == '"').count(), () -> "three quoted fields: " + line);
+        if (port() >= 0) {
+            assertTrue(line.startsWith("127.0.0.1 - - ["), line);
+        }
+        AccessLogRecord nobody = log.awaitOne(t("/missing?log=nobody"), LOG_WAIT);
+        assertEquals("-", nobody.referer());
+        assertTrue(nobody.line().contains(" 404 " + nobody.sentBytes() + " \"-\" \"" + nobody.userAgent() + "\" "),
+                nobody.line());
     }
 
     /**

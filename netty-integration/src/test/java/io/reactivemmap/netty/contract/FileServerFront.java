@@ -17,6 +17,11 @@ abstract class FileServerFront extends FileExchangeContract {
     }
 
     @Override
+    protected boolean countsSentBytes() {
+        return true; // from the socket: ConnectionGuard over HTTP/1.1, Http2DataFrameCheck per stream over h2c
+    }
+
+    @Override
     protected Front start(Path root, Config config) throws Exception {
         FileServer server = FileServer.start(FileServerOptions.builder(root).port(0).ioThreads(2).windowSize(WINDOW)
                 .maxBytesInFlight(IN_FLIGHT).bodyMode(mode()).serveHidden(config.serveHidden()).cacheRules(config.cacheRules())

@@ -34,33 +34,85 @@ class AccessLogTest {
     }
 
     @Test
-    void printableEscapesControlCharactersCutsLongTargetsAndIsIdempotent() {
+    void printableEscapesControlCharactersQuotesAndBackslashesCutsLongValuesAndIsIdempotent() {
         String forged = "/a\r\n127.0.0.1 GET /admin 200\u0085\u007f\tend";
         String p = AccessLogRecord.printable(forged);
-        assertEquals("/a\\x0d\\x0a127.0.0.1 GET /admin 200\\x85\\x7f\\x09end", p);
+        assertEquals("/a\\x0D\\x0A127.0.0.1 GET /admin 200\\x85\\x7F\\x09end", p);
         assertEquals(p, AccessLogRecord.printable(p));
         assertEquals("-", AccessLogRecord.printable(null));
         String cut = AccessLogRecord.printable("/" + "a".repeat(600));
         assertEquals(512 + 3, cut.length());
         assertEquals(cut, AccessLogRecord.printable(cut));
         assertEquals("/caf\u00e9", AccessLogRecord.printable("/caf\u00e9"), "printable non-ASCII is kept");
+        assertEquals("say \"hi\" C:\\dir", AccessLogRecord.printable("say \"hi\" C:\\dir"), "quotes are kept in messages");
+    }
+
+    private static String userAgent(String ua) {
+        return new AccessLogRecord(null, T, "GET", "/", "HTTP/1.1", 200, 0, 0, null, ua, D, COMPLETE).userAgent();
     }
 
     @Test
-    void theLineKeepsTheFormatOfTheServersFormerLines() {
-        Duration d = Duration.ofNanos(1_234_567);
-        assertEquals("GET /a.txt 200 6 1.234ms", new AccessLogRecord(null, "GET", "/a.txt", "HTTP/1.1", 200, 6, 6, d,
-                COMPLETE).line());
-        assertEquals("GET /a.txt 200 6 1.234ms h2", new AccessLogRecord(null, "GET", "/a.txt", "HTTP/2", 200, 6, 6, d,
-                COMPLETE).line());
-        assertEquals("GET /big 200 - 1.234ms aborted", new AccessLogRecord(null, "GET", "/big", "HTTP/1.1", 200, 9, -1,
-                d, ABORTED).line());
-        assertEquals("GET /big 200 - 1.234ms h2 failed", new AccessLogRecord(null, "GET", "/big", "HTTP/2", 200, 9, -1,
-                d, FAILED).line());
-        AccessLogRecord forged = new AccessLogRecord(null, "GET\n", "/x\r\nGET /forged 200 1 0.001ms", "HTTP/1.1", 404,
-                0, 0, d, COMPLETE);
-        assertFalse(forged.line().contains("\n") || forged.line().contains("\r"), forged.line());
-        assertEquals("/x\\x0d\\x0aGET /forged 200 1 0.001ms", forged.target());
+    void theQuotedFieldsEscapeQuotesAndBackslashesAsNginxAndStayTheSameWhenEscapedAgain() {
+        // a quote cannot end the field, a backslash cannot fake an escape
+        assertEquals("say \\x22hi\\x22 C:\\x5Cdir\\x5C", userAgent("say \"hi\" C:\\dir\\"));
+        assertEquals("a\\x5C", userAgent("a\\"), "a backslash at the end");
+        assertEquals("\\x22\\x5C\\x0D", userAgent("\"\\\r"));
+        assertEquals(userAgent("\"\\\r"), userAgent(userAgent("\"\\\r")), "a record of a record's fields is equal");
+        AccessLogRecord r = new AccessLogRecord(null, T, "G\"T", "/a\"b\\", "HTTP/1.1", 200, 0, 0, "r\"", "u", D, COMPLETE);
+        assertEquals(r, new AccessLogRecord(r.remoteAddress(), r.time(), r.method(), r.target(), r.protocol(), r.status(),
+                r.plannedBytes(), r.sentBytes(), r.referer(), r.userAgent(), r.duration(), r.outcome()));
+        assertEquals("G\\x22T", r.method());
+        assertEquals("/a\\x22b\\x5C", r.target());
+        assertEquals("r\\x22", r.referer());
+    }
+
+    private static final Duration D = Duration.ofNanos(1_234_567_890);
+    private static final java.time.Instant T = java.time.Instant.parse("2026-12-04T19:22:05.678Z");
+
+    private static String timeLocal(java.time.Instant t) {
+        return java.time.format.DateTimeFormatter.ofPattern("dd/MMM/yyyy:HH:mm:ss Z", java.util.Locale.ENGLISH)
+                .withZone(java.time.ZoneId.systemDefault()).format(t);
+    }
+
+    @Test
+    void theLineIsNginxsCombinedFormatThenProtocolSecondsAndOutcome() {
+        InetSocketAddress client = new InetSocketAddress("192.0.2.7", 50123);
+        String time = timeLocal(T);
+        assertEquals("192.0.2.7 - - [" + time + "] \"GET /a.txt?x=1 HTTP/1.1\" 200 6 \"https://example.com/\" \"curl/8.5.0\" "
+                + "HTTP/1.1 1.234", new AccessLogRecord(client, T, "GET", "/a.txt?x=1", "HTTP/1.1", 200, 6, 6,
+                "https://example.com/", "curl/8.5.0", D, COMPLETE).line());
+        assertEquals("192.0.2.7 - - [" + time + "] \"HEAD /b HTTP/2\" 200 0 \"-\" \"-\" HTTP/2 0.005",
+                new AccessLogRecord(client, T, "HEAD", "/b", "HTTP/2", 200, 0, 0, null, "", Duration.ofMillis(5),
+                        COMPLETE).line());
+        assertEquals("- - - [" + time + "] \"GET /big\" 200 - \"-\" \"-\" - 1.234 aborted",
+                new AccessLogRecord(null, T, "GET", "/big", "-", 200, 9, -1, null, null, D, ABORTED).line(),
+                "no address, no protocol, bytes not known");
+        assertEquals("2001:db8:0:0:0:0:0:1 - - [" + time + "] \"GET /big HTTP/2\" 200 4096 \"-\" \"-\" HTTP/2 61.000 failed",
+                new AccessLogRecord(new InetSocketAddress("2001:db8::1", 443), T, "GET", "/big", "HTTP/2", 200, 9999,
+                        4096, null, null, Duration.ofSeconds(61), FAILED).line());
+        assertTrue(java.util.regex.Pattern.matches("\\d\\d/(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)/\\d{4}:\\d\\d:\\d\\d:\\d\\d [+-]\\d{4}", time),
+                time);
+    }
+
+    @Test
+    void aHostileUserAgentRefererOrTargetStaysOneLineWithItsThreeQuotedFieldsAndIsCut() {
+        String ua = "evil\r\n127.0.0.1 - - [01/Jan/2026:00:00:00 +0000] \"GET /admin HTTP/1.1\" 200 1 \"-\" \"x\\\"" + "A".repeat(10_000);
+        AccessLogRecord r = new AccessLogRecord(new InetSocketAddress("127.0.0.1", 1), T, "GET\n", "/x\"y\r\nz",
+                "HTTP/1.1", 404, 0, 0, "http://a/\"\n", ua, D, COMPLETE);
+        String line = r.line();
+        assertFalse(line.contains("\n") || line.contains("\r"), line);
+        assertTrue(line.length() < 2_000, () -> "cut: " + line.length());
+        assertTrue(r.userAgent().endsWith("..."), r.userAgent());
+        assertEquals(512 + 3 + 9 * 3, r.userAgent().length(), "512 characters kept, CR LF, six quotes and a backslash escaped");
+        // exactly six quote characters: the three quoted fields' own, none from the request
+        assertEquals(6, line.chars().filter(c -> c == '"').count(), line);
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile(
+                "(\\S+) - - \\[([^\\]]+)\\] \"([^\"]*)\" (\\d{3}) (\\d+|-) \"([^\"]*)\" \"([^\"]*)\" (\\S+) (\\d+\\.\\d{3})( aborted| failed)?")
+                .matcher(line);
+        assertTrue(m.matches(), line);
+        assertEquals("GET\\x0A /x\\x22y\\x0D\\x0Az HTTP/1.1", m.group(3));
+        assertEquals("http://a/\\x22\\x0A", m.group(6));
+        assertTrue(m.group(7).startsWith("evil\\x0D\\x0A127.0.0.1 - - [01/Jan/2026:00:00:00 +0000] \\x22GET /admin"), m.group(7));
     }
 
     @Test
@@ -113,10 +165,10 @@ class AccessLogTest {
         try (CapturedLogs logs = new CapturedLogs(AccessLog.LOGGER_NAME);
              FileExchange.FileResponse r = exchange.answer(get("/nope\r\nGET /forged HTTP/1.1"))) {
             r.complete(COMPLETE, r.bodyLength());
-            LogRecord line = logs.await(x -> x.getMessage().startsWith("GET /nope"), Duration.ofSeconds(5), "the line");
+            LogRecord line = logs.await(x -> x.getMessage().contains("\"GET /nope"), Duration.ofSeconds(5), "the line");
             assertEquals(java.util.logging.Level.INFO, line.getLevel());
-            assertTrue(line.getMessage().matches("GET /nope\\\\x0d\\\\x0aGET /forged HTTP/1.1 (400|404) \\d+ \\d+\\.\\d{3}ms"),
-                    line.getMessage());
+            assertTrue(line.getMessage().matches("127\\.0\\.0\\.1 - - \\[[^\\]]+\\] \"GET /nope\\\\x0D\\\\x0AGET /forged HTTP/1.1 HTTP/1.1\" "
+                    + "(400|404) \\d+ \"-\" \"-\" HTTP/1\\.1 \\d+\\.\\d{3}"), line.getMessage());
             assertEquals(1, logs.records().size(), () -> "one line: " + logs.records());
         }
     }

@@ -250,7 +250,8 @@ class FileServerConnectionsTest {
                 assertEquals("close", r.header("connection"));
                 assertEquals(0, second.drain());
                 String line = oneLine(logs, "GET /a.txt?log=503 ");
-                assertTrue(line.matches("GET /a.txt\\?log=503 503 " + r.body().length + " \\d+\\.\\d{3}ms"), line);
+                assertTrue(line.matches("127\\.0\\.0\\.1 - - \\[[^]]+\\] \"GET /a.txt\\?log=503 HTTP/1.1\" 503 " + r.body().length
+                        + " \"-\" \"-\" HTTP/1\\.1 \\d+\\.\\d{3}"), line);
             }
             assertEquals(200, first.request("GET", "/a.txt").status(), "the first connection is unaffected");
         }
@@ -301,13 +302,17 @@ class FileServerConnectionsTest {
         }
     }
 
-    /** The one access-log line starting with {@code prefix}: waits for it, then fails if a second one comes. */
+    /**
+     * The one access-log line whose request field starts with {@code prefix} ({@code "GET /a.txt "}): waits for it,
+     * then fails if a second one comes.
+     */
     static String oneLine(CapturedLogs logs, String prefix) throws InterruptedException {
-        logs.await(r -> r.getLoggerName().equals(AccessLog.LOGGER_NAME) && r.getMessage().startsWith(prefix),
+        String request = "\"" + prefix; // the request field opens with a quote
+        logs.await(r -> r.getLoggerName().equals(AccessLog.LOGGER_NAME) && r.getMessage().contains(request),
                 Duration.ofSeconds(20), "for " + prefix);
         Thread.sleep(200);
         List<String> lines = logs.records().stream().filter(r -> r.getLoggerName().equals(AccessLog.LOGGER_NAME))
-                .map(java.util.logging.LogRecord::getMessage).filter(m -> m.startsWith(prefix)).toList();
+                .map(java.util.logging.LogRecord::getMessage).filter(m -> m.contains(request)).toList();
         assertEquals(1, lines.size(), () -> "exactly one line for " + prefix + ": " + lines);
         return lines.getFirst();
     }

@@ -85,6 +85,42 @@ class TlsServerTest {
         }
     }
 
+    /**
+     * The access log of a download the client leaves over TLS: the bytes the socket took, counted as ciphertext less the
+     * head (so a little more than the body bytes the client decrypted), more than it read and less than planned.
+     */
+    @Test
+    void aDownloadLeftMidBodyOverTlsLogsTheBytesTheSocketTook(@TempDir Path dir) throws Exception {
+        int big = 16 << 20;
+        TestFiles.pattern(dir, "big.bin", big);
+        io.reactivemmap.netty.CapturingAccessLog log = new io.reactivemmap.netty.CapturingAccessLog();
+        FileServerOptions options = FileServerOptions.defaults(dir).withPort(0).withIoThreads(1)
+                .withTls(TlsOptions.selfSigned()).withWindowSize(64 << 10).withMaxBytesInFlight(256 << 10);
+        try (FileServer server = FileServer.start(options, log)) {
+            try (javax.net.ssl.SSLSocket socket = (javax.net.ssl.SSLSocket) trustAll().getSocketFactory()
+                    .createSocket("localhost", server.port())) {
+                socket.getOutputStream().write("GET /big.bin HTTP/1.1\r\nHost: localhost\r\n\r\n"
+                        .getBytes(StandardCharsets.US_ASCII));
+                java.io.InputStream in = socket.getInputStream();
+                byte[] buffer = new byte[64 << 10];
+                long read = 0;
+                while (read < (2 << 20)) { // the head and 2 MiB of body, give or take the head
+                    int n = in.read(buffer);
+                    assertTrue(n > 0, "the body ended early");
+                    read += n;
+                }
+            }
+            AccessLogRecord r = log.awaitOne("/big.bin", java.time.Duration.ofSeconds(20));
+            assertEquals(AccessLogRecord.Outcome.ABORTED, r.outcome(), r::toString);
+            assertEquals(big, r.plannedBytes());
+            // at least what the client read, but for a piece the socket is part-way through (counted as not sent)
+            assertTrue(r.sentBytes() >= (2 << 20) - (128 << 10) && r.sentBytes() < big,
+                    () -> "about what the client read: " + r);
+            assertTrue(r.line().matches(".*\" 200 " + r.sentBytes() + " \"-\" \"-\" HTTP/1\\.1 \\d+\\.\\d{3} aborted"),
+                    r.line());
+        }
+    }
+
     @Test
     void smallBodiesOverTlsAreCopiedNotMappedAndStayExact(@TempDir Path dir) throws Exception {
         int small = 64 << 10;
