@@ -43,7 +43,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Serves the files under a root directory to Spring WebFlux, as mapped windows, with the semantics of the Netty file
@@ -422,42 +421,11 @@ public final class MappedFileHandler implements HandlerFunction<ServerResponse> 
         Flux<DataBuffer> body = copy ? copiedBody(prepared.body(), file, response.bufferFactory())
                 : body(prepared.body(), new Source(channel, file.path()), response.bufferFactory());
         if (!copy && netty != null && TlsWindowGuard.tlsPipeline(netty) != null) {
-            body = body.concatMap(MappedFileHandler::tlsPieces, 0);
+            Channel tlsChannel = netty;
+            body = body.concatMap(window -> WritabilityGate.held(tlsChannel, window), 0)
+                    .doOnDiscard(DataBuffer.class, MappedDataBuffers::release);
         }
         return response.writeWith(body.doFinally(signal -> prepared.close()));
-    }
-
-    /** The size of the pieces a window is given to Reactor Netty in under TLS; see {@link #tlsPieces}. */
-    static final int TLS_PIECE = 64 * 1024;
-
-    /**
-     * Under TLS, a window as pieces of {@value #TLS_PIECE} bytes (slices of the same mapping, which stays mapped until
-     * the last piece is released). Reactor Netty's send bounds what it has written but not yet seen completed by a
-     * number of buffers, not of bytes, and the TLS engine turns every buffer it is given into ciphertext at once: with
-     * whole windows, a client that reads slowly had the server encrypt window after window into memory (1 GiB of
-     * direct memory, then {@code OutOfDirectMemoryError}, for one 1 GiB download with 16 MiB windows). In pieces, that
-     * bound is a bound in bytes, as it is on the copy path. A piece not yet emitted when the body is cancelled is
-     * released with the rest of the window.
-     */
-    static Flux<DataBuffer> tlsPieces(DataBuffer window) {
-        if (window.readableByteCount() <= TLS_PIECE) {
-            return Flux.just(window);
-        }
-        AtomicBoolean handedOver = new AtomicBoolean();
-        return Flux.<DataBuffer, DataBuffer>generate(() -> window, (rest, sink) -> {
-            if (rest.readableByteCount() > TLS_PIECE) {
-                sink.next(rest.split(rest.readPosition() + TLS_PIECE));
-            } else {
-                handedOver.set(true);
-                sink.next(rest);
-                sink.complete();
-            }
-            return rest;
-        }, rest -> {
-            if (!handedOver.get()) {
-                MappedDataBuffers.release(rest);
-            }
-        }).doOnDiscard(DataBuffer.class, MappedDataBuffers::release);
     }
 
     /** The checked file a body's ranges are read from. */
