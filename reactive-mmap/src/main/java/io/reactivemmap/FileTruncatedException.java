@@ -20,6 +20,7 @@ public final class FileTruncatedException extends IOException {
     private final long expectedSize;
     private final long observedSize;
 
+    /** An exception whose message names the file, both sizes and the offset, and says how to avoid it. */
     public FileTruncatedException(Path path, long offset, long expectedSize, long observedSize) {
         super(path + " was truncated while streaming: expected " + expectedSize + " bytes (as when the stream started), found "
                 + observedSize + ", while reading at offset " + offset

@@ -61,6 +61,7 @@ public record MapOptions(int windowSize, int readAhead, long maxLiveBytes, boole
     private static final MapOptions DEFAULTS = new MapOptions(DEFAULT_WINDOW_SIZE, 1, 64L << 20, true, true, false,
             MappingBudget.global(), false, null);
 
+    /** Checks every option; an out-of-range value is an {@link IllegalArgumentException} naming it and its range. */
     public MapOptions {
         if (windowSize < 1 || windowSize > MAX_WINDOW_SIZE) {
             throw new IllegalArgumentException("windowSize must be between 1 and " + MAX_WINDOW_SIZE + " bytes (got "
@@ -96,6 +97,8 @@ public record MapOptions(int windowSize, int readAhead, long maxLiveBytes, boole
     }
 
     /**
+     * These options with {@link #windowSize()} set to {@code bytes}.
+     *
      * @param bytes bytes per window, 1 to {@link #MAX_WINDOW_SIZE}; a {@code long} so that an oversized value
      *              gets a clear error instead of silently overflowing
      */
@@ -108,42 +111,51 @@ public record MapOptions(int windowSize, int readAhead, long maxLiveBytes, boole
                 failWhenBudgetExhausted, budgetWaitTimeout);
     }
 
+    /** These options with {@link #readAhead()} set to {@code windows} (0 to 1024). */
     public MapOptions withReadAhead(int windows) {
         return new MapOptions(windowSize, windows, maxLiveBytes, sequential, populateAhead, dropBehind, budget,
                 failWhenBudgetExhausted, budgetWaitTimeout);
     }
 
+    /** These options with {@link #maxLiveBytes()} set to {@code bytes} (at least 1). */
     public MapOptions withMaxLiveBytes(long bytes) {
         return new MapOptions(windowSize, readAhead, bytes, sequential, populateAhead, dropBehind, budget,
                 failWhenBudgetExhausted, budgetWaitTimeout);
     }
 
+    /** These options with {@link #sequential()} advice on or off. */
     public MapOptions withSequential(boolean on) {
         return new MapOptions(windowSize, readAhead, maxLiveBytes, on, populateAhead, dropBehind, budget,
                 failWhenBudgetExhausted, budgetWaitTimeout);
     }
 
+    /** These options with {@link #populateAhead()} on or off. */
     public MapOptions withPopulateAhead(boolean on) {
         return new MapOptions(windowSize, readAhead, maxLiveBytes, sequential, on, dropBehind, budget,
                 failWhenBudgetExhausted, budgetWaitTimeout);
     }
 
+    /** These options with {@link #dropBehind()} on or off. */
     public MapOptions withDropBehind(boolean on) {
         return new MapOptions(windowSize, readAhead, maxLiveBytes, sequential, populateAhead, on, budget,
                 failWhenBudgetExhausted, budgetWaitTimeout);
     }
 
+    /** These options with {@code budget} as the {@link #budget()} windows are counted against. */
     public MapOptions withBudget(MappingBudget budget) {
         return new MapOptions(windowSize, readAhead, maxLiveBytes, sequential, populateAhead, dropBehind, budget,
                 failWhenBudgetExhausted, budgetWaitTimeout);
     }
 
+    /** These options with {@link #failWhenBudgetExhausted()} on or off. */
     public MapOptions withFailWhenBudgetExhausted(boolean on) {
         return new MapOptions(windowSize, readAhead, maxLiveBytes, sequential, populateAhead, dropBehind, budget, on,
                 budgetWaitTimeout);
     }
 
     /**
+     * These options with {@link #budgetWaitTimeout()} set to {@code timeout}.
+     *
      * @param timeout how long a demanded window may wait for budget (positive), or {@code null} to wait as long as it
      *                takes; see {@link #budgetWaitTimeout()}
      */

@@ -55,24 +55,24 @@ public final class MappedFile {
      * <p>The file's size is taken at subscription; nothing past it is ever mapped. Each subscription opens the file
      * anew and maps independently.
      *
-     * <h2>Backpressure</h2>
+     * <h4>Backpressure</h4>
      * Nothing is mapped until requested. One window is mapped per unit of demand, plus at most
      * {@link MapOptions#readAhead()} ahead of it; and whatever the demand (even {@code Long.MAX_VALUE}), no more than
      * {@link MapOptions#maxLiveBytes()} stay mapped for the subscription: windows emitted and not yet closed count,
      * so a subscriber that queues windows (a {@code publishOn}, a {@code flatMap}) pauses the source until it closes
      * some. The process-wide {@link MapOptions#budget()} bounds all sources together.
      *
-     * <h2>Ownership</h2>
+     * <h4>Ownership</h4>
      * Each {@code onNext} transfers one window to the subscriber, which must {@link MappedWindow#close() close} it.
      *
-     * <h2>Discard Support</h2>
+     * <h4>Discard Support</h4>
      * The source closes by itself every window it mapped and did not emit: on complete, on error and on cancel
      * (including windows read ahead and any that would have arrived after cancellation). Windows it has emitted
      * belong downstream: an operator that drops elements ({@code filter}, {@code take}, {@code buffer} or a
      * prefetching operator on cancel) hands them to Reactor's discard hook, so end such chains with
      * {@code .doOnDiscard(MappedWindow.class, MappedWindow::close)}. {@link #read} needs none of this.
      *
-     * <h2>Threads</h2>
+     * <h4>Threads</h4>
      * {@code request} and {@code cancel} may be called from any thread. Once {@code cancel()} has returned, no
      * {@code onNext} is running or will start: a {@code cancel()} from another thread waits for an {@code onNext} in
      * progress to return (one from inside {@code onNext} returns at once). Mapping is not affected by interrupts of
@@ -96,13 +96,13 @@ public final class MappedFile {
      * {@link #windows(Path, long, long, MapOptions)}: the size is taken from the channel at subscription, and
      * truncation is checked against the channel.
      *
-     * <h2>Ownership</h2>
+     * <h4>Ownership</h4>
      * The channel is borrowed, never closed here: keep it open until every subscription to the returned
      * {@code Flux} has terminated (windows already mapped stay valid after it is closed, but later windows cannot
      * be mapped and the truncation check is lost; a subscription to a closed channel fails with
      * {@link java.nio.file.FileSystemException}). Each {@code onNext} transfers one window to the subscriber, as above.
      *
-     * <h2>Discard Support</h2>
+     * <h4>Discard Support</h4>
      * As {@link #windows(Path, long, long, MapOptions)}.
      *
      * @param channel a channel open for reading on a regular file

@@ -59,19 +59,19 @@ public final class MappedRecords {
      * file: its first record starts at {@code offset} and its last ends at {@code offset + length}, even where the file
      * continues the record on either side.
      *
-     * <h2>Backpressure</h2>
+     * <h4>Backpressure</h4>
      * Nothing is mapped until a record is requested, and one record is emitted per unit of demand. A window is mapped
      * only when a record is wanted and the previous window holds no further delimiter (plus the
      * {@link MapOptions#readAhead()} of the windows underneath); windows are bounded by
      * {@link MapOptions#maxLiveBytes()}, and records that are views of a window count as that window: a subscriber
      * that holds on to records from many windows pauses the stream until it closes some.
      *
-     * <h2>Ownership</h2>
+     * <h4>Ownership</h4>
      * Each {@code onNext} transfers one record to the subscriber, which must {@link MappedRecord#close() close} it.
      * The source gives back its own reference to each window as soon as it has cut the window's last record, so a
      * window is unmapped the moment the last record viewing it is closed.
      *
-     * <h2>Discard Support</h2>
+     * <h4>Discard Support</h4>
      * The source closes by itself every window it holds and every window that arrives late: on complete, on error
      * and on cancel. It never queues records. Records it has emitted belong downstream: an operator that drops
      * elements ({@code filter}, {@code take}, {@code buffer}, a prefetching operator on cancel) hands them to

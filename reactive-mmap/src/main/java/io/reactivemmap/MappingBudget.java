@@ -101,10 +101,12 @@ public final class MappingBudget {
         return parent;
     }
 
+    /** The most windows mapped at once under this budget. */
     public long maxWindows() {
         return maxWindows;
     }
 
+    /** The most bytes mapped at once under this budget. */
     public long maxBytes() {
         return maxBytes;
     }

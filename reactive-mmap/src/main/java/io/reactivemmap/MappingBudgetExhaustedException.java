@@ -10,6 +10,7 @@ import java.io.IOException;
 public final class MappingBudgetExhaustedException extends IOException {
     private static final long serialVersionUID = 1L;
 
+    /** An exception with {@code message}, which should name the budget and what to change. */
     public MappingBudgetExhaustedException(String message) {
         super(message);
     }

@@ -35,6 +35,7 @@ public record RecordOptions(byte delimiter, boolean stripCarriageReturn, int max
     private static final RecordOptions LINES = new RecordOptions((byte) '\n', true, DEFAULT_MAX_RECORD_LENGTH,
             MapOptions.defaults());
 
+    /** Checks {@code maxRecordLength} (1 to {@link #MAX_RECORD_LENGTH}) and that {@code mapOptions} is not null. */
     public RecordOptions {
         if (maxRecordLength < 1 || maxRecordLength > MAX_RECORD_LENGTH) {
             throw new IllegalArgumentException("maxRecordLength must be between 1 and " + MAX_RECORD_LENGTH
@@ -53,15 +54,19 @@ public record RecordOptions(byte delimiter, boolean stripCarriageReturn, int max
         return new RecordOptions(delimiter, false, DEFAULT_MAX_RECORD_LENGTH, MapOptions.defaults());
     }
 
+    /** These options with records ended by {@code delimiter}. */
     public RecordOptions withDelimiter(byte delimiter) {
         return new RecordOptions(delimiter, stripCarriageReturn, maxRecordLength, mapOptions);
     }
 
+    /** These options with {@link #stripCarriageReturn()} on or off. */
     public RecordOptions withStripCarriageReturn(boolean on) {
         return new RecordOptions(delimiter, on, maxRecordLength, mapOptions);
     }
 
     /**
+     * These options with {@link #maxRecordLength()} set to {@code bytes}.
+     *
      * @param bytes the longest record accepted, 1 to {@link #MAX_RECORD_LENGTH}; a {@code long} so that an oversized
      *              value gets a clear error instead of silently overflowing
      */
@@ -73,6 +78,7 @@ public record RecordOptions(byte delimiter, boolean stripCarriageReturn, int max
         return new RecordOptions(delimiter, stripCarriageReturn, (int) bytes, mapOptions);
     }
 
+    /** These options with {@code mapOptions} for the windows the records are read from. */
     public RecordOptions withMapOptions(MapOptions mapOptions) {
         return new RecordOptions(delimiter, stripCarriageReturn, maxRecordLength, mapOptions);
     }

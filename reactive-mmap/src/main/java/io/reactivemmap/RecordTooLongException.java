@@ -15,6 +15,7 @@ public final class RecordTooLongException extends IOException {
     private final long offset;
     private final int limit;
 
+    /** An exception whose message names the record's file and offset, the limit and the delimiter, and what to change. */
     public RecordTooLongException(Path path, long offset, int limit, byte delimiter) {
         super("the record starting at offset " + offset + " of " + path + " is longer than the limit of " + limit
                 + " bytes (no delimiter " + describe(delimiter) + " within it): check the delimiter, or raise the limit with "

@@ -33,7 +33,7 @@ public final class MappedByteBufs {
     /**
      * A read-only {@link ByteBuf} over the window's bytes whose final {@code release()} closes the window.
      *
-     * <h2>Ownership</h2>
+     * <h4>Ownership</h4>
      * The buffer takes over the reference that {@code onNext} handed to you: do not close the window yourself; release
      * the buffer instead (or hand it to Netty, which releases written buffers when their write completes). The
      * buffer starts with a reference count of 1. {@code slice()}, {@code duplicate()}, {@code retainedSlice()} and
@@ -41,13 +41,13 @@ public final class MappedByteBufs {
      * earlier; this is what makes it safe for native transports (epoll's {@code sendAddress}) and unsafe copy paths to
      * read the raw {@linkplain ByteBuf#memoryAddress() memory address}.
      *
-     * <h2>Shape</h2>
+     * <h4>Shape</h4>
      * Reader index 0, writer index and capacity = {@link MappedWindow#length()} (fixed); big-endian; direct;
      * {@code isReadOnly()} is {@code true} and every setter throws {@link java.nio.ReadOnlyBufferException};
      * {@code nioBuffer}s are read-only views. Reads after the final release throw
      * {@link io.netty.util.IllegalReferenceCountException}.
      *
-     * <h2>Leak detection</h2>
+     * <h4>Leak detection</h4>
      * Each buffer is tracked by a {@link io.netty.util.ResourceLeakDetector} made by
      * {@link io.netty.util.ResourceLeakDetectorFactory#instance()} (so it follows {@code -Dio.netty.leakDetection.level}
      * and a custom factory), records {@code touch}, {@code retain} and {@code release} calls, and is reported as
@@ -70,11 +70,11 @@ public final class MappedByteBufs {
      * once stay bounded by the source's {@link io.reactivemmap.MapOptions#maxLiveBytes()}, because a window counts
      * until its buffer's final release.
      *
-     * <h2>Ownership</h2>
+     * <h4>Ownership</h4>
      * Each {@code onNext} transfers one buffer (and through it the window) to the subscriber, which must release it
      * (Netty does so for buffers it writes).
      *
-     * <h2>Discard Support</h2>
+     * <h4>Discard Support</h4>
      * Windows dropped upstream of the wrapping (by a {@code filter} or {@code take} you applied to {@code windows})
      * are closed, and buffers discarded upstream are released: both types are registered with
      * {@code doOnDiscard}. Fusion through the wrapping is prevented, so a prefetching operator downstream never

@@ -76,6 +76,8 @@ public final class MappedChunkedInput implements ChunkedInput<ByteBuf> {
     private boolean closed;
 
     /**
+     * An input of {@code length} bytes of {@code path} from {@code offset}, read in chunks of at most {@code chunkSize}.
+     *
      * @param path      the file
      * @param offset    first byte, {@code >= 0}
      * @param length    bytes, {@code >= 0}; the range must lie within the file (checked on the first read)

@@ -32,6 +32,7 @@ package io.reactivemmap.netty;
 public record WriteOptions(long maxBytesInFlight, int maxChunkSize, boolean dropWrittenPages) {
     private static final WriteOptions DEFAULTS = new WriteOptions(2L << 20, 1 << 20, false);
 
+    /** Checks that {@code maxBytesInFlight} and {@code maxChunkSize} are at least 1. */
     public WriteOptions {
         if (maxBytesInFlight < 1) {
             throw new IllegalArgumentException("maxBytesInFlight must be at least 1 byte (got " + maxBytesInFlight
@@ -52,14 +53,17 @@ public record WriteOptions(long maxBytesInFlight, int maxChunkSize, boolean drop
         return DEFAULTS;
     }
 
+    /** These options with {@link #maxBytesInFlight()} set to {@code bytes} (at least 1). */
     public WriteOptions withMaxBytesInFlight(long bytes) {
         return new WriteOptions(bytes, maxChunkSize, dropWrittenPages);
     }
 
+    /** These options with {@link #maxChunkSize()} set to {@code bytes} (at least 1). */
     public WriteOptions withMaxChunkSize(int bytes) {
         return new WriteOptions(maxBytesInFlight, bytes, dropWrittenPages);
     }
 
+    /** These options with {@link #dropWrittenPages()} on or off. */
     public WriteOptions withDropWrittenPages(boolean drop) {
         return new WriteOptions(maxBytesInFlight, maxChunkSize, drop);
     }

@@ -15,6 +15,7 @@ public sealed interface BodyPart {
 
     /** {@code length} bytes of the file from {@code offset}. */
     record FileRange(long offset, long length) implements BodyPart {
+        /** Checks that the range is not negative and does not overflow. */
         public FileRange {
             if (offset < 0 || length < 0 || offset + length < 0) {
                 throw new IllegalArgumentException("not a file range: offset " + offset + ", length " + length);

@@ -8,6 +8,7 @@ package io.reactivemmap.netty.http;
  * @param last offset of the last byte, {@code >= first}
  */
 public record ByteRange(long first, long last) {
+    /** Checks {@code 0 <= first <= last}. */
     public ByteRange {
         if (first < 0 || last < first) {
             throw new IllegalArgumentException("not a byte range: " + first + "-" + last + " (expected: 0 <= first <= last)");

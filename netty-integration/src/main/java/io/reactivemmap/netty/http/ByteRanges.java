@@ -33,6 +33,7 @@ public final class ByteRanges {
 
         /** Serve these ranges with {@code 206}: one range as a plain body, several as {@code multipart/byteranges}. */
         record Partial(List<ByteRange> ranges) implements Outcome {
+            /** Copies {@code ranges}, which must not be empty. */
             public Partial {
                 ranges = List.copyOf(ranges);
                 if (ranges.isEmpty()) {

@@ -13,6 +13,7 @@ import java.util.Objects;
  * @param weak whether the tag is weak
  */
 public record EntityTag(String opaque, boolean weak) {
+    /** Checks that {@code opaque} holds only entity-tag characters (RFC 9110 §8.8.3). */
     public EntityTag {
         Objects.requireNonNull(opaque, "opaque");
         for (int i = 0; i < opaque.length(); i++) {

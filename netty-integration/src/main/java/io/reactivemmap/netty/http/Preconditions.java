@@ -29,9 +29,6 @@ public final class Preconditions {
     }
 
     /**
-     * @param now the server's clock, to ignore {@code If-Modified-Since} dates in the future (RFC 9110 §13.1.3)
-     */
-    /**
      * A list-valued field sent as several lines is one list (RFC 9110 §5.3): {@code If-None-Match: "a"} plus
      * {@code If-None-Match: "b"} means {@code "a", "b"}. Reading only the first line would miss a match in the second.
      */
@@ -40,6 +37,11 @@ public final class Preconditions {
         return lines.isEmpty() ? null : String.join(", ", lines);
     }
 
+    /**
+     * What the request's conditional header fields ask for, given the file's current {@code rep}.
+     *
+     * @param now the server's clock, to ignore {@code If-Modified-Since} dates in the future (RFC 9110 §13.1.3)
+     */
     public static Verdict evaluate(HttpHeaders headers, Representation rep, Instant now) {
         Objects.requireNonNull(headers, "headers");
         Objects.requireNonNull(rep, "rep");

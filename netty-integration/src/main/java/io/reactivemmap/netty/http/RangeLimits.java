@@ -13,6 +13,7 @@ public record RangeLimits(int maxRanges, long coalesceGap) {
     /** At most 16 parts; ranges up to 80 bytes apart (about one part header) are merged. */
     public static final RangeLimits DEFAULT = new RangeLimits(16, 80);
 
+    /** Checks {@code maxRanges >= 1} and {@code coalesceGap >= 0}. */
     public RangeLimits {
         if (maxRanges < 1) {
             throw new IllegalArgumentException("maxRanges must be >= 1 (got " + maxRanges + ")");

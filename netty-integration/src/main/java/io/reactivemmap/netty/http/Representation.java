@@ -29,6 +29,7 @@ import java.util.Objects;
  * @param contentType the {@code Content-Type} value
  */
 public record Representation(long size, Instant lastModified, EntityTag etag, String contentType) {
+    /** Checks that no component is null and {@code size >= 0}. */
     public Representation {
         Objects.requireNonNull(lastModified, "lastModified");
         Objects.requireNonNull(etag, "etag");
@@ -38,7 +39,11 @@ public record Representation(long size, Instant lastModified, EntityTag etag, St
         }
     }
 
-    /** Reads the attributes of the regular file {@code file} (symbolic links are not followed). */
+    /**
+     * Reads the attributes of the regular file {@code file} (symbolic links are not followed).
+     *
+     * @throws IOException if the file's attributes cannot be read
+     */
     public static Representation of(Path file) throws IOException {
         BasicFileAttributes attrs = Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
         return of(file, attrs);

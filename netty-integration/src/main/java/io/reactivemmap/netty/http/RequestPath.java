@@ -39,6 +39,7 @@ public record RequestPath(List<String> segments, boolean trailingSlash) {
     static final int MAX_SEGMENT_BYTES = 255;
     static final int MAX_SEGMENTS = 128;
 
+    /** Copies {@code segments}. */
     public RequestPath {
         segments = List.copyOf(segments);
     }
@@ -62,7 +63,11 @@ public record RequestPath(List<String> segments, boolean trailingSlash) {
         return false;
     }
 
-    /** Parses a request target as it appears in the request line. */
+    /**
+     * Parses a request target as it appears in the request line.
+     *
+     * @throws InvalidPathException if the target is not a path that may be served; its message says why
+     */
     public static RequestPath parse(String target) throws InvalidPathException {
         Objects.requireNonNull(target, "target");
         String path = target;

@@ -22,6 +22,7 @@ import java.util.Objects;
  * @param ranges the ranges served by a 206 (empty otherwise), for logging and tests
  */
 public record ResponsePlan(HttpResponseStatus status, HttpHeaders headers, List<BodyPart> body, List<ByteRange> ranges) {
+    /** Checks that {@code status} and {@code headers} are not null, and copies the lists. */
     public ResponsePlan {
         Objects.requireNonNull(status, "status");
         Objects.requireNonNull(headers, "headers");

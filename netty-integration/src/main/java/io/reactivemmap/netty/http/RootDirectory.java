@@ -50,6 +50,8 @@ public final class RootDirectory {
     }
 
     /**
+     * The directory {@code root}, with the rules for what under it may be served.
+     *
      * @param root an existing directory; its real path (symbolic links resolved) becomes the root
      * @throws NotDirectoryException if {@code root} is not a directory
      */

@@ -107,31 +107,41 @@ public record FileRouteOptions(Path root, String prefix, int windowSize, long ma
                 followSymlinksOutside, serveHidden, cacheRules, precompressed, directoryListings);
     }
 
-    /** @param prefix {@code ""} or a path starting with {@code /}, such as {@code "/files"} (a trailing {@code /} is ignored) */
+    /**
+     * These options with the route mounted under {@code prefix}.
+     *
+     * @param prefix {@code ""} or a path starting with {@code /}, such as {@code "/files"} (a trailing {@code /} is ignored)
+     */
     public FileRouteOptions withPrefix(String prefix) {
         return new FileRouteOptions(root, prefix, windowSize, maxBytesInFlight, bodyMode, rangeLimits, followSymlinksOutside, serveHidden, cacheRules, precompressed, directoryListings);
     }
 
+    /** These options with {@link #windowSize()} set to {@code windowSize} bytes per mapped window. */
     public FileRouteOptions withWindowSize(int windowSize) {
         return new FileRouteOptions(root, prefix, windowSize, maxBytesInFlight, bodyMode, rangeLimits, followSymlinksOutside, serveHidden, cacheRules, precompressed, directoryListings);
     }
 
+    /** These options with {@link #maxBytesInFlight()} set to {@code maxBytesInFlight}. */
     public FileRouteOptions withMaxBytesInFlight(long maxBytesInFlight) {
         return new FileRouteOptions(root, prefix, windowSize, maxBytesInFlight, bodyMode, rangeLimits, followSymlinksOutside, serveHidden, cacheRules, precompressed, directoryListings);
     }
 
+    /** These options with {@code bodyMode} for how response bodies are sent. */
     public FileRouteOptions withBodyMode(BodyMode bodyMode) {
         return new FileRouteOptions(root, prefix, windowSize, maxBytesInFlight, bodyMode, rangeLimits, followSymlinksOutside, serveHidden, cacheRules, precompressed, directoryListings);
     }
 
+    /** These options with {@code rangeLimits} for the ranges a request may ask for. */
     public FileRouteOptions withRangeLimits(RangeLimits rangeLimits) {
         return new FileRouteOptions(root, prefix, windowSize, maxBytesInFlight, bodyMode, rangeLimits, followSymlinksOutside, serveHidden, cacheRules, precompressed, directoryListings);
     }
 
+    /** These options with {@link #followSymlinksOutside()} on or off. */
     public FileRouteOptions withFollowSymlinksOutside(boolean on) {
         return new FileRouteOptions(root, prefix, windowSize, maxBytesInFlight, bodyMode, rangeLimits, on, serveHidden, cacheRules, precompressed, directoryListings);
     }
 
+    /** These options with {@link #serveHidden()} on or off. */
     public FileRouteOptions withServeHidden(boolean on) {
         return new FileRouteOptions(root, prefix, windowSize, maxBytesInFlight, bodyMode, rangeLimits, followSymlinksOutside, on, cacheRules, precompressed, directoryListings);
     }

@@ -90,12 +90,12 @@ public final class MappedDataBuffers {
      * {@code windows} as data buffers, in order: one zero-copy buffer per window on Reactor Netty, copies of at most
      * {@link #COPY_BUFFER_SIZE} bytes otherwise (see the class description).
      *
-     * <h2>Ownership</h2>
+     * <h4>Ownership</h4>
      * Each {@code onNext} transfers one buffer to the subscriber, which must release it
      * ({@link DataBufferUtils#release}); Spring's response writers do so after writing. On the zero-copy path that
      * release closes the window; on the copy path the window was closed already.
      *
-     * <h2>Discard Support</h2>
+     * <h4>Discard Support</h4>
      * Windows and buffers dropped inside this chain, or by operators you applied to {@code windows}, are closed and
      * released (both types are registered with {@code doOnDiscard}); fusion is prevented so no queue downstream holds
      * raw windows. Buffers dropped by operators you add <em>downstream</em> of the returned {@code Flux} go to that
@@ -126,7 +126,7 @@ public final class MappedDataBuffers {
      * Guards a body for {@code ServerHttpResponse.writeWith}: emits one empty buffer before {@code body}, so that
      * nothing is mapped for the buffer WebFlux asks for before the server's writer exists.
      *
-     * <h2>Why</h2>
+     * <h4>Why</h4>
      * WebFlux's {@code writeWith} requests the first buffer <em>before</em> the server's writer exists, caches it, and
      * only then hands the rest to the server (Reactor Netty). If the connection closed in between (a client that
      * resets right after its request, which happens under load), Reactor Netty fails the send without ever
