@@ -255,6 +255,20 @@ class ReactiveMmapAutoConfigurationTest {
     }
 
     @Test
+    void aSmallFileIsCopiedFromTheCheckedDescriptorAndALargeOneMapped() throws Exception {
+        long before = MappingStats.snapshot().windowsMapped();
+        HttpResponse<byte[]> small = get("/files/a.txt");
+        assertEquals(200, small.statusCode());
+        assertArrayEquals(Files.readAllBytes(DIR.resolve("root/a.txt")), small.body());
+        assertEquals(before, MappingStats.snapshot().windowsMapped(), "a body under 64 KiB must not be mapped");
+        HttpResponse<byte[]> ranges = get("/files/data.bin", "Range", "bytes=0-9,2097152-2097161");
+        assertEquals(206, ranges.statusCode());
+        assertEquals(before, MappingStats.snapshot().windowsMapped(), "20 bytes of ranges must not be mapped");
+        assertEquals(200, get("/files/data.bin").statusCode());
+        assertTrue(MappingStats.snapshot().windowsMapped() >= before + 4, "3 MiB in 1 MiB windows must be mapped");
+    }
+
+    @Test
     void aDownloadCancelledMidwayLeavesNothingMapped() throws Exception {
         long mappedBefore = MappingStats.snapshot().windowsMapped();
         try (Socket s = new Socket("127.0.0.1", port)) {
