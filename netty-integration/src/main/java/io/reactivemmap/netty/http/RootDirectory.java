@@ -114,6 +114,16 @@ public final class RootDirectory {
     }
 
     /**
+     * Whether anything sits at the path {@code request} names under the root, servable or not (a hidden name, a
+     * FIFO, a link the policy refuses, a dangling link all count): for a front end that shares a URL space with
+     * another handler and must answer a refused path itself rather than pass it on. No link is followed.
+     */
+    public boolean holds(RequestPath request) {
+        Path candidate = candidate(request);
+        return candidate != null && Files.exists(candidate, LinkOption.NOFOLLOW_LINKS);
+    }
+
+    /**
      * The directory {@code request} names, checked as {@link #find} checks a path (hidden names, containment, the
      * link policy), for a listing: its real path, or {@code null} if the request names no servable directory. Whether
      * the directory has an index is not looked at here: {@link #find} has answered that first.

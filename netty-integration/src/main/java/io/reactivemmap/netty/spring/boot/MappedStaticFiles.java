@@ -13,9 +13,6 @@ import org.springframework.web.util.pattern.PathPattern;
 import org.springframework.web.util.pattern.PathPatternParser;
 import reactor.core.publisher.Mono;
 
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -111,20 +108,11 @@ public final class MappedStaticFiles extends AbstractHandlerMapping {
             if (handler.root().find(request) != null) {
                 return handler;
             }
-            if (refusing == null && existsLexically(handler.root().path(), request)) {
+            if (refusing == null && handler.root().holds(request)) {
                 refusing = handler;
             }
         }
         return refusing;
-    }
-
-    /** Whether something (of any type, a dangling link included) sits at the request's path under {@code root}. */
-    private static boolean existsLexically(Path root, RequestPath request) {
-        Path p = root;
-        for (String segment : request.segments()) {
-            p = p.resolve(segment);
-        }
-        return Files.exists(p, LinkOption.NOFOLLOW_LINKS);
     }
 
     /** Collects the mounts of a {@link MappedStaticFiles}. */
