@@ -14,5 +14,13 @@ public enum BodyMode {
     /** Always {@code sendfile}. Not possible under TLS: a server with TLS rejects this mode at start-up. */
     SENDFILE,
     /** Always mapped windows, written as zero-copy buffers with a per-connection byte bound. */
-    MAPPED
+    MAPPED;
+
+    /**
+     * Bodies with at most this many bytes of file (256 KiB) are copied from the checked descriptor rather than mapped,
+     * wherever a front end would otherwise map them (under TLS and HTTP/2 in {@link #AUTO}, in {@link #MAPPED} over
+     * plain HTTP/1.1, in the WebFlux handler): the fixed cost of a mapping ({@code mmap}, {@code munmap}, the
+     * shared-arena close) is larger than copying a few pages.
+     */
+    public static final long COPIED_AT_MOST = 256 << 10;
 }

@@ -28,7 +28,7 @@ final class SmallBodySender implements BodySender {
     private static final System.Logger LOG = System.getLogger(SmallBodySender.class.getName());
 
     /** Bodies with at most this many file bytes are copied. */
-    static final long DEFAULT_THRESHOLD = 256 << 10;
+    static final long DEFAULT_THRESHOLD = BodyMode.COPIED_AT_MOST;
     /** Plain HTTP in AUTO mode: bodies up to this size go by the corked sendfile (or the copy), not Netty's file region. */
     static final long PLAIN_THRESHOLD = 64 << 10;
 

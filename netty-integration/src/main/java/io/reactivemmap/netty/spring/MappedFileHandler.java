@@ -7,6 +7,7 @@ import io.reactivemmap.MapOptions;
 import io.reactivemmap.netty.http.AccessLog;
 import io.reactivemmap.netty.http.AccessLogRecord;
 import io.reactivemmap.netty.http.CacheRules;
+import io.reactivemmap.netty.http.BodyMode;
 import io.reactivemmap.netty.http.BodyPart;
 import io.reactivemmap.netty.http.FileExchange;
 import io.reactivemmap.MappedFile;
@@ -68,8 +69,8 @@ import java.util.Objects;
  * <h2>Differences from Spring's resource handling</h2>
  * Spring's {@code ResourceHttpMessageWriter} copies file regions for multiple ranges and ignores {@code If-Range};
  * here every range, single or multiple, goes out as mapped windows (zero-copy on Reactor Netty: the multipart framing
- * is small buffers between the window buffers), but for bodies of at most 64 KiB of file (256 KiB under TLS), which are
- * copied from the checked descriptor, as the file server's default mode does; and {@code If-Range} is honoured (a strong {@code ETag} or an exact
+ * is small buffers between the window buffers), but for bodies of at most {@link BodyMode#COPIED_AT_MOST} bytes
+ * of file, which are copied from the checked descriptor, as in the file server; and {@code If-Range} is honoured (a strong {@code ETag} or an exact
  * {@code Last-Modified} date). The status, headers and body are decided once, by {@link ResponsePlan}, and written
  * with {@link ServerHttpResponse#writeWith} with the headers set explicitly: neither Spring's resource-region
  * machinery nor {@code checkNotModified} looks at the request's {@code Range} or conditional headers again.
@@ -418,27 +419,21 @@ public final class MappedFileHandler implements HandlerFunction<ServerResponse> 
             prepared.close();
             return Mono.error(e);
         }
-        boolean tls = netty != null && TlsWindowGuard.tlsPipeline(netty) != null;
         long fileBytes = prepared.body().stream().mapToLong(p -> p instanceof BodyPart.FileRange r ? r.length() : 0).sum();
-        // Small bodies are copied (positional reads of the checked descriptor), as the file server's AUTO mode does:
-        // mapping, faulting and unmapping a window costs more than copying 64 KiB (a 64 KiB file per request ran at
-        // 0.14x Spring's own resource handler when mapped). Under TLS the engine copies anyway, up to 256 KiB.
-        boolean small = fileBytes <= (tls ? SMALL_BODY_TLS : SMALL_BODY);
+        // Small bodies are copied (positional reads of the checked descriptor), by the file server's rule: mapping,
+        // faulting and unmapping a window costs more (a 64 KiB file per request ran at 0.14x Spring's own resource
+        // handler when mapped).
+        boolean small = fileBytes <= BodyMode.COPIED_AT_MOST;
         boolean copy = small || !guardTls(netty);
         Flux<DataBuffer> body = copy ? copiedBody(prepared.body(), file, response.bufferFactory())
                 : body(prepared.body(), new Source(channel, file.path()), response.bufferFactory());
-        if (!copy && tls) {
+        if (!copy && netty != null && TlsWindowGuard.tlsPipeline(netty) != null) {
             Channel tlsChannel = netty;
             body = body.concatMap(window -> WritabilityGate.held(tlsChannel, window), 0)
                     .doOnDiscard(DataBuffer.class, MappedDataBuffers::release);
         }
         return response.writeWith(body.doFinally(signal -> prepared.close()));
     }
-
-    /** Bodies of at most this many file bytes are copied, not mapped, on plain connections. */
-    static final long SMALL_BODY = 64 * 1024;
-    /** The same under TLS, where the engine copies every byte anyway. */
-    static final long SMALL_BODY_TLS = 256 * 1024;
 
     /** The checked file a body's ranges are read from. */
     private record Source(FileChannel channel, Path path) {
